@@ -1,0 +1,126 @@
+#include "engine/database.h"
+
+#include "engine/logging.h"
+
+#include <QAtomicInt>
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace Engine {
+
+namespace Database {
+
+QString uniqueConnectionName(const QString &prefix)
+{
+    static QAtomicInt counter;
+    return QStringLiteral("%1-%2").arg(prefix).arg(counter.fetchAndAddRelaxed(1));
+}
+
+bool isPostgres(const QSqlDatabase &db)
+{
+    return db.driverName() == QLatin1String("QPSQL");
+}
+
+QString describeError(const QSqlError &error, const DatabaseUrl &url)
+{
+    const QString text = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    if (!url.isPostgres())
+        return QStringLiteral("SQLite database %1: %2").arg(url.sqlitePath, text.trimmed());
+    const QString where = QStringLiteral("%1:%2").arg(url.host).arg(url.port);
+    if (text.contains(QLatin1String("password authentication failed"))
+        || text.contains(QLatin1String("no password supplied")))
+        return QStringLiteral("PostgreSQL at %1 refused the login of user '%2': wrong or missing "
+                              "password").arg(where, url.user);
+    if (text.contains(QLatin1String("Connection refused"))
+        || text.contains(QLatin1String("could not connect"))
+        || text.contains(QLatin1String("could not translate host name"))
+        || text.contains(QLatin1String("timeout expired")))
+        return QStringLiteral("Cannot reach PostgreSQL at %1: %2")
+            .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
+    if (text.contains(QLatin1String("does not exist")))
+        return QStringLiteral("PostgreSQL at %1: %2")
+            .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
+    return QStringLiteral("PostgreSQL at %1: %2")
+        .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
+}
+
+QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString *error)
+{
+    if (url.isPostgres()) {
+        if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
+            *error = QStringLiteral("The Qt PostgreSQL driver (QPSQL) is not installed "
+                                    "(Debian package libqt6sql6-psql)");
+            return {};
+        }
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
+        db.setHostName(url.host);
+        db.setPort(url.port);
+        db.setDatabaseName(url.database);
+        db.setUserName(url.user);
+        if (!url.password.isEmpty())
+            db.setPassword(url.password);
+        QStringList options{QStringLiteral("connect_timeout=%1").arg(url.connectTimeoutSeconds)};
+        if (!url.sslMode.isEmpty())
+            options << QStringLiteral("sslmode=") + url.sslMode;
+        db.setConnectOptions(options.join(QLatin1Char(';')));
+        if (!db.open()) {
+            *error = describeError(db.lastError(), url);
+            return db;
+        }
+        QSqlQuery setup(db);
+        // Timestamps are stored as UTC "timestamp(3)" as Prisma does; the session zone makes
+        // CURRENT_TIMESTAMP and LOCALTIMESTAMP agree with that.
+        setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"));
+        return db;
+    }
+
+    if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
+        *error = QStringLiteral("The Qt SQLite driver (QSQLITE) is not installed");
+        return {};
+    }
+    const QFileInfo info(url.sqlitePath);
+    if (!QDir().mkpath(info.absolutePath())) {
+        *error = QStringLiteral("Cannot create the folder %1").arg(info.absolutePath());
+        return {};
+    }
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
+    db.setDatabaseName(url.sqlitePath);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=15000"));
+    if (!db.open()) {
+        *error = describeError(db.lastError(), url);
+        return db;
+    }
+    QSqlQuery pragma(db);
+    // WAL lets readers (the window) run beside the writing workers; NORMAL sync is durable
+    // across application crashes, which is what the queue promises on a desktop.
+    for (const char *statement : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                                  "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=15000"}) {
+        if (!pragma.exec(QString::fromLatin1(statement))) {
+            *error = describeError(pragma.lastError(), url);
+            db.close();
+            return db;
+        }
+    }
+    return db;
+}
+
+} // namespace Database
+
+ScopedConnection::ScopedConnection(const DatabaseUrl &url, const QString &prefix)
+    : m_name(Database::uniqueConnectionName(prefix))
+{
+    m_db = Database::open(url, m_name, &m_error);
+    if (!m_db.isOpen())
+        qCWarning(lcDb) << "connection failed:" << m_error;
+}
+
+ScopedConnection::~ScopedConnection()
+{
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_name);
+}
+
+} // namespace Engine

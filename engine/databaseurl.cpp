@@ -1,0 +1,122 @@
+#include "engine/databaseurl.h"
+
+#include <QDir>
+#include <QStandardPaths>
+#include <QUrl>
+#include <QUrlQuery>
+
+namespace Engine {
+
+namespace {
+const QStringList &sslModes()
+{
+    static const QStringList modes{QStringLiteral("disable"),   QStringLiteral("allow"),
+                                   QStringLiteral("prefer"),    QStringLiteral("require"),
+                                   QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
+    return modes;
+}
+} // namespace
+
+std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *error)
+{
+    const QString trimmed = text.trimmed();
+    DatabaseUrl url;
+    if (trimmed.startsWith(QLatin1String("sqlite:"))) {
+        QString path = trimmed.mid(7);
+        if (path.startsWith(QLatin1String("//")))
+            path = path.mid(2); // sqlite:///abs → /abs
+        if (path.isEmpty()) {
+            *error = QStringLiteral("Database URL '%1' names no SQLite file").arg(trimmed);
+            return std::nullopt;
+        }
+        url.kind = Kind::Sqlite;
+        url.sqlitePath = QDir::cleanPath(QDir::current().absoluteFilePath(path));
+        return url;
+    }
+    if (trimmed.startsWith(QLatin1String("postgres://"))
+        || trimmed.startsWith(QLatin1String("postgresql://"))) {
+        const QUrl parsed(trimmed, QUrl::StrictMode);
+        if (!parsed.isValid() || parsed.host().isEmpty()) {
+            *error = QStringLiteral("Database URL is not a valid postgres:// URL (expected "
+                                    "postgres://user:password@host:port/database)");
+            return std::nullopt;
+        }
+        url.kind = Kind::Postgres;
+        url.host = parsed.host();
+        url.port = parsed.port(5432);
+        if (url.port <= 0 || url.port > 65535) {
+            *error = QStringLiteral("Database URL has an invalid port");
+            return std::nullopt;
+        }
+        url.database = parsed.path().mid(1);
+        if (url.database.isEmpty())
+            url.database = QStringLiteral("postgres");
+        url.user = parsed.userName(QUrl::FullyDecoded);
+        url.password = parsed.password(QUrl::FullyDecoded);
+        const QUrlQuery query(parsed);
+        url.sslMode = query.queryItemValue(QStringLiteral("sslmode"));
+        if (!url.sslMode.isEmpty() && !sslModes().contains(url.sslMode)) {
+            *error = QStringLiteral("Unknown sslmode '%1' (use one of %2)")
+                         .arg(url.sslMode, sslModes().join(QStringLiteral(", ")));
+            return std::nullopt;
+        }
+        const QString timeout = query.queryItemValue(QStringLiteral("connect_timeout"));
+        if (!timeout.isEmpty())
+            url.connectTimeoutSeconds = qMax(1, timeout.toInt());
+        return url;
+    }
+    *error = QStringLiteral("Unsupported database URL '%1': use sqlite:PATH or postgres://…")
+                 .arg(trimmed.section(QLatin1Char('@'), -1));
+    return std::nullopt;
+}
+
+DatabaseUrl DatabaseUrl::defaultUrl()
+{
+    DatabaseUrl url;
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    url.sqlitePath = QDir(dir).filePath(QStringLiteral("callboard.db"));
+    return url;
+}
+
+std::optional<DatabaseUrl> DatabaseUrl::fromEnvironment(QString *error)
+{
+    const QString env = qEnvironmentVariable("CALLBOARD_DB");
+    if (env.isEmpty())
+        return defaultUrl();
+    return parse(env, error);
+}
+
+QString DatabaseUrl::displayString() const
+{
+    if (kind == Kind::Sqlite)
+        return QStringLiteral("sqlite://%1").arg(sqlitePath);
+    QString s = QStringLiteral("postgres://");
+    if (!user.isEmpty()) {
+        s += user;
+        if (!password.isEmpty())
+            s += QStringLiteral(":***");
+        s += QLatin1Char('@');
+    }
+    s += QStringLiteral("%1:%2/%3").arg(host).arg(port).arg(database);
+    if (!sslMode.isEmpty())
+        s += QStringLiteral("?sslmode=") + sslMode;
+    return s;
+}
+
+QString DatabaseUrl::toUrlString() const
+{
+    if (kind == Kind::Sqlite)
+        return QStringLiteral("sqlite://%1").arg(sqlitePath);
+    QUrl url;
+    url.setScheme(QStringLiteral("postgres"));
+    url.setHost(host);
+    url.setPort(port);
+    url.setPath(QLatin1Char('/') + database);
+    url.setUserName(user);
+    url.setPassword(password);
+    if (!sslMode.isEmpty())
+        url.setQuery(QStringLiteral("sslmode=") + sslMode);
+    return url.toString();
+}
+
+} // namespace Engine

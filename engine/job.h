@@ -1,0 +1,90 @@
+#pragma once
+
+#include "engine/jobstatus.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+
+class QSqlRecord;
+
+namespace Engine {
+
+/// What enqueue needs: the play's bytes (validated as UTF-8 there) and how to process it.
+struct EnqueueInput
+{
+    QString filename;
+    QByteArray rawText;
+    int priority = 0;
+    int maxRetries = 3;
+    QJsonObject config;            ///< chunkSize, provider, … (ParseJob.config)
+    std::optional<QDateTime> runAfter; ///< scheduled start (UTC); none = now
+};
+
+/// One row of "ParseJob". rawText, checkpoints and currentState are only filled on request.
+struct Job
+{
+    QString id;
+    QString type;
+    int priority = 0;
+    JobStatus status = JobStatus::Queued;
+    QString rawText;
+    QString filename;
+    QJsonObject config;
+    QString playbookId;
+    int retryCount = 0;
+    int maxRetries = 3;
+    QJsonArray checkpoints;
+    QJsonObject currentState;
+    std::optional<int> totalChunks;
+    int completedChunks = 0;
+    double progress = 0;
+    QString lastError;
+    QString failureReason;
+    QString workerId;
+    QDateTime lockedAt;
+    QDateTime lockExpiry;
+    QDateTime createdAt;
+    QDateTime startedAt;
+    QDateTime completedAt;
+    QDateTime updatedAt;
+    QDateTime runAfter;
+    QString controlRequest;
+    qint64 textBytes = 0;
+
+    QJsonObject toJson() const;
+};
+
+/// One row of "JobEvent": the audit trail.
+struct JobEvent
+{
+    QString id;
+    QString jobId;
+    QString event;
+    QJsonObject details;
+    QDateTime createdAt;
+
+    QJsonObject toJson() const;
+};
+
+/// A stored playbook.
+struct PlaybookRecord
+{
+    QString id;
+    QString jobId;
+    QString title;
+    int characterCount = 0;
+    int actCount = 0;
+    int sceneCount = 0;
+    int speechCount = 0;
+    QJsonObject document;
+    QDateTime createdAt;
+};
+
+QString isoUtc(const QDateTime &time);
+
+} // namespace Engine

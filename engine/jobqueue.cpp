@@ -1,0 +1,1036 @@
+#include "engine/jobqueue.h"
+
+#include "engine/database.h"
+#include "engine/joberrors.h"
+#include "engine/jobnotifier.h"
+#include "engine/jobrowreader.h"
+#include "engine/jobstatemachine.h"
+#include "engine/logging.h"
+#include "engine/sqldialect.h"
+#include "engine/transaction.h"
+
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlRecord>
+#include <QStringDecoder>
+#include <QUuid>
+
+namespace Engine {
+
+namespace {
+
+QString newId()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QString jsonText(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QJsonObject transition(const QString &actor, JobStatus from, JobStatus to)
+{
+    return {{QStringLiteral("actor"), actor},
+            {QStringLiteral("from"), statusName(from)},
+            {QStringLiteral("to"), statusName(to)}};
+}
+
+const QString kUpdatedNow = QStringLiteral("\"updatedAt\" = %1");
+
+} // namespace
+
+QueueOptions QueueOptions::fromEnvironment()
+{
+    QueueOptions options;
+    bool ok = false;
+    const double lock = qEnvironmentVariable("CALLBOARD_LOCK_SECONDS").toDouble(&ok);
+    if (ok && lock > 0)
+        options.lockSeconds = lock;
+    const qint64 maxBytes = qEnvironmentVariable("CALLBOARD_MAX_TEXT_BYTES").toLongLong(&ok);
+    if (ok && maxBytes > 0)
+        options.maxTextBytes = maxBytes;
+    return options;
+}
+
+QString controlRequestName(ControlRequest request)
+{
+    switch (request) {
+    case ControlRequest::Pause: return QStringLiteral("pause");
+    case ControlRequest::Cancel: return QStringLiteral("cancel");
+    case ControlRequest::None: break;
+    }
+    return {};
+}
+
+JobQueue::JobQueue(QSqlDatabase db, QueueOptions options)
+    : m_db(db)
+    , m_options(options)
+    , m_postgres(Database::isPostgres(db))
+{}
+
+QSqlQuery &JobQueue::prepared(const QString &sql)
+{
+    auto it = m_prepared.find(sql);
+    if (it == m_prepared.end()) {
+        auto query = std::make_unique<QSqlQuery>(m_db);
+        if (!query->prepare(sql))
+            throw DatabaseError(QString(), QStringLiteral("Cannot prepare a statement: %1")
+                                               .arg(query->lastError().text()));
+        it = m_prepared.emplace(sql, std::move(query)).first;
+    }
+    return *it->second;
+}
+
+void JobQueue::exec(QSqlQuery &query, const QString &jobId)
+{
+    if (query.exec())
+        return;
+    const QSqlError error = query.lastError();
+    qCWarning(lcQueue) << "statement failed:" << error.text();
+    throw DatabaseError(jobId, error.databaseText().isEmpty() ? error.text()
+                                                              : error.databaseText().trimmed());
+}
+
+QString JobQueue::jobColumns(bool withText)
+{
+    QString columns = QStringLiteral(
+        R"("id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
+           "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
+           "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
+           "completedAt", "updatedAt", "runAfter", "controlRequest")");
+    if (withText)
+        columns += QStringLiteral(R"(, "rawText", "checkpoints", "currentState")");
+    return columns;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Producers
+
+void JobQueue::validate(const EnqueueInput &input) const
+{
+    const QString who = input.filename.isEmpty() ? QStringLiteral("(no filename)") : input.filename;
+    if (input.filename.trimmed().isEmpty())
+        throw JobEnqueueError(QString(), QStringLiteral("A job needs a filename"));
+    if (input.rawText.trimmed().isEmpty())
+        throw JobEnqueueError(QString(), QStringLiteral("%1 is empty: there is no play text to "
+                                                        "parse").arg(who));
+    if (input.rawText.size() > m_options.maxTextBytes)
+        throw JobEnqueueError(QString(),
+                              QStringLiteral("%1 is %2 MB, over the limit of %3 MB")
+                                  .arg(who)
+                                  .arg(input.rawText.size() / 1048576.0, 0, 'f', 1)
+                                  .arg(m_options.maxTextBytes / 1048576.0, 0, 'f', 1));
+    if (input.rawText.contains('\0'))
+        throw JobEnqueueError(QString(), QStringLiteral("%1 is not a text file (it contains NUL "
+                                                        "bytes)").arg(who));
+    QStringDecoder decoder(QStringDecoder::Utf8);
+    const QString decoded = decoder(input.rawText);
+    if (decoder.hasError())
+        throw JobEnqueueError(QString(), QStringLiteral("%1 is not valid UTF-8 text").arg(who));
+    if (input.priority < kMinPriority || input.priority > kMaxPriority)
+        throw JobEnqueueError(QString(), QStringLiteral("Priority %1 is out of range (%2 to %3)")
+                                             .arg(input.priority)
+                                             .arg(kMinPriority)
+                                             .arg(kMaxPriority));
+    if (input.maxRetries < 0 || input.maxRetries > kMaxRetriesLimit)
+        throw JobEnqueueError(QString(), QStringLiteral("maxRetries %1 is out of range (0 to %2)")
+                                             .arg(input.maxRetries)
+                                             .arg(kMaxRetriesLimit));
+    const QJsonValue chunkSize = input.config.value(QStringLiteral("chunkSize"));
+    if (!chunkSize.isUndefined() && (!chunkSize.isDouble() || chunkSize.toInt() < 1))
+        throw JobEnqueueError(QString(), QStringLiteral("chunkSize must be a positive number"));
+}
+
+QString JobQueue::insertJobSql() const
+{
+    const SqlDialect sql(m_db);
+    return QStringLiteral(
+               R"(INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
+                  "maxRetries", "runAfter", "createdAt", "updatedAt")
+                  VALUES (:id, :priority, :rawText, :filename, %1, :maxRetries, %2, %3, %3))")
+        .arg(sql.json(QStringLiteral(":config")), sql.timestamp(QStringLiteral(":runAfter")),
+             sql.now());
+}
+
+void JobQueue::insertJob(const QString &id, const EnqueueInput &input, const QString &text,
+                         const QString &actor)
+{
+    QSqlQuery &query = prepared(insertJobSql());
+    query.bindValue(QStringLiteral(":id"), id);
+    query.bindValue(QStringLiteral(":priority"), input.priority);
+    query.bindValue(QStringLiteral(":rawText"), text);
+    query.bindValue(QStringLiteral(":filename"), input.filename);
+    query.bindValue(QStringLiteral(":config"), jsonText(input.config));
+    query.bindValue(QStringLiteral(":maxRetries"), input.maxRetries);
+    query.bindValue(QStringLiteral(":runAfter"),
+                    input.runAfter ? QVariant(isoUtc(*input.runAfter)) : QVariant(QString()));
+    exec(query, id);
+    QJsonObject details{{QStringLiteral("actor"), actor},
+                        {QStringLiteral("to"), statusName(JobStatus::Queued)},
+                        {QStringLiteral("filename"), input.filename},
+                        {QStringLiteral("priority"), input.priority},
+                        {QStringLiteral("bytes"), qint64(input.rawText.size())}};
+    insertEvent(id, QStringLiteral("enqueued"), details);
+}
+
+QString JobQueue::enqueue(const EnqueueInput &input, const QString &actor)
+{
+    return enqueueMany({input}, actor).constFirst();
+}
+
+QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QString &actor)
+{
+    for (const EnqueueInput &input : inputs)
+        validate(input);
+    QStringList ids;
+    ids.reserve(inputs.size());
+    {
+        Transaction transaction(m_db);
+        for (const EnqueueInput &input : inputs) {
+            const QString id = newId();
+            insertJob(id, input, QString::fromUtf8(input.rawText), actor);
+            ids << id;
+        }
+        announce(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids,
+                 statusName(JobStatus::Queued));
+        transaction.commit();
+    }
+    published(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids);
+    return ids;
+}
+
+void JobQueue::insertEvent(const QString &jobId, const QString &event, const QJsonObject &details)
+{
+    const SqlDialect sql(m_db);
+    QSqlQuery &query = prepared(
+        QStringLiteral(R"(INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+                          VALUES (:id, :jobId, :event, %1, %2))")
+            .arg(sql.json(QStringLiteral(":details")), sql.now()));
+    query.bindValue(QStringLiteral(":id"), newId());
+    query.bindValue(QStringLiteral(":jobId"), jobId);
+    query.bindValue(QStringLiteral(":event"), event);
+    query.bindValue(QStringLiteral(":details"), jsonText(details));
+    exec(query, jobId);
+}
+
+// NOTIFY inside the transaction: PostgreSQL delivers it only if and when the commit succeeds.
+void JobQueue::announce(const QStringList &jobIds, const QString &status)
+{
+    if (!m_postgres || jobIds.isEmpty())
+        return;
+    QStringList parts;
+    for (const QString &id : jobIds)
+        parts << id + QLatin1Char(':') + status;
+    QString payload = parts.join(QLatin1Char(','));
+    if (payload.size() > 7000)
+        payload = QStringLiteral("*");
+    QSqlQuery &query = prepared(QStringLiteral("SELECT pg_notify('%1', CAST(:payload AS text))")
+                                    .arg(QLatin1String(kNotifyChannel)));
+    query.bindValue(QStringLiteral(":payload"), payload);
+    exec(query);
+}
+
+void JobQueue::published(const QStringList &jobIds)
+{
+    JobNotifier::instance()->publish(jobIds);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workers
+
+std::optional<Job> JobQueue::claimNext(const QString &workerId)
+{
+    std::optional<Job> job = m_postgres ? claimPostgres(workerId) : claimSqlite(workerId);
+    if (job)
+        published({job->id});
+    return job;
+}
+
+std::optional<Job> JobQueue::claimPostgres(const QString &workerId)
+{
+    // One statement, one round trip, one commit: pick the best queued/retrying job and the best
+    // expired one (each through its own partial index, SKIP LOCKED so claimers never wait on
+    // each other), keep the better, claim it, write its event and NOTIFY.
+    static const QString sql = QStringLiteral(R"(
+        WITH ready AS (
+            SELECT "id", "status" AS "oldStatus", "workerId" AS "oldWorker", "priority", "createdAt"
+            FROM "ParseJob"
+            WHERE "status" IN ('queued', 'retrying')
+              AND ("runAfter" IS NULL OR "runAfter" <= LOCALTIMESTAMP(3))
+            ORDER BY "priority" DESC, "createdAt" ASC
+            LIMIT 1 FOR UPDATE SKIP LOCKED),
+        expired AS (
+            SELECT "id", "status", "workerId", "priority", "createdAt"
+            FROM "ParseJob"
+            WHERE "status" = 'running' AND "lockExpiry" < LOCALTIMESTAMP(3)
+              AND "controlRequest" IS NULL
+            ORDER BY "priority" DESC, "createdAt" ASC
+            LIMIT 1 FOR UPDATE SKIP LOCKED),
+        next AS (
+            SELECT * FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) candidates
+            ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1),
+        claimed AS (
+            UPDATE "ParseJob" j
+            SET "status" = 'running', "workerId" = CAST(:worker AS text),
+                "lockedAt" = LOCALTIMESTAMP(3),
+                "lockExpiry" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(:lock AS float8)),
+                "startedAt" = COALESCE(j."startedAt", LOCALTIMESTAMP(3)),
+                "updatedAt" = LOCALTIMESTAMP(3), "runAfter" = NULL
+            FROM next WHERE j."id" = next."id"
+            RETURNING %1, next."oldStatus", next."oldWorker"),
+        event AS (
+            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+            SELECT gen_random_uuid()::text, "id",
+                   CASE WHEN "oldStatus" = 'running' THEN 'reclaimed' ELSE 'claimed' END,
+                   jsonb_strip_nulls(jsonb_build_object(
+                       'actor', CAST(:worker AS text), 'from', "oldStatus"::text, 'to', 'running',
+                       'previousWorker', CASE WHEN "oldStatus" = 'running' THEN "oldWorker" END)),
+                   LOCALTIMESTAMP(3)
+            FROM claimed)
+        SELECT c.*, pg_notify('callboard_jobs', c."id" || ':running') FROM claimed c)");
+    static const QString full = sql.arg(QStringLiteral(
+        R"(j."id", j."type", j."priority", j."status", j."filename", j."config", j."playbookId",
+           j."retryCount", j."maxRetries", j."totalChunks", j."completedChunks", j."progress",
+           j."lastError", j."failureReason", j."workerId", j."lockedAt", j."lockExpiry",
+           j."createdAt", j."startedAt", j."completedAt", j."updatedAt", j."runAfter",
+           j."controlRequest", j."rawText", j."checkpoints", j."currentState")"));
+    QSqlQuery &query = prepared(full);
+    query.bindValue(QStringLiteral(":worker"), workerId);
+    query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
+    exec(query);
+    if (!query.next())
+        return std::nullopt;
+    JobRowReader reader(query.record());
+    Job job = reader.read(query, true);
+    query.finish();
+    return job;
+}
+
+std::optional<Job> JobQueue::claimSqlite(const QString &workerId)
+{
+    const SqlDialect sql(m_db);
+    Transaction transaction(m_db);
+    QSqlQuery &pick = prepared(QStringLiteral(R"(
+        SELECT "id", "status", "workerId" FROM "ParseJob"
+        WHERE ("status" IN ('queued', 'retrying') AND ("runAfter" IS NULL OR "runAfter" <= %1))
+           OR ("status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NULL)
+        ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1)")
+                                   .arg(sql.now()));
+    exec(pick);
+    if (!pick.next()) {
+        pick.finish();
+        transaction.commit();
+        return std::nullopt;
+    }
+    const QString id = pick.value(0).toString();
+    const QString oldStatus = pick.value(1).toString();
+    const QString oldWorker = pick.value(2).toString();
+    pick.finish();
+
+    QSqlQuery &claim = prepared(QStringLiteral(R"(
+        UPDATE "ParseJob" SET "status" = 'running', "workerId" = :worker, "lockedAt" = %1,
+            "lockExpiry" = %2, "startedAt" = COALESCE("startedAt", %1), "updatedAt" = %1,
+            "runAfter" = NULL
+        WHERE "id" = :id RETURNING %3)")
+                                    .arg(sql.now(), sql.nowPlusSeconds(QStringLiteral(":lock")),
+                                         jobColumns(true)));
+    claim.bindValue(QStringLiteral(":worker"), workerId);
+    claim.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
+    claim.bindValue(QStringLiteral(":id"), id);
+    exec(claim, id);
+    if (!claim.next())
+        throw DatabaseError(id, QStringLiteral("Claimed job %1 vanished").arg(id));
+    JobRowReader reader(claim.record());
+    Job job = reader.read(claim, true);
+    claim.finish();
+
+    const bool reclaimed = oldStatus == QLatin1String("running");
+    QJsonObject details{{QStringLiteral("actor"), workerId},
+                        {QStringLiteral("from"), oldStatus},
+                        {QStringLiteral("to"), statusName(JobStatus::Running)}};
+    if (reclaimed)
+        details.insert(QStringLiteral("previousWorker"), oldWorker);
+    insertEvent(id, reclaimed ? QStringLiteral("reclaimed") : QStringLiteral("claimed"), details);
+    transaction.commit();
+    return job;
+}
+
+bool JobQueue::renewLock(const QString &jobId, const QString &workerId)
+{
+    const SqlDialect sql(m_db);
+    QSqlQuery &query = prepared(QStringLiteral(R"(
+        UPDATE "ParseJob" SET "lockExpiry" = %1
+        WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
+                                    .arg(sql.nowPlusSeconds(QStringLiteral(":lock"))));
+    query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
+    query.bindValue(QStringLiteral(":id"), jobId);
+    query.bindValue(QStringLiteral(":worker"), workerId);
+    exec(query, jobId);
+    const bool renewed = query.numRowsAffected() == 1;
+    if (!renewed)
+        qCWarning(lcQueue) << "lock lost: job" << jobId << "worker" << workerId;
+    return renewed;
+}
+
+ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &workerId,
+                                        const ProgressUpdate &update)
+{
+    if (update.progress < 0 || update.progress > 100 || std::isnan(update.progress))
+        throw JobTransitionError(jobId, QStringLiteral("Progress %1 is outside 0–100")
+                                            .arg(update.progress));
+    const SqlDialect sql(m_db);
+    const QString appendCheckpoint = m_postgres
+        ? QStringLiteral(R"("checkpoints" || jsonb_build_array(CAST(:checkpoint AS jsonb)))")
+        : QStringLiteral(R"(json_insert("checkpoints", '$[#]', json(:checkpoint)))");
+    ProgressResult result;
+    {
+        Transaction transaction(m_db);
+        QSqlQuery &query = prepared(QStringLiteral(R"(
+            UPDATE "ParseJob" SET "completedChunks" = :completed, "totalChunks" = :total,
+                "progress" = :progress, "currentState" = %1, "checkpoints" = %2, %3
+            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running'
+            RETURNING "controlRequest")")
+                                        .arg(sql.json(QStringLiteral(":state")), appendCheckpoint,
+                                             kUpdatedNow.arg(sql.now())));
+        QJsonObject checkpoint = update.chunkDetails;
+        checkpoint.insert(QStringLiteral("completedChunks"), update.completedChunks);
+        checkpoint.insert(QStringLiteral("at"), isoUtc(QDateTime::currentDateTimeUtc()));
+        query.bindValue(QStringLiteral(":completed"), update.completedChunks);
+        query.bindValue(QStringLiteral(":total"), update.totalChunks);
+        query.bindValue(QStringLiteral(":progress"), update.progress);
+        query.bindValue(QStringLiteral(":state"), jsonText(update.currentState));
+        query.bindValue(QStringLiteral(":checkpoint"), jsonText(checkpoint));
+        query.bindValue(QStringLiteral(":id"), jobId);
+        query.bindValue(QStringLiteral(":worker"), workerId);
+        exec(query, jobId);
+        if (!query.next()) {
+            query.finish();
+            qCWarning(lcQueue) << "progress not written, lock lost: job" << jobId << "worker"
+                               << workerId;
+            return result;
+        }
+        result.owned = true;
+        const QString request = query.value(0).toString();
+        query.finish();
+        if (request == QLatin1String("pause"))
+            result.control = ControlRequest::Pause;
+        else if (request == QLatin1String("cancel"))
+            result.control = ControlRequest::Cancel;
+        QJsonObject details = update.chunkDetails;
+        details.insert(QStringLiteral("actor"), workerId);
+        details.insert(QStringLiteral("completedChunks"), update.completedChunks);
+        details.insert(QStringLiteral("totalChunks"), update.totalChunks);
+        details.insert(QStringLiteral("progress"), update.progress);
+        insertEvent(jobId, QStringLiteral("progress"), details);
+        announce({jobId}, statusName(JobStatus::Running));
+        transaction.commit();
+    }
+    published({jobId});
+    return result;
+}
+
+bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJsonObject &playbook)
+{
+    const SqlDialect sql(m_db);
+    {
+        Transaction transaction(m_db);
+        QString playbookId;
+        if (!playbook.isEmpty()) {
+            playbookId = newId();
+            QSqlQuery &insert = prepared(QStringLiteral(R"(
+                INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
+                    "sceneCount", "speechCount", "document", "createdAt")
+                VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2))")
+                                             .arg(sql.json(QStringLiteral(":document")),
+                                                  sql.now()));
+            int scenes = 0;
+            int speeches = 0;
+            const QJsonArray acts = playbook.value(QStringLiteral("acts")).toArray();
+            for (const QJsonValue &act : acts) {
+                const QJsonArray actScenes = act.toObject().value(QStringLiteral("scenes")).toArray();
+                scenes += actScenes.size();
+                speeches += act.toObject().value(QStringLiteral("speeches")).toArray().size();
+                for (const QJsonValue &scene : actScenes)
+                    speeches += scene.toObject().value(QStringLiteral("speeches")).toArray().size();
+            }
+            insert.bindValue(QStringLiteral(":id"), playbookId);
+            insert.bindValue(QStringLiteral(":jobId"), jobId);
+            insert.bindValue(QStringLiteral(":title"), playbook.value(QStringLiteral("title")).toString());
+            insert.bindValue(QStringLiteral(":characters"),
+                             playbook.value(QStringLiteral("characters")).toArray().size());
+            insert.bindValue(QStringLiteral(":acts"), acts.size());
+            insert.bindValue(QStringLiteral(":scenes"), scenes);
+            insert.bindValue(QStringLiteral(":speeches"), speeches);
+            insert.bindValue(QStringLiteral(":document"), jsonText(playbook));
+            exec(insert, jobId);
+        }
+        QSqlQuery &query = prepared(QStringLiteral(R"(
+            UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = %1, "progress" = 100,
+                "playbookId" = COALESCE(:playbookId, "playbookId"), "workerId" = NULL,
+                "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
+            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
+                                        .arg(sql.now(), kUpdatedNow.arg(sql.now())));
+        query.bindValue(QStringLiteral(":playbookId"),
+                        playbookId.isEmpty() ? QVariant(QString()) : QVariant(playbookId));
+        query.bindValue(QStringLiteral(":id"), jobId);
+        query.bindValue(QStringLiteral(":worker"), workerId);
+        exec(query, jobId);
+        if (query.numRowsAffected() != 1) {
+            qCWarning(lcQueue) << "completion not written, lock lost: job" << jobId << "worker"
+                               << workerId;
+            return false; // the transaction rolls back the playbook too
+        }
+        QJsonObject details = transition(workerId, JobStatus::Running, JobStatus::Completed);
+        if (!playbookId.isEmpty())
+            details.insert(QStringLiteral("playbookId"), playbookId);
+        insertEvent(jobId, QStringLiteral("completed"), details);
+        announce({jobId}, statusName(JobStatus::Completed));
+        transaction.commit();
+    }
+    published({jobId});
+    return true;
+}
+
+std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString &jobId,
+                                                                   const QString &workerId)
+{
+    if (!m_postgres) {
+        const bool done = complete(jobId, workerId);
+        return {done, claimNext(workerId)};
+    }
+    // Completion and the next claim share one statement, so a no-op job costs one commit.
+    static const QString sql = QStringLiteral(R"(
+        WITH done AS (
+            UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
+                "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
+                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3)
+            WHERE "id" = CAST(:id AS text) AND "workerId" = CAST(:worker AS text)
+              AND "status" = 'running'
+            RETURNING "id"),
+        doneEvent AS (
+            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+            SELECT gen_random_uuid()::text, "id", 'completed',
+                   jsonb_build_object('actor', CAST(:worker AS text), 'from', 'running',
+                                      'to', 'completed'), LOCALTIMESTAMP(3)
+            FROM done),
+        next AS (
+            SELECT "id", "status" AS "oldStatus" FROM "ParseJob"
+            WHERE "status" IN ('queued', 'retrying')
+              AND ("runAfter" IS NULL OR "runAfter" <= LOCALTIMESTAMP(3))
+            ORDER BY "priority" DESC, "createdAt" ASC
+            LIMIT 1 FOR UPDATE SKIP LOCKED),
+        claimed AS (
+            UPDATE "ParseJob" j
+            SET "status" = 'running', "workerId" = CAST(:worker AS text),
+                "lockedAt" = LOCALTIMESTAMP(3),
+                "lockExpiry" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(:lock AS float8)),
+                "startedAt" = COALESCE(j."startedAt", LOCALTIMESTAMP(3)),
+                "updatedAt" = LOCALTIMESTAMP(3), "runAfter" = NULL
+            FROM next WHERE j."id" = next."id"
+            RETURNING j."id", j."type", j."priority", j."status", j."filename", j."config",
+               j."playbookId", j."retryCount", j."maxRetries", j."totalChunks",
+               j."completedChunks", j."progress", j."lastError", j."failureReason",
+               j."workerId", j."lockedAt", j."lockExpiry", j."createdAt", j."startedAt",
+               j."completedAt", j."updatedAt", j."runAfter", j."controlRequest", j."rawText",
+               j."checkpoints", j."currentState", next."oldStatus"),
+        claimEvent AS (
+            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+            SELECT gen_random_uuid()::text, "id", 'claimed',
+                   jsonb_build_object('actor', CAST(:worker AS text), 'from', "oldStatus"::text,
+                                      'to', 'running'), LOCALTIMESTAMP(3)
+            FROM claimed),
+        notified AS (
+            SELECT pg_notify('callboard_jobs', string_agg(x, ',')) FROM (
+                SELECT "id" || ':completed' AS x FROM done
+                UNION ALL SELECT "id" || ':running' FROM claimed) changes)
+        SELECT (SELECT count(*) FROM done) AS "doneCount", c.*, (SELECT 1 FROM notified)
+        FROM (SELECT 1) one LEFT JOIN claimed c ON true)");
+    QSqlQuery &query = prepared(sql);
+    query.bindValue(QStringLiteral(":id"), jobId);
+    query.bindValue(QStringLiteral(":worker"), workerId);
+    query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
+    exec(query, jobId);
+    if (!query.next())
+        throw DatabaseError(jobId, QStringLiteral("complete-and-claim returned no row"));
+    const bool done = query.value(0).toInt() == 1;
+    std::optional<Job> next;
+    if (!query.isNull(1)) {
+        JobRowReader reader(query.record());
+        next = reader.read(query, true);
+    }
+    query.finish();
+    QStringList changed{jobId};
+    if (next)
+        changed << next->id;
+    published(changed);
+    return {done, next};
+}
+
+FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &workerId,
+                                       const QString &error, bool permanent)
+{
+    const SqlDialect sql(m_db);
+    FailureOutcome outcome;
+    {
+        Transaction transaction(m_db);
+        QSqlQuery &read = prepared(QStringLiteral(R"(
+            SELECT "retryCount", "maxRetries" FROM "ParseJob"
+            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')"));
+        read.bindValue(QStringLiteral(":id"), jobId);
+        read.bindValue(QStringLiteral(":worker"), workerId);
+        exec(read, jobId);
+        if (!read.next()) {
+            read.finish();
+            qCWarning(lcQueue) << "failure not written, lock lost: job" << jobId;
+            return FailureOutcome::LockLost;
+        }
+        const int retryCount = read.value(0).toInt();
+        const int maxRetries = read.value(1).toInt();
+        read.finish();
+
+        QJsonObject details;
+        if (!permanent && retryCount < maxRetries) {
+            // The seed computed this delay but never applied it; runAfter makes it real.
+            const qint64 delay = qMin<qint64>(qint64(m_options.backoffBaseMs) << qMin(retryCount, 20),
+                                              m_options.backoffMaxMs);
+            const qint64 jitter = QRandomGenerator::global()->bounded(qMax<qint64>(1, delay / 10));
+            const double delaySeconds = (delay + jitter) / 1000.0;
+            QSqlQuery &update = prepared(QStringLiteral(R"(
+                UPDATE "ParseJob" SET "status" = 'retrying', "retryCount" = "retryCount" + 1,
+                    "lastError" = :error, "runAfter" = %1, "workerId" = NULL, "lockedAt" = NULL,
+                    "lockExpiry" = NULL, %2
+                WHERE "id" = :id)")
+                                             .arg(sql.nowPlusSeconds(QStringLiteral(":delay")),
+                                                  kUpdatedNow.arg(sql.now())));
+            update.bindValue(QStringLiteral(":error"), error);
+            update.bindValue(QStringLiteral(":delay"), delaySeconds);
+            update.bindValue(QStringLiteral(":id"), jobId);
+            exec(update, jobId);
+            details = transition(workerId, JobStatus::Running, JobStatus::Retrying);
+            details.insert(QStringLiteral("error"), error);
+            details.insert(QStringLiteral("retryCount"), retryCount + 1);
+            details.insert(QStringLiteral("delayMs"), qint64(delaySeconds * 1000));
+            insertEvent(jobId, QStringLiteral("retry_scheduled"), details);
+            announce({jobId}, statusName(JobStatus::Retrying));
+            outcome = FailureOutcome::Retrying;
+        } else {
+            const QString reason = permanent
+                ? error
+                : QStringLiteral("Max retries (%1) exceeded. Last error: %2").arg(maxRetries).arg(error);
+            QSqlQuery &update = prepared(QStringLiteral(R"(
+                UPDATE "ParseJob" SET "status" = 'failed', "lastError" = :error,
+                    "failureReason" = :reason, "completedAt" = %1, "workerId" = NULL,
+                    "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
+                WHERE "id" = :id)")
+                                             .arg(sql.now(), kUpdatedNow.arg(sql.now())));
+            update.bindValue(QStringLiteral(":error"), error);
+            update.bindValue(QStringLiteral(":reason"), reason);
+            update.bindValue(QStringLiteral(":id"), jobId);
+            exec(update, jobId);
+            details = transition(workerId, JobStatus::Running, JobStatus::Failed);
+            details.insert(QStringLiteral("error"), error);
+            details.insert(QStringLiteral("permanent"), permanent);
+            details.insert(QStringLiteral("failureReason"), reason);
+            insertEvent(jobId, QStringLiteral("failed"), details);
+            announce({jobId}, statusName(JobStatus::Failed));
+            outcome = FailureOutcome::Failed;
+        }
+        transaction.commit();
+    }
+    published({jobId});
+    return outcome;
+}
+
+bool JobQueue::release(const QString &jobId, const QString &workerId, const QString &reason)
+{
+    const SqlDialect sql(m_db);
+    {
+        Transaction transaction(m_db);
+        QSqlQuery &query = prepared(QStringLiteral(R"(
+            UPDATE "ParseJob" SET "status" = 'queued', "workerId" = NULL, "lockedAt" = NULL,
+                "lockExpiry" = NULL, %1
+            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
+                                        .arg(kUpdatedNow.arg(sql.now())));
+        query.bindValue(QStringLiteral(":id"), jobId);
+        query.bindValue(QStringLiteral(":worker"), workerId);
+        exec(query, jobId);
+        if (query.numRowsAffected() != 1)
+            return false;
+        QJsonObject details = transition(workerId, JobStatus::Running, JobStatus::Queued);
+        details.insert(QStringLiteral("reason"), reason);
+        insertEvent(jobId, QStringLiteral("released"), details);
+        announce({jobId}, statusName(JobStatus::Queued));
+        transaction.commit();
+    }
+    published({jobId});
+    return true;
+}
+
+std::optional<JobStatus> JobQueue::honourControlRequest(const QString &jobId,
+                                                        const QString &workerId)
+{
+    const SqlDialect sql(m_db);
+    JobStatus target;
+    {
+        Transaction transaction(m_db);
+        QSqlQuery &read = prepared(QStringLiteral(R"(
+            SELECT "controlRequest" FROM "ParseJob"
+            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')"));
+        read.bindValue(QStringLiteral(":id"), jobId);
+        read.bindValue(QStringLiteral(":worker"), workerId);
+        exec(read, jobId);
+        if (!read.next()) {
+            read.finish();
+            return std::nullopt;
+        }
+        const QString request = read.value(0).toString();
+        read.finish();
+        if (request.isEmpty())
+            return JobStatus::Running;
+        target = request == QLatin1String("pause") ? JobStatus::Paused : JobStatus::Cancelled;
+        QSqlQuery &update = prepared(QStringLiteral(R"(
+            UPDATE "ParseJob" SET "status" = %1, "controlRequest" = NULL, "workerId" = NULL,
+                "lockedAt" = NULL, "lockExpiry" = NULL,
+                "completedAt" = CASE WHEN :cancelled = 1 THEN %2 ELSE "completedAt" END, %3
+            WHERE "id" = :id)")
+                                         .arg(sql.status(QStringLiteral(":status")), sql.now(),
+                                              kUpdatedNow.arg(sql.now())));
+        update.bindValue(QStringLiteral(":status"), statusName(target));
+        update.bindValue(QStringLiteral(":cancelled"), target == JobStatus::Cancelled ? 1 : 0);
+        update.bindValue(QStringLiteral(":id"), jobId);
+        exec(update, jobId);
+        insertEvent(jobId, target == JobStatus::Paused ? QStringLiteral("paused")
+                                                       : QStringLiteral("cancelled"),
+                    transition(workerId, JobStatus::Running, target));
+        announce({jobId}, statusName(target));
+        transaction.commit();
+    }
+    published({jobId});
+    return target;
+}
+
+int JobQueue::applyOrphanedControlRequests()
+{
+    const SqlDialect sql(m_db);
+    QSqlQuery &find = prepared(QStringLiteral(R"(
+        SELECT "id" FROM "ParseJob"
+        WHERE "status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NOT NULL)")
+                                   .arg(sql.now()));
+    exec(find);
+    QStringList ids;
+    while (find.next())
+        ids << find.value(0).toString();
+    find.finish();
+    int applied = 0;
+    for (const QString &id : std::as_const(ids)) {
+        const std::optional<Job> job = this->job(id);
+        if (!job)
+            continue;
+        const JobStatus target = job->controlRequest == QLatin1String("pause") ? JobStatus::Paused
+                                                                                : JobStatus::Cancelled;
+        try {
+            applyControl(id, QStringLiteral("system"), target, QString());
+            ++applied;
+        } catch (const JobError &error) {
+            qCWarning(lcQueue) << "orphaned control request not applied:" << error.message();
+        }
+    }
+    return applied;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control
+
+JobQueue::Current JobQueue::lockCurrent(const QString &jobId)
+{
+    const SqlDialect sql(m_db);
+    QSqlQuery &query = prepared(
+        QStringLiteral(R"(SELECT "status", "workerId",
+                           CASE WHEN "lockExpiry" IS NOT NULL AND "lockExpiry" < %1 THEN 1 ELSE 0 END,
+                           "controlRequest"
+                          FROM "ParseJob" WHERE "id" = :id%2)")
+            .arg(sql.now(), m_postgres ? QStringLiteral(" FOR UPDATE") : QString()));
+    query.bindValue(QStringLiteral(":id"), jobId);
+    exec(query, jobId);
+    if (!query.next()) {
+        query.finish();
+        throw JobNotFoundError(jobId);
+    }
+    Current current{jobStatusFromString(query.value(0).toString()).value_or(JobStatus::Queued),
+                    query.value(1).toString(), query.value(2).toInt() == 1,
+                    query.value(3).toString()};
+    query.finish();
+    return current;
+}
+
+// Moves a job to target (or, for a running job with a live owner, records the request for the
+// owner to honour at its next chunk boundary). Returns the status the job now has.
+JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, JobStatus target,
+                                 const QString &request)
+{
+    const SqlDialect sql(m_db);
+    JobStatus result;
+    {
+        Transaction transaction(m_db);
+        const Current current = lockCurrent(jobId);
+        if (current.status == target)
+            throw JobTransitionError(jobId, QStringLiteral("Job %1 is already %2")
+                                                .arg(jobId, statusName(target)));
+        JobStateMachine::assertTransition(jobId, current.status, target);
+
+        QJsonObject details = transition(actor, current.status, target);
+        if (current.status == JobStatus::Running && !request.isEmpty() && !current.lockExpired) {
+            QSqlQuery &update = prepared(QStringLiteral(
+                R"(UPDATE "ParseJob" SET "controlRequest" = :request, %1 WHERE "id" = :id)")
+                                             .arg(kUpdatedNow.arg(sql.now())));
+            update.bindValue(QStringLiteral(":request"), request);
+            update.bindValue(QStringLiteral(":id"), jobId);
+            exec(update, jobId);
+            details.insert(QStringLiteral("worker"), current.workerId);
+            insertEvent(jobId, request + QStringLiteral("_requested"), details);
+            result = JobStatus::Running;
+        } else {
+            const bool resetRetries = target == JobStatus::Queued
+                                      && (current.status == JobStatus::Failed
+                                          || current.status == JobStatus::Cancelled);
+            QSqlQuery &update = prepared(QStringLiteral(R"(
+                UPDATE "ParseJob" SET "status" = %1, "controlRequest" = NULL, "workerId" = NULL,
+                    "lockedAt" = NULL, "lockExpiry" = NULL, "runAfter" = NULL,
+                    "retryCount" = CASE WHEN :reset = 1 THEN 0 ELSE "retryCount" END,
+                    "failureReason" = CASE WHEN :reset = 1 THEN NULL ELSE "failureReason" END,
+                    "completedAt" = CASE WHEN :terminal = 1 THEN %2
+                                         WHEN :reset = 1 THEN NULL ELSE "completedAt" END, %3
+                WHERE "id" = :id)")
+                                             .arg(sql.status(QStringLiteral(":status")), sql.now(),
+                                                  kUpdatedNow.arg(sql.now())));
+            update.bindValue(QStringLiteral(":status"), statusName(target));
+            update.bindValue(QStringLiteral(":reset"), resetRetries ? 1 : 0);
+            update.bindValue(QStringLiteral(":terminal"), isTerminal(target) ? 1 : 0);
+            update.bindValue(QStringLiteral(":id"), jobId);
+            exec(update, jobId);
+            if (current.status == JobStatus::Running)
+                details.insert(QStringLiteral("previousWorker"), current.workerId);
+            static const QHash<JobStatus, QString> names{
+                {JobStatus::Paused, QStringLiteral("paused")},
+                {JobStatus::Cancelled, QStringLiteral("cancelled")},
+                {JobStatus::Queued, QStringLiteral("resumed")}};
+            QString event = names.value(target);
+            if (resetRetries)
+                event = QStringLiteral("retried");
+            insertEvent(jobId, event, details);
+            result = target;
+        }
+        announce({jobId}, statusName(result));
+        transaction.commit();
+    }
+    published({jobId});
+    return result;
+}
+
+JobStatus JobQueue::pause(const QString &jobId, const QString &actor)
+{
+    return applyControl(jobId, actor, JobStatus::Paused, QStringLiteral("pause"));
+}
+
+JobStatus JobQueue::resume(const QString &jobId, const QString &actor)
+{
+    const std::optional<Job> current = job(jobId);
+    if (!current)
+        throw JobNotFoundError(jobId);
+    if (current->status != JobStatus::Paused)
+        throw JobTransitionError(jobId, QStringLiteral("Job %1 is %2, not paused")
+                                            .arg(jobId, statusName(current->status)));
+    return applyControl(jobId, actor, JobStatus::Queued, QString());
+}
+
+JobStatus JobQueue::cancel(const QString &jobId, const QString &actor)
+{
+    return applyControl(jobId, actor, JobStatus::Cancelled, QStringLiteral("cancel"));
+}
+
+JobStatus JobQueue::retry(const QString &jobId, const QString &actor)
+{
+    const std::optional<Job> current = job(jobId);
+    if (!current)
+        throw JobNotFoundError(jobId);
+    if (current->status != JobStatus::Failed && current->status != JobStatus::Cancelled)
+        throw JobTransitionError(jobId, QStringLiteral("Job %1 is %2: only failed or cancelled "
+                                                       "jobs can be retried")
+                                            .arg(jobId, statusName(current->status)));
+    return applyControl(jobId, actor, JobStatus::Queued, QString());
+}
+
+void JobQueue::setPriority(const QString &jobId, int priority, const QString &actor)
+{
+    if (priority < kMinPriority || priority > kMaxPriority)
+        throw JobTransitionError(jobId, QStringLiteral("Priority %1 is out of range (%2 to %3)")
+                                            .arg(priority)
+                                            .arg(kMinPriority)
+                                            .arg(kMaxPriority));
+    const SqlDialect sql(m_db);
+    {
+        Transaction transaction(m_db);
+        QSqlQuery &read = prepared(QStringLiteral(
+            R"(SELECT "priority", "status" FROM "ParseJob" WHERE "id" = :id)"));
+        read.bindValue(QStringLiteral(":id"), jobId);
+        exec(read, jobId);
+        if (!read.next()) {
+            read.finish();
+            throw JobNotFoundError(jobId);
+        }
+        const int old = read.value(0).toInt();
+        const QString status = read.value(1).toString();
+        read.finish();
+        if (status == statusName(JobStatus::Completed))
+            throw JobTransitionError(jobId, QStringLiteral("Job %1 is completed: its priority no "
+                                                           "longer matters").arg(jobId));
+        QSqlQuery &update = prepared(QStringLiteral(
+            R"(UPDATE "ParseJob" SET "priority" = :priority, %1 WHERE "id" = :id)")
+                                         .arg(kUpdatedNow.arg(sql.now())));
+        update.bindValue(QStringLiteral(":priority"), priority);
+        update.bindValue(QStringLiteral(":id"), jobId);
+        exec(update, jobId);
+        insertEvent(jobId, QStringLiteral("priority_changed"),
+                    {{QStringLiteral("actor"), actor},
+                     {QStringLiteral("from"), old},
+                     {QStringLiteral("to"), priority}});
+        announce({jobId}, status);
+        transaction.commit();
+    }
+    published({jobId});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+std::optional<Job> JobQueue::job(const QString &jobId, bool withText)
+{
+    QSqlQuery &query = prepared(
+        QStringLiteral(R"(SELECT %1 FROM "ParseJob" WHERE "id" = :id)").arg(jobColumns(withText)));
+    query.bindValue(QStringLiteral(":id"), jobId);
+    exec(query, jobId);
+    if (!query.next()) {
+        query.finish();
+        return std::nullopt;
+    }
+    JobRowReader reader(query.record());
+    Job job = reader.read(query, withText);
+    query.finish();
+    return job;
+}
+
+QList<Job> JobQueue::jobs(const JobFilter &filter)
+{
+    const SqlDialect sql(m_db);
+    QStringList where;
+    if (!filter.statuses.isEmpty()) {
+        QStringList names;
+        for (JobStatus status : filter.statuses)
+            names << QLatin1Char('\'') + statusName(status) + QLatin1Char('\'');
+        where << QStringLiteral("\"status\" IN (%1)").arg(names.join(QLatin1Char(',')));
+    }
+    if (!filter.text.isEmpty())
+        where << QStringLiteral(R"(("filename" LIKE :text OR "id" LIKE :text))");
+    if (filter.changedSince.isValid())
+        where << QStringLiteral("\"updatedAt\" >= %1").arg(sql.timestamp(QStringLiteral(":since")));
+    QString text = QStringLiteral(R"(SELECT %1 FROM "ParseJob")").arg(jobColumns(false));
+    if (!where.isEmpty())
+        text += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    text += QStringLiteral(R"( ORDER BY "createdAt" ASC, "id" ASC)");
+    if (filter.limit > 0)
+        text += QStringLiteral(" LIMIT %1").arg(filter.limit);
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(text);
+    if (!filter.text.isEmpty())
+        query.bindValue(QStringLiteral(":text"), QLatin1Char('%') + filter.text + QLatin1Char('%'));
+    if (filter.changedSince.isValid())
+        query.bindValue(QStringLiteral(":since"), isoUtc(filter.changedSince));
+    exec(query);
+    QList<Job> result;
+    JobRowReader reader(query.record());
+    while (query.next())
+        result << reader.read(query, false);
+    return result;
+}
+
+QList<JobEvent> JobQueue::events(const QString &jobId)
+{
+    // SQLite's rowid and PostgreSQL's "seq" give the insert order within one millisecond.
+    QSqlQuery &query = prepared(QStringLiteral(
+        R"(SELECT "id", "jobId", "event", "details", "createdAt" FROM "JobEvent"
+           WHERE "jobId" = :id ORDER BY %1)")
+                                    .arg(m_postgres ? QStringLiteral("\"seq\"")
+                                                    : QStringLiteral("rowid")));
+    query.bindValue(QStringLiteral(":id"), jobId);
+    exec(query, jobId);
+    QList<JobEvent> result;
+    while (query.next()) {
+        JobEvent event;
+        event.id = query.value(0).toString();
+        event.jobId = query.value(1).toString();
+        event.event = query.value(2).toString();
+        event.details = QJsonDocument::fromJson(query.value(3).toString().toUtf8()).object();
+        event.createdAt = SqlDialect::toUtc(query.value(4));
+        result << event;
+    }
+    query.finish();
+    return result;
+}
+
+std::optional<PlaybookRecord> JobQueue::playbook(const QString &jobId)
+{
+    QSqlQuery &query = prepared(QStringLiteral(
+        R"(SELECT p."id", p."jobId", p."title", p."characterCount", p."actCount", p."sceneCount",
+                  p."speechCount", p."document", p."createdAt"
+           FROM "ParseJob" j JOIN "Playbook" p ON p."id" = j."playbookId" WHERE j."id" = :id)"));
+    query.bindValue(QStringLiteral(":id"), jobId);
+    exec(query, jobId);
+    if (!query.next()) {
+        query.finish();
+        return std::nullopt;
+    }
+    PlaybookRecord record;
+    record.id = query.value(0).toString();
+    record.jobId = query.value(1).toString();
+    record.title = query.value(2).toString();
+    record.characterCount = query.value(3).toInt();
+    record.actCount = query.value(4).toInt();
+    record.sceneCount = query.value(5).toInt();
+    record.speechCount = query.value(6).toInt();
+    record.document = QJsonDocument::fromJson(query.value(7).toString().toUtf8()).object();
+    record.createdAt = SqlDialect::toUtc(query.value(8));
+    query.finish();
+    return record;
+}
+
+QHash<JobStatus, int> JobQueue::countsByStatus()
+{
+    QSqlQuery &query = prepared(QStringLiteral(
+        R"(SELECT "status", COUNT(*) FROM "ParseJob" GROUP BY "status")"));
+    exec(query);
+    QHash<JobStatus, int> counts;
+    for (JobStatus status : allJobStatuses())
+        counts.insert(status, 0);
+    while (query.next()) {
+        if (const auto status = jobStatusFromString(query.value(0).toString()))
+            counts.insert(*status, query.value(1).toInt());
+    }
+    query.finish();
+    return counts;
+}
+
+QDateTime JobQueue::databaseNow()
+{
+    const SqlDialect sql(m_db);
+    QSqlQuery &query = prepared(QStringLiteral("SELECT %1").arg(sql.now()));
+    exec(query);
+    query.next();
+    const QDateTime now = SqlDialect::toUtc(query.value(0));
+    query.finish();
+    return now;
+}
+
+} // namespace Engine

@@ -1,0 +1,157 @@
+#pragma once
+
+#include "engine/job.h"
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+namespace Engine {
+
+struct QueueOptions
+{
+    double lockSeconds = 600;                  ///< how long a claim holds without a heartbeat
+    qint64 maxTextBytes = 20 * 1024 * 1024;    ///< enqueue refuses larger plays
+    int backoffBaseMs = 1000;                  ///< first retry delay, doubled per retry
+    int backoffMaxMs = 60000;
+
+    /// Defaults overridden by CALLBOARD_LOCK_SECONDS and CALLBOARD_MAX_TEXT_BYTES.
+    static QueueOptions fromEnvironment();
+};
+
+/// What a worker reports after each chunk.
+struct ProgressUpdate
+{
+    int completedChunks = 0;
+    int totalChunks = 0;
+    double progress = 0;       ///< 0–100
+    QJsonObject currentState;  ///< the checkpoint to resume from
+    QJsonObject chunkDetails;  ///< timing and counts, for the event and the checkpoints list
+};
+
+enum class ControlRequest { None, Pause, Cancel };
+
+/// The answer to a progress write: whether the worker still owns the job, and whether someone
+/// asked it to stop at this chunk boundary.
+struct ProgressResult
+{
+    bool owned = false;
+    ControlRequest control = ControlRequest::None;
+};
+
+enum class FailureOutcome { Retrying, Failed, LockLost };
+
+struct JobFilter
+{
+    QList<JobStatus> statuses;  ///< empty = all
+    QString text;               ///< substring of filename or id
+    int limit = 0;              ///< 0 = no limit
+    QDateTime changedSince;     ///< only rows with a newer updatedAt
+};
+
+/// The queue over one database connection: every operation of DESIGN.md "Job life".
+///
+/// One JobQueue per connection and thread. Writes by a worker are fenced on (id, workerId,
+/// status = running): a worker that lost its lock changes nothing and is told so. Every state
+/// change writes its JobEvent in the same transaction and is announced after the commit
+/// (NOTIFY on PostgreSQL, JobNotifier in this process).
+/// Errors: JobEnqueueError, JobTransitionError, JobNotFoundError, DatabaseError (joberrors.h).
+class JobQueue final
+{
+public:
+    explicit JobQueue(QSqlDatabase db, QueueOptions options = QueueOptions::fromEnvironment());
+
+    QSqlDatabase database() const { return m_db; }
+    const QueueOptions &options() const { return m_options; }
+    bool isPostgres() const { return m_postgres; }
+
+    // Producers
+    QString enqueue(const EnqueueInput &input, const QString &actor = QStringLiteral("api"));
+    /// All or nothing: one bad input rejects the whole batch.
+    QStringList enqueueMany(const QList<EnqueueInput> &inputs,
+                            const QString &actor = QStringLiteral("api"));
+    /// Validates without writing; throws JobEnqueueError.
+    void validate(const EnqueueInput &input) const;
+
+    // Workers
+    /// Claims the best claimable job (priority DESC, createdAt ASC): queued or retrying whose
+    /// runAfter passed, or running with an expired lock. One round trip on PostgreSQL.
+    std::optional<Job> claimNext(const QString &workerId);
+    bool renewLock(const QString &jobId, const QString &workerId);
+    ProgressResult updateProgress(const QString &jobId, const QString &workerId,
+                                  const ProgressUpdate &update);
+    /// Stores the playbook (if any) and completes the job. False: the lock was lost.
+    bool complete(const QString &jobId, const QString &workerId,
+                  const QJsonObject &playbook = {});
+    /// Completes a job and claims the next one in one round trip (one commit per job).
+    /// Returns whether the completion counted, and the next job if there was one.
+    std::pair<bool, std::optional<Job>> completeAndClaimNext(const QString &jobId,
+                                                             const QString &workerId);
+    FailureOutcome handleFailure(const QString &jobId, const QString &workerId,
+                                 const QString &error, bool permanent = false);
+    /// Gives a running job back to the queue (shutdown), keeping its checkpoint.
+    bool release(const QString &jobId, const QString &workerId, const QString &reason);
+    /// Applies a pending pause/cancel request at a chunk boundary; returns the new status.
+    std::optional<JobStatus> honourControlRequest(const QString &jobId, const QString &workerId);
+    /// Turns running jobs whose lock expired while a pause/cancel was pending into paused or
+    /// cancelled (their owner is gone). Plain expired jobs are reclaimed by claimNext.
+    int applyOrphanedControlRequests();
+
+    // Control (the window and the command line)
+    JobStatus pause(const QString &jobId, const QString &actor = QStringLiteral("user"));
+    JobStatus resume(const QString &jobId, const QString &actor = QStringLiteral("user"));
+    JobStatus cancel(const QString &jobId, const QString &actor = QStringLiteral("user"));
+    JobStatus retry(const QString &jobId, const QString &actor = QStringLiteral("user"));
+    void setPriority(const QString &jobId, int priority,
+                     const QString &actor = QStringLiteral("user"));
+
+    // Reads
+    std::optional<Job> job(const QString &jobId, bool withText = false);
+    QList<Job> jobs(const JobFilter &filter = {});
+    QList<JobEvent> events(const QString &jobId);
+    std::optional<PlaybookRecord> playbook(const QString &jobId);
+    QHash<JobStatus, int> countsByStatus();
+    /// The database clock, for "what changed since" refreshes.
+    QDateTime databaseNow();
+
+    static constexpr int kMinPriority = -1000;
+    static constexpr int kMaxPriority = 1000;
+    static constexpr int kMaxRetriesLimit = 100;
+
+private:
+    QSqlQuery &prepared(const QString &sql);
+    void exec(QSqlQuery &query, const QString &jobId = {});
+    QString insertJobSql() const;
+    void insertJob(const QString &id, const EnqueueInput &input, const QString &text,
+                   const QString &actor);
+    void insertEvent(const QString &jobId, const QString &event, const QJsonObject &details);
+    void announce(const QStringList &jobIds, const QString &status);
+    void published(const QStringList &jobIds);
+    struct Current
+    {
+        JobStatus status;
+        QString workerId;
+        bool lockExpired;
+        QString controlRequest;
+    };
+    Current lockCurrent(const QString &jobId);
+    JobStatus applyControl(const QString &jobId, const QString &actor, JobStatus target,
+                           const QString &request);
+    std::optional<Job> claimPostgres(const QString &workerId);
+    std::optional<Job> claimSqlite(const QString &workerId);
+    static QString jobColumns(bool withText);
+
+    QSqlDatabase m_db;
+    QueueOptions m_options;
+    bool m_postgres;
+    std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
+};
+
+QString controlRequestName(ControlRequest request);
+
+} // namespace Engine

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "engine/job.h"
+
+#include <QSqlRecord>
+
+class QSqlQuery;
+
+namespace Engine {
+
+/// Reads "ParseJob" rows into Job values. Column positions are looked up once per result set,
+/// not per row, which matters when the window loads 100,000 jobs.
+class JobRowReader final
+{
+public:
+    explicit JobRowReader(const QSqlRecord &record);
+    Job read(const QSqlQuery &query, bool withText) const;
+
+private:
+    enum Column {
+        Id, Type, Priority, Status, Filename, Config, PlaybookId, RetryCount, MaxRetries,
+        TotalChunks, CompletedChunks, Progress, LastError, FailureReason, WorkerId, LockedAt,
+        LockExpiry, CreatedAt, StartedAt, CompletedAt, UpdatedAt, RunAfter, ControlRequest,
+        RawText, Checkpoints, CurrentState, ColumnCount
+    };
+    int m_index[ColumnCount];
+};
+
+} // namespace Engine

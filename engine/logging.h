@@ -1,0 +1,8 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcDb)
+Q_DECLARE_LOGGING_CATEGORY(lcQueue)
+Q_DECLARE_LOGGING_CATEGORY(lcWorker)
+Q_DECLARE_LOGGING_CATEGORY(lcNotify)

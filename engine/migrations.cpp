@@ -1,0 +1,266 @@
+#include "engine/migrations.h"
+
+#include "engine/database.h"
+#include "engine/logging.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace Engine::Migrations {
+
+namespace {
+
+struct Migration
+{
+    int version;
+    const char *name;
+    QStringList postgres;
+    QStringList sqlite;
+};
+
+QStringList s(std::initializer_list<const char *> statements)
+{
+    QStringList list;
+    for (const char *statement : statements)
+        list << QString::fromUtf8(statement);
+    return list;
+}
+
+// Migration 1 is exactly what `prisma migrate` creates from the web application's model, so both
+// can share one database; it tolerates tables that Prisma already created.
+const QList<Migration> &migrations()
+{
+    static const QList<Migration> list{
+        {1, "seed schema: ParseJob and JobEvent",
+         s({R"(DO $$ BEGIN CREATE TYPE "JobType" AS ENUM ('PARSE_PLAY');
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$)",
+            R"(DO $$ BEGIN CREATE TYPE "JobStatus" AS ENUM ('queued', 'running', 'paused',
+               'retrying', 'completed', 'failed', 'cancelled');
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$)",
+            R"(CREATE TABLE IF NOT EXISTS "ParseJob" (
+                "id" TEXT NOT NULL,
+                "type" "JobType" NOT NULL DEFAULT 'PARSE_PLAY',
+                "priority" INTEGER NOT NULL DEFAULT 0,
+                "status" "JobStatus" NOT NULL DEFAULT 'queued',
+                "rawText" TEXT NOT NULL,
+                "filename" TEXT NOT NULL,
+                "config" JSONB,
+                "playbookId" TEXT,
+                "retryCount" INTEGER NOT NULL DEFAULT 0,
+                "maxRetries" INTEGER NOT NULL DEFAULT 3,
+                "checkpoints" JSONB NOT NULL DEFAULT '[]',
+                "currentState" JSONB,
+                "totalChunks" INTEGER,
+                "completedChunks" INTEGER NOT NULL DEFAULT 0,
+                "progress" DOUBLE PRECISION NOT NULL DEFAULT 0,
+                "lastError" TEXT,
+                "failureReason" TEXT,
+                "workerId" TEXT,
+                "lockedAt" TIMESTAMP(3),
+                "lockExpiry" TIMESTAMP(3),
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                "startedAt" TIMESTAMP(3),
+                "completedAt" TIMESTAMP(3),
+                "updatedAt" TIMESTAMP(3) NOT NULL,
+                CONSTRAINT "ParseJob_pkey" PRIMARY KEY ("id")))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_status_priority_createdAt_idx"
+               ON "ParseJob"("status", "priority", "createdAt"))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_workerId_idx" ON "ParseJob"("workerId"))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_playbookId_idx" ON "ParseJob"("playbookId"))",
+            R"(CREATE TABLE IF NOT EXISTS "JobEvent" (
+                "id" TEXT NOT NULL,
+                "jobId" TEXT NOT NULL,
+                "event" TEXT NOT NULL,
+                "details" JSONB,
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                CONSTRAINT "JobEvent_pkey" PRIMARY KEY ("id"),
+                CONSTRAINT "JobEvent_jobId_fkey" FOREIGN KEY ("jobId") REFERENCES "ParseJob"("id")
+                    ON DELETE CASCADE ON UPDATE CASCADE))",
+            R"(CREATE INDEX IF NOT EXISTS "JobEvent_jobId_createdAt_idx"
+               ON "JobEvent"("jobId", "createdAt"))"}),
+         s({R"(CREATE TABLE IF NOT EXISTS "ParseJob" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "type" TEXT NOT NULL DEFAULT 'PARSE_PLAY' CHECK ("type" IN ('PARSE_PLAY')),
+                "priority" INTEGER NOT NULL DEFAULT 0,
+                "status" TEXT NOT NULL DEFAULT 'queued' CHECK ("status" IN ('queued', 'running',
+                    'paused', 'retrying', 'completed', 'failed', 'cancelled')),
+                "rawText" TEXT NOT NULL,
+                "filename" TEXT NOT NULL,
+                "config" TEXT,
+                "playbookId" TEXT,
+                "retryCount" INTEGER NOT NULL DEFAULT 0,
+                "maxRetries" INTEGER NOT NULL DEFAULT 3,
+                "checkpoints" TEXT NOT NULL DEFAULT '[]',
+                "currentState" TEXT,
+                "totalChunks" INTEGER,
+                "completedChunks" INTEGER NOT NULL DEFAULT 0,
+                "progress" REAL NOT NULL DEFAULT 0,
+                "lastError" TEXT,
+                "failureReason" TEXT,
+                "workerId" TEXT,
+                "lockedAt" TEXT,
+                "lockExpiry" TEXT,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                "startedAt" TEXT,
+                "completedAt" TEXT,
+                "updatedAt" TEXT NOT NULL))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_status_priority_createdAt_idx"
+               ON "ParseJob"("status", "priority", "createdAt"))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_workerId_idx" ON "ParseJob"("workerId"))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_playbookId_idx" ON "ParseJob"("playbookId"))",
+            R"(CREATE TABLE IF NOT EXISTS "JobEvent" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "jobId" TEXT NOT NULL REFERENCES "ParseJob"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "event" TEXT NOT NULL,
+                "details" TEXT,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
+            R"(CREATE INDEX IF NOT EXISTS "JobEvent_jobId_createdAt_idx"
+               ON "JobEvent"("jobId", "createdAt"))"})},
+        {2, "engine columns: runAfter, controlRequest; claim-order indexes",
+         s({R"(ALTER TABLE "ParseJob" ADD COLUMN IF NOT EXISTS "runAfter" TIMESTAMP(3))",
+            R"(ALTER TABLE "ParseJob" ADD COLUMN IF NOT EXISTS "controlRequest" TEXT
+               CHECK ("controlRequest" IN ('pause', 'cancel')))",
+            // The seed's (status, priority, createdAt) index cannot serve the claim order
+            // (priority DESC, createdAt ASC): without this one every claim sorts the backlog.
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_claim_idx" ON "ParseJob"
+               ("priority" DESC, "createdAt") WHERE "status" IN ('queued', 'retrying'))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_lockExpiry_idx" ON "ParseJob"("lockExpiry")
+               WHERE "status" = 'running')",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_updatedAt_idx" ON "ParseJob"("updatedAt"))",
+            // Events of one millisecond need an order of their own: the insert order.
+            R"(ALTER TABLE "JobEvent" ADD COLUMN IF NOT EXISTS "seq" BIGSERIAL)"}),
+         s({R"(ALTER TABLE "ParseJob" ADD COLUMN "runAfter" TEXT)",
+            R"(ALTER TABLE "ParseJob" ADD COLUMN "controlRequest" TEXT
+               CHECK ("controlRequest" IN ('pause', 'cancel')))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_claim_idx" ON "ParseJob"
+               ("priority" DESC, "createdAt") WHERE "status" IN ('queued', 'retrying'))",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_lockExpiry_idx" ON "ParseJob"("lockExpiry")
+               WHERE "status" = 'running')",
+            R"(CREATE INDEX IF NOT EXISTS "ParseJob_updatedAt_idx" ON "ParseJob"("updatedAt"))"})},
+        {3, "Playbook table",
+         s({R"(CREATE TABLE IF NOT EXISTS "Playbook" (
+                "id" TEXT NOT NULL,
+                "jobId" TEXT,
+                "title" TEXT,
+                "characterCount" INTEGER NOT NULL DEFAULT 0,
+                "actCount" INTEGER NOT NULL DEFAULT 0,
+                "sceneCount" INTEGER NOT NULL DEFAULT 0,
+                "speechCount" INTEGER NOT NULL DEFAULT 0,
+                "document" JSONB NOT NULL,
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                CONSTRAINT "Playbook_pkey" PRIMARY KEY ("id")))",
+            R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))"}),
+         s({R"(CREATE TABLE IF NOT EXISTS "Playbook" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "jobId" TEXT,
+                "title" TEXT,
+                "characterCount" INTEGER NOT NULL DEFAULT 0,
+                "actCount" INTEGER NOT NULL DEFAULT 0,
+                "sceneCount" INTEGER NOT NULL DEFAULT 0,
+                "speechCount" INTEGER NOT NULL DEFAULT 0,
+                "document" TEXT NOT NULL,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
+            R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))"})},
+    };
+    return list;
+}
+
+bool exec(QSqlQuery &query, const QString &sql, QString *error)
+{
+    if (query.exec(sql))
+        return true;
+    *error = query.lastError().text();
+    return false;
+}
+
+bool ensureMigrationTable(QSqlDatabase db, QString *error)
+{
+    QSqlQuery query(db);
+    const QString sql = Database::isPostgres(db)
+        ? QStringLiteral(R"(CREATE TABLE IF NOT EXISTS "_CallboardMigration" ("version" INTEGER
+              PRIMARY KEY, "name" TEXT NOT NULL, "appliedAt" TIMESTAMP(3) NOT NULL DEFAULT
+              CURRENT_TIMESTAMP))")
+        : QStringLiteral(R"(CREATE TABLE IF NOT EXISTS "_CallboardMigration" ("version" INTEGER
+              PRIMARY KEY, "name" TEXT NOT NULL, "appliedAt" TEXT NOT NULL DEFAULT
+              (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))");
+    return exec(query, sql, error);
+}
+
+} // namespace
+
+int latestVersion()
+{
+    return migrations().constLast().version;
+}
+
+int currentVersion(QSqlDatabase db, QString *error)
+{
+    if (!ensureMigrationTable(db, error))
+        return -1;
+    QSqlQuery query(db);
+    if (!exec(query, QStringLiteral(R"(SELECT COALESCE(MAX("version"), 0) FROM "_CallboardMigration")"),
+              error)
+        || !query.next())
+        return -1;
+    return query.value(0).toInt();
+}
+
+bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVersion)
+{
+    const bool postgres = Database::isPostgres(db);
+    int version = currentVersion(db, error);
+    if (version < 0)
+        return false;
+    if (version > latestVersion()) {
+        *error = QStringLiteral("The database schema is version %1, newer than this Callboard "
+                                "understands (%2): upgrade Callboard")
+                     .arg(version)
+                     .arg(latestVersion());
+        return false;
+    }
+    for (const Migration &migration : migrations()) {
+        if (migration.version <= version)
+            continue;
+        if (targetVersion > 0 && migration.version > targetVersion)
+            break;
+        QSqlQuery query(db);
+        if (!exec(query, postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"),
+                  error))
+            return false;
+        auto fail = [&](const QString &what) {
+            *error = QStringLiteral("Migration %1 (%2) failed: %3")
+                         .arg(migration.version)
+                         .arg(QString::fromUtf8(migration.name), what);
+            query.exec(QStringLiteral("ROLLBACK"));
+            return false;
+        };
+        // Two processes may start at once: the loser waits here, then sees the version moved.
+        if (postgres && !exec(query, QStringLiteral("SELECT pg_advisory_xact_lock(74201)"), error))
+            return fail(*error);
+        QString check;
+        const int now = currentVersion(db, &check);
+        if (now >= migration.version) {
+            query.exec(QStringLiteral("COMMIT"));
+            continue;
+        }
+        for (const QString &statement : postgres ? migration.postgres : migration.sqlite) {
+            if (!exec(query, statement, error))
+                return fail(*error);
+        }
+        query.prepare(QStringLiteral(
+            R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (:v, :n))"));
+        query.bindValue(QStringLiteral(":v"), migration.version);
+        query.bindValue(QStringLiteral(":n"), QString::fromUtf8(migration.name));
+        if (!query.exec())
+            return fail(query.lastError().text());
+        if (!exec(query, QStringLiteral("COMMIT"), error))
+            return fail(*error);
+        qCDebug(lcDb) << "applied migration" << migration.version << migration.name;
+        if (applied)
+            applied->append(QStringLiteral("%1 %2").arg(migration.version).arg(
+                QString::fromUtf8(migration.name)));
+    }
+    return true;
+}
+
+} // namespace Engine::Migrations

@@ -1,0 +1,231 @@
+#include "engine/parse/parserun.h"
+
+#include "engine/parse/chunker.h"
+#include "engine/parse/chunkparser.h"
+#include "engine/parse/parsingcontext.h"
+#include "engine/parse/playbookbuilder.h"
+#include "engine/parse/sourcelines.h"
+#include "engine/parse/textnormalizer.h"
+
+#include <QCryptographicHash>
+#include <QElapsedTimer>
+
+namespace Engine {
+
+namespace {
+
+constexpr int DefaultChunkSize = 200;
+constexpr int MaxChunkSize = 1000000;
+const QString StateFormat = QStringLiteral("callboard-parse-state/1");
+
+void fail(ParseError *error, const QString &message, bool permanent = true)
+{
+    if (error) {
+        error->message = message;
+        error->permanent = permanent;
+    }
+}
+
+QString textDigest(const QString &text)
+{
+    const QByteArrayView bytes(reinterpret_cast<const char *>(text.constData()),
+                               text.size() * qsizetype(sizeof(QChar)));
+    return QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha1).toHex());
+}
+
+// Binary files decode to replacement and control characters; a play has next to none.
+bool looksLikeText(const QString &text)
+{
+    qsizetype bad = 0;
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u == QChar::ReplacementCharacter || (u < 0x20 && u != u'\n' && u != u'\r' && u != u'\t'
+                                                 && u != u'\f'))
+            ++bad;
+    }
+    return bad * 20 < text.size(); // under 5 %
+}
+
+} // namespace
+
+class ParseRunPrivate
+{
+public:
+    SourceLines lines;
+    QString metaTitle;
+    QString digest;
+    QString provider;
+    int chunkSize = DefaultChunkSize;
+    QList<int> chunkStarts;
+    std::unique_ptr<ChunkParser> parser;
+    ParsingContext context;
+    PlaybookBuilder builder;
+    int completed = 0;
+
+    /// Config, provider and text checks shared by begin() and resume().
+    bool setUp(const QString &rawText, const QJsonObject &jobConfig, ParseError *error);
+};
+
+bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig, ParseError *error)
+{
+    const QJsonValue size = jobConfig.value(QStringLiteral("chunkSize"));
+    if (!size.isUndefined() && !size.isNull()) {
+        const double v = size.toDouble(-1);
+        if (!size.isDouble() || v != double(qint64(v)) || v < 1 || v > MaxChunkSize) {
+            fail(error, QStringLiteral("config \"chunkSize\" must be a whole number of lines between 1 and %1")
+                            .arg(MaxChunkSize));
+            return false;
+        }
+        chunkSize = int(v);
+    }
+    parser = ChunkParser::create(jobConfig, error);
+    if (!parser)
+        return false;
+    provider = parser->name();
+
+    if (rawText.trimmed().isEmpty()) {
+        fail(error, QStringLiteral("the text is empty"));
+        return false;
+    }
+    if (!looksLikeText(rawText)) {
+        fail(error, QStringLiteral("this is not a text file (binary data or an unknown encoding)"));
+        return false;
+    }
+    TextNormalizer::Result normalized = TextNormalizer::normalize(rawText);
+    if (normalized.text.trimmed().isEmpty()) {
+        fail(error, QStringLiteral("the text has nothing besides its Project Gutenberg header and footer"));
+        return false;
+    }
+    digest = textDigest(rawText);
+    metaTitle = normalized.metaTitle;
+    lines = SourceLines(std::move(normalized.text));
+    chunkStarts = Chunker::chunkStarts(lines, chunkSize);
+    return true;
+}
+
+ParseRun::ParseRun()
+    : d(std::make_unique<ParseRunPrivate>())
+{
+}
+
+ParseRun::~ParseRun() = default;
+
+std::unique_ptr<ParseRun> ParseRun::begin(const QString &rawText, const QJsonObject &jobConfig,
+                                          ParseError *error)
+{
+    std::unique_ptr<ParseRun> run(new ParseRun);
+    if (!run->d->setUp(rawText, jobConfig, error))
+        return nullptr;
+    if (!run->d->parser->prepare(run->d->lines, run->d->metaTitle, run->d->context, error))
+        return nullptr;
+    return run;
+}
+
+std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonObject &jobConfig,
+                                           const QJsonObject &currentState, ParseError *error)
+{
+    std::unique_ptr<ParseRun> run(new ParseRun);
+    ParseRunPrivate *d = run->d.get();
+    if (!d->setUp(rawText, jobConfig, error))
+        return nullptr;
+    if (currentState.value(QStringLiteral("format")).toString() != StateFormat) {
+        fail(error, QStringLiteral("checkpoint has an unknown format"));
+        return nullptr;
+    }
+    if (currentState.value(QStringLiteral("textSha1")).toString() != d->digest) {
+        fail(error, QStringLiteral("checkpoint belongs to a different text"));
+        return nullptr;
+    }
+    if (currentState.value(QStringLiteral("chunkSize")).toInt() != d->chunkSize
+        || currentState.value(QStringLiteral("provider")).toString() != d->provider
+        || currentState.value(QStringLiteral("totalChunks")).toInt() != int(d->chunkStarts.size())) {
+        fail(error, QStringLiteral("checkpoint was written with a different chunk size or provider"));
+        return nullptr;
+    }
+    const int completed = currentState.value(QStringLiteral("completedChunks")).toInt(-1);
+    if (completed < 0 || completed > d->chunkStarts.size()) {
+        fail(error, QStringLiteral("checkpoint has an invalid chunk count"));
+        return nullptr;
+    }
+    auto context = ParsingContext::fromJson(currentState.value(QStringLiteral("context")).toObject());
+    auto builder = PlaybookBuilder::fromJson(currentState.value(QStringLiteral("playbook")).toObject());
+    if (!context || !builder) {
+        fail(error, QStringLiteral("checkpoint is damaged (context or partial playbook unreadable)"));
+        return nullptr;
+    }
+    d->context = std::move(*context);
+    d->builder = std::move(*builder);
+    d->completed = completed;
+    return run;
+}
+
+int ParseRun::totalChunks() const
+{
+    return int(d->chunkStarts.size());
+}
+
+int ParseRun::completedChunks() const
+{
+    return d->completed;
+}
+
+bool ParseRun::finished() const
+{
+    return d->completed >= d->chunkStarts.size();
+}
+
+bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
+{
+    if (finished()) {
+        fail(error, QStringLiteral("the run is already finished"));
+        return false;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const int index = d->completed;
+    const int first = d->chunkStarts.at(index);
+    const bool last = index + 1 == d->chunkStarts.size();
+    const int end = last ? d->lines.count() : d->chunkStarts.at(index + 1);
+
+    // Work on a copy of the context and undo builder changes on failure, so a failed chunk
+    // can simply be tried again.
+    ParsingContext context = d->context;
+    const PlaybookBuilder::Mark mark = d->builder.mark();
+    ChunkReport chunkReport;
+    chunkReport.index = index;
+    if (!d->parser->parseChunk(d->lines, first, end, last, context, d->builder, &chunkReport, error)) {
+        d->builder.rollback(mark);
+        return false;
+    }
+    if (last && d->builder.speechCount() == 0) {
+        d->builder.rollback(mark);
+        fail(error, QStringLiteral("no speeches found: this does not look like a play"));
+        return false;
+    }
+    d->context = std::move(context);
+    ++d->completed;
+    chunkReport.speeches = d->builder.speechCount() - mark.totalSpeeches;
+    chunkReport.elapsedMs = timer.elapsed();
+    if (report)
+        *report = chunkReport;
+    return true;
+}
+
+QJsonObject ParseRun::currentState() const
+{
+    return QJsonObject{{QStringLiteral("format"), StateFormat},
+                       {QStringLiteral("provider"), d->provider},
+                       {QStringLiteral("chunkSize"), d->chunkSize},
+                       {QStringLiteral("textSha1"), d->digest},
+                       {QStringLiteral("completedChunks"), d->completed},
+                       {QStringLiteral("totalChunks"), totalChunks()},
+                       {QStringLiteral("context"), d->context.toJson()},
+                       {QStringLiteral("playbook"), d->builder.toJson()}};
+}
+
+QJsonObject ParseRun::playbook() const
+{
+    return d->builder.playbook(d->context.title(), d->context.characters());
+}
+
+} // namespace Engine

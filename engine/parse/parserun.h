@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace Engine {
+
+/// Why a chunk could not be parsed, and whether a retry can fix it.
+struct ParseError
+{
+    QString message;
+    bool permanent = false; ///< bad input or a refused request (401, unknown model): no retry
+};
+
+/// What one chunk did, for the job's event timeline.
+struct ChunkReport
+{
+    int index = 0;
+    qint64 elapsedMs = 0;
+    int speeches = 0;  ///< speeches finished in this chunk
+    QJsonObject usage; ///< provider details (LLM token usage); empty for the heuristic parser
+};
+
+class ParseRunPrivate;
+
+/// One play being parsed chunk by chunk into a playbook.
+///
+/// The worker drives it: begin() or resume() from a checkpoint, runNextChunk() until finished(),
+/// storing currentState() after every chunk. A run resumed from any checkpoint yields the same
+/// playbook as an uninterrupted one, and the playbook does not depend on the chunk size.
+/// Not thread-safe; one run belongs to one worker at a time.
+class ParseRun final
+{
+public:
+    /// jobConfig is ParseJob.config: "chunkSize" (lines, default 200), "provider" ("heuristic"
+    /// default, or "openai" with its own keys). Bad config or unusable text gives a permanent error.
+    static std::unique_ptr<ParseRun> begin(const QString &rawText, const QJsonObject &jobConfig,
+                                           ParseError *error);
+    /// Continues from a checkpoint written by currentState(); falls back to begin() semantics
+    /// being the caller's choice when the checkpoint is unusable (returns nullptr + error).
+    static std::unique_ptr<ParseRun> resume(const QString &rawText, const QJsonObject &jobConfig,
+                                            const QJsonObject &currentState, ParseError *error);
+    ~ParseRun();
+
+    int totalChunks() const;
+    int completedChunks() const;
+    bool finished() const;
+
+    /// Parses the next chunk. On failure the run is unchanged (the same chunk can be tried again).
+    bool runNextChunk(ChunkReport *report, ParseError *error);
+
+    /// The checkpoint: ParsingContext + partial playbook, as JSON (stored in ParseJob.currentState).
+    QJsonObject currentState() const;
+    /// The playbook JSON of shared/plays/README.md; complete once finished().
+    QJsonObject playbook() const;
+
+private:
+    ParseRun();
+    std::unique_ptr<ParseRunPrivate> d;
+};
+
+} // namespace Engine

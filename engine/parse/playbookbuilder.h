@@ -1,0 +1,75 @@
+#pragma once
+
+#include "engine/parse/parsingcontext.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Engine {
+
+/// Accumulates the acts, scenes, speeches and stage directions found so far and writes the
+/// playbook JSON of shared/plays/README.md.
+///
+/// Append-only, kept as plain structs rather than nested QJsonArrays: appending to a QJsonArray
+/// nested in a QJsonObject detaches the whole tree, which would make a long play quadratic.
+class PlaybookBuilder final
+{
+public:
+    struct Speech
+    {
+        QString speaker;
+        QString text;
+    };
+    struct Scene
+    {
+        QString title; ///< null: no heading
+        QList<Speech> speeches;
+        QStringList directions;
+    };
+    struct Act
+    {
+        QString title; ///< null: no heading (a play without acts)
+        QList<Scene> scenes;
+    };
+    /// Sizes at one moment, to undo a chunk that failed half-way.
+    struct Mark
+    {
+        qsizetype acts = 0;
+        qsizetype scenes = 0;
+        qsizetype speeches = 0;
+        qsizetype directions = 0;
+        int totalSpeeches = 0;
+    };
+
+    void startAct(const QString &title);
+    void startScene(const QString &title);
+    void addSpeech(const QString &speaker, const QString &text);
+    /// Directions before the first act or speech are front matter and are dropped.
+    void addDirection(const QString &text);
+
+    int speechCount() const { return m_speechCount; }
+    const QList<Act> &acts() const { return m_acts; }
+
+    Mark mark() const;
+    void rollback(const Mark &mark);
+
+    /// The partial state for a checkpoint (including empty acts/scenes still to be filled).
+    QJsonObject toJson() const;
+    static std::optional<PlaybookBuilder> fromJson(const QJsonObject &json);
+
+    /// The playbook: acts and scenes without any speech (tables of contents, scene lists,
+    /// title pages) are left out.
+    QJsonObject playbook(const QString &title, const QList<ParsingContext::Character> &characters) const;
+
+private:
+    Scene &currentScene();
+
+    QList<Act> m_acts;
+    int m_speechCount = 0;
+};
+
+} // namespace Engine

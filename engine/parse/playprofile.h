@@ -1,0 +1,62 @@
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Engine {
+
+class SourceLines;
+struct LabelMatch;
+
+/// What the heuristic parser decides once for the whole play, from a cheap pre-scan of the full
+/// text: which label layouts this play uses, how often each label occurs, where the character
+/// list is, whether headings are numbered. Stored in the checkpoint, so every chunk (and every
+/// resumed run) makes the same decisions whatever the chunk size.
+class PlayProfile final
+{
+public:
+    struct LineRange
+    {
+        int first = 0;
+        int end = 0; ///< one past the last line
+    };
+
+    static PlayProfile scan(const SourceLines &lines, const QString &metaTitle);
+
+    /// Whether a recognised label counts as a speaker label in this play.
+    bool accepts(const LabelMatch &label) const;
+    bool isInPersonae(int line) const;
+
+    int styles() const { return m_styles; }
+    int dominantStyle() const { return m_dominantStyle; }
+    /// Verse plays printed as `NAME` + speech below keep a speech open across blank lines
+    /// (stanzas); inline layouts end a speech with its paragraph.
+    bool speechesSpanParagraphs() const;
+    /// No act/scene keyword anywhere: short isolated lines after a gap are scene titles.
+    bool genericHeadings() const { return m_genericHeadings; }
+    int acceptedLabels() const { return m_acceptedLabels; }
+    const QString &title() const { return m_title; }
+    const QStringList &personae() const { return m_personae; }
+    int labelCount(const QString &foldedName) const { return m_vocabulary.value(foldedName); }
+
+    QJsonObject toJson() const;
+    static std::optional<PlayProfile> fromJson(const QJsonObject &json);
+
+private:
+    int m_styles = 0;
+    int m_dominantStyle = 0;
+    bool m_genericHeadings = false;
+    int m_acceptedLabels = 0;
+    QString m_title;
+    QStringList m_personae;
+    QStringList m_castWords; ///< folded name-like parts of the character list entries
+    QList<LineRange> m_personaeRanges;
+    QHash<QString, int> m_vocabulary; ///< folded label -> occurrences (>= 2 only)
+};
+
+} // namespace Engine

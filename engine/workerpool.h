@@ -1,0 +1,108 @@
+#pragma once
+
+#include "engine/databaseurl.h"
+#include "engine/job.h"
+#include "engine/jobqueue.h"
+
+#include <QDateTime>
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+namespace Engine {
+
+/// What a job handler is told and may ask while it runs a job (on a worker thread).
+class JobContext
+{
+public:
+    virtual ~JobContext() = default;
+    virtual const Job &job() const = 0;
+    /// Records progress and the checkpoint. False means: stop now without writing anything more
+    /// (the lock was lost, a pause or cancel was honoured, or the pool is shutting down and the
+    /// job was released). The handler must return JobOutcome::Stopped then.
+    virtual bool reportProgress(const ProgressUpdate &update) = 0;
+    /// True once the pool wants the worker to stop at the next chunk boundary.
+    virtual bool stopRequested() const = 0;
+};
+
+struct JobOutcome
+{
+    enum Kind { Completed, Failed, Stopped } kind = Completed;
+    QJsonObject playbook;    ///< for Completed
+    QString error;           ///< for Failed
+    bool permanent = false;  ///< for Failed: a retry cannot fix it
+
+    static JobOutcome completed(const QJsonObject &playbook = {}) { return {Completed, playbook, {}, false}; }
+    static JobOutcome failed(const QString &error, bool permanent) { return {Failed, {}, error, permanent}; }
+    static JobOutcome stopped() { return {Stopped, {}, {}, false}; }
+};
+
+/// Runs one claimed job. Must not throw; called on a worker thread.
+using JobHandler = std::function<JobOutcome(JobContext &)>;
+
+/// The parse pipeline as a handler: ParseRun chunk by chunk, checkpoint after every chunk.
+JobOutcome parsePlayHandler(JobContext &context);
+
+/// What the window shows about one worker of this process.
+struct WorkerInfo
+{
+    QString id;
+    QString jobId;      ///< empty when idle
+    QString filename;
+    QDateTime since;
+};
+
+struct WorkerPoolOptions
+{
+    DatabaseUrl url;
+    int workers = 2;                 ///< --workers, WORKER_COUNT
+    double lockSeconds = 600;        ///< --lock-seconds, CALLBOARD_LOCK_SECONDS
+    double heartbeatSeconds = 60;    ///< --heartbeat-seconds, CALLBOARD_HEARTBEAT_SECONDS
+    int pollMs = 5000;               ///< fallback poll when no notification arrives
+    double shutdownSeconds = 30;     ///< --shutdown-seconds
+    bool drain = false;              ///< stop once no job is claimable
+    QString workerIdPrefix;          ///< default "<host>-<pid>"
+    JobHandler handler;              ///< default parsePlayHandler
+
+    /// Defaults with the environment applied (WORKER_COUNT, CALLBOARD_LOCK_SECONDS, …).
+    static WorkerPoolOptions fromEnvironment(const DatabaseUrl &url);
+};
+
+class WorkerPoolPrivate;
+
+/// N JobWorkers on a QThreadPool, one heartbeat thread, and wake-ups from LISTEN/NOTIFY (or the
+/// in-process notifier on SQLite). Lives in the thread that created it (needs an event loop).
+class WorkerPool final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit WorkerPool(WorkerPoolOptions options, QObject *parent = nullptr);
+    ~WorkerPool() override;
+
+    bool start(QString *error);
+    /// Adjusts the number of workers while running; 0 leaves a monitor-only window.
+    void setWorkerCount(int count);
+    int workerCount() const;
+    /// Graceful stop: no more claims, running jobs get shutdownSeconds to finish, then they are
+    /// checkpointed and released to the queue. Blocks until done; emits stopped().
+    void stop();
+    bool isRunning() const;
+    QList<WorkerInfo> workers() const;
+    QString workerIdPrefix() const;
+
+signals:
+    void workersChanged();
+    /// With drain: no job is claimable and no worker is busy.
+    void drained();
+    void stopped();
+    /// A worker could not reach the database (it keeps retrying with backoff).
+    void connectionProblem(const QString &message);
+
+private:
+    std::unique_ptr<WorkerPoolPrivate> d;
+    friend class WorkerPoolPrivate;
+};
+
+} // namespace Engine

@@ -1,0 +1,78 @@
+#include "testdatabase.h"
+
+#include "engine/database.h"
+#include "engine/migrations.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+#include <QUuid>
+
+void TestDatabase::addBackendColumn()
+{
+    QTest::addColumn<QString>("backend");
+}
+
+void TestDatabase::addBackendRows(const char *tagPrefix)
+{
+    QTest::newRow(qPrintable(QStringLiteral("%1sqlite").arg(QLatin1String(tagPrefix))))
+        << QStringLiteral("sqlite");
+    QTest::newRow(qPrintable(QStringLiteral("%1postgres").arg(QLatin1String(tagPrefix))))
+        << QStringLiteral("postgres");
+}
+
+QString TestDatabase::postgresAdminUrl(QString *error)
+{
+    const QString url = qEnvironmentVariable("CALLBOARD_TEST_PG_URL");
+    if (url.isEmpty())
+        *error = QStringLiteral("CALLBOARD_TEST_PG_URL is not set: run the tests through "
+                                "scripts/test.sh, which starts a PostgreSQL server");
+    return url;
+}
+
+TestDatabase::TestDatabase(const QString &backend)
+{
+    m_connection = Engine::Database::uniqueConnectionName(QStringLiteral("test"));
+    if (backend == QLatin1String("sqlite")) {
+        m_dir = std::make_unique<QTemporaryDir>();
+        m_url.kind = Engine::DatabaseUrl::Kind::Sqlite;
+        m_url.sqlitePath = m_dir->filePath(QStringLiteral("queue.db"));
+    } else {
+        const QString admin = postgresAdminUrl(&m_error);
+        if (admin.isEmpty())
+            return;
+        const auto adminUrl = Engine::DatabaseUrl::parse(admin, &m_error);
+        if (!adminUrl)
+            return;
+        const QString name = QStringLiteral("cbtest_")
+                             + QUuid::createUuid().toString(QUuid::Id128).left(16);
+        {
+            QSqlDatabase adminDb = Engine::Database::open(*adminUrl, m_connection + QStringLiteral("-admin"),
+                                                          &m_error);
+            if (!adminDb.isOpen())
+                return;
+            QSqlQuery create(adminDb);
+            if (!create.exec(QStringLiteral("CREATE DATABASE %1").arg(name))) {
+                m_error = create.lastError().text();
+                return;
+            }
+            adminDb.close();
+        }
+        QSqlDatabase::removeDatabase(m_connection + QStringLiteral("-admin"));
+        m_url = *adminUrl;
+        m_url.database = name;
+    }
+    m_db = Engine::Database::open(m_url, m_connection, &m_error);
+    if (!m_db.isOpen())
+        return;
+    if (!Engine::Migrations::migrate(m_db, &m_error))
+        return;
+    m_valid = true;
+}
+
+TestDatabase::~TestDatabase()
+{
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connection);
+}

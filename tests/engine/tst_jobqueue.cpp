@@ -1,0 +1,637 @@
+#include "engine/joberrors.h"
+#include "engine/jobnotifier.h"
+#include "engine/jobqueue.h"
+#include "testdatabase.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTest>
+#include <QThread>
+
+using namespace Engine;
+
+namespace {
+
+EnqueueInput play(const QString &name, int priority = 0, int maxRetries = 3)
+{
+    EnqueueInput input;
+    input.filename = name;
+    input.rawText = QByteArrayLiteral("HAMLET. To be, or not to be.\nHORATIO. My lord.\n");
+    input.priority = priority;
+    input.maxRetries = maxRetries;
+    return input;
+}
+
+int jobCount(QSqlDatabase db)
+{
+    QSqlQuery query(db);
+    query.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")"));
+    query.next();
+    return query.value(0).toInt();
+}
+
+QStringList eventNames(JobQueue &queue, const QString &id)
+{
+    QStringList names;
+    for (const JobEvent &event : queue.events(id))
+        names << event.event;
+    return names;
+}
+
+ProgressUpdate progress(int done, int total, QJsonObject state = {})
+{
+    ProgressUpdate update;
+    update.completedChunks = done;
+    update.totalChunks = total;
+    update.progress = 100.0 * done / total;
+    update.currentState = state;
+    update.chunkDetails = {{QStringLiteral("chunk"), done - 1}, {QStringLiteral("ms"), 3}};
+    return update;
+}
+
+// Polls until a job becomes claimable (QTRY_* would evaluate a claim twice).
+std::optional<Job> claimWithin(JobQueue &queue, const QString &worker, int ms)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < ms) {
+        if (auto job = queue.claimNext(worker))
+            return job;
+        QThread::msleep(20);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+#define BACKENDS(name)                                                                           \
+    void name##_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }     \
+    void name();
+
+class TestJobQueue final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    BACKENDS(enqueueDefaults)
+    void rejectsBadInput_data();
+    void rejectsBadInput();
+    BACKENDS(bulkIsAllOrNothing)
+    BACKENDS(claimOrder)
+    BACKENDS(claimEmptyQueue)
+    BACKENDS(claimSetsLockFields)
+    BACKENDS(expiredLockIsReclaimedAndOldOwnerFenced)
+    BACKENDS(renewLockOwnerAndStranger)
+    BACKENDS(completeClearsLockAndStoresPlaybook)
+    BACKENDS(handleFailureRetriesThenFails)
+    BACKENDS(retryingWaitsForRunAfter)
+    BACKENDS(permanentFailureFailsAtOnce)
+    BACKENDS(pauseRunningJobAtChunkBoundary)
+    BACKENDS(cancelRunningJobAtChunkBoundary)
+    BACKENDS(controlOfQueuedJobAppliesAtOnce)
+    BACKENDS(controlOfDeadOwnersJobAppliesAtOnce)
+    BACKENDS(retryResetsCountAndKeepsCheckpoint)
+    BACKENDS(forbiddenControlIsRefused)
+    BACKENDS(setPriority)
+    BACKENDS(progressIsValidated)
+    BACKENDS(releaseKeepsCheckpoint)
+    BACKENDS(eventsOfAFullLife)
+    BACKENDS(changesArePublished)
+    BACKENDS(completeAndClaimNext)
+    BACKENDS(listAndCounts)
+};
+
+void TestJobQueue::enqueueDefaults()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("hamlet.txt")));
+    QVERIFY(!QUuid::fromString(id).isNull());
+    const auto job = queue.job(id, true);
+    QVERIFY(job);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QCOMPARE(job->type, QStringLiteral("PARSE_PLAY"));
+    QCOMPARE(job->priority, 0);
+    QCOMPARE(job->retryCount, 0);
+    QCOMPARE(job->maxRetries, 3);
+    QCOMPARE(job->progress, 0.0);
+    QCOMPARE(job->completedChunks, 0);
+    QVERIFY(job->workerId.isNull());
+    QVERIFY(job->createdAt.isValid());
+    QVERIFY(qAbs(job->createdAt.secsTo(QDateTime::currentDateTimeUtc())) < 30);
+    QVERIFY(job->rawText.startsWith(QStringLiteral("HAMLET.")));
+    QCOMPARE(job->checkpoints.size(), 0);
+    QCOMPARE(eventNames(queue, id), QStringList{QStringLiteral("enqueued")});
+    const QString high = queue.enqueue(play(QStringLiteral("b.txt"), 7));
+    QCOMPARE(queue.job(high)->priority, 7);
+}
+
+void TestJobQueue::rejectsBadInput_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<QString>("filename");
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<int>("priority");
+    QTest::addColumn<int>("maxRetries");
+    QTest::addColumn<QString>("message");
+    const QByteArray ok("A. line\n");
+    for (const char *backend : {"sqlite", "postgres"}) {
+        auto row = [&](const char *name) {
+            return &(QTest::newRow(qPrintable(QStringLiteral("%1 %2").arg(QLatin1String(backend),
+                                                                         QLatin1String(name))))
+                     << QString::fromLatin1(backend));
+        };
+        *row("empty") << "a.txt" << QByteArray() << 0 << 3 << "is empty";
+        *row("blank") << "a.txt" << QByteArray(" \n\t\n") << 0 << 3 << "is empty";
+        *row("no filename") << "" << ok << 0 << 3 << "needs a filename";
+        *row("not utf8") << "a.txt" << QByteArray("caf\xe9 cr\xe8me\n") << 0 << 3 << "not valid UTF-8";
+        *row("binary") << "a.bin" << QByteArray("\x7f" "ELF\0\0\x01", 7) << 0 << 3 << "not a text file";
+        *row("too large") << "big.txt" << QByteArray(2048, 'x') << 0 << 3 << "over the limit";
+        *row("priority") << "a.txt" << ok << 5000 << 3 << "Priority 5000 is out of range";
+        *row("maxRetries") << "a.txt" << ok << 0 << -1 << "maxRetries -1 is out of range";
+    }
+}
+
+void TestJobQueue::rejectsBadInput()
+{
+    OPEN_TEST_DATABASE(test);
+    QFETCH(QString, filename);
+    QFETCH(QByteArray, text);
+    QFETCH(int, priority);
+    QFETCH(int, maxRetries);
+    QFETCH(QString, message);
+    QueueOptions options;
+    options.maxTextBytes = 1024;
+    JobQueue queue(test.db(), options);
+    queue.enqueue(play(QStringLiteral("good.txt")));
+    EnqueueInput input{filename, text, priority, maxRetries, {}, std::nullopt};
+    try {
+        queue.enqueue(input);
+        QFAIL("bad input was accepted");
+    } catch (const JobEnqueueError &error) {
+        QVERIFY2(error.message().contains(message), qPrintable(error.message()));
+    }
+    QCOMPARE(jobCount(test.db()), 1);
+}
+
+void TestJobQueue::bulkIsAllOrNothing()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < 20; ++i)
+        inputs << play(QStringLiteral("p%1.txt").arg(i));
+    inputs[13].rawText.clear();
+    QVERIFY_THROWS_EXCEPTION(JobEnqueueError, queue.enqueueMany(inputs));
+    QCOMPARE(jobCount(test.db()), 0);
+    inputs[13] = play(QStringLiteral("fixed.txt"));
+    QCOMPARE(queue.enqueueMany(inputs).size(), 20);
+    QCOMPARE(jobCount(test.db()), 20);
+}
+
+void TestJobQueue::claimOrder()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString low = queue.enqueue(play(QStringLiteral("low"), 0));
+    const QString mid = queue.enqueue(play(QStringLiteral("mid"), 5));
+    const QString high = queue.enqueue(play(QStringLiteral("high"), 10));
+    QThread::msleep(5);
+    const QString midLater = queue.enqueue(play(QStringLiteral("mid2"), 5));
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, high);
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, mid);
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, midLater);
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, low);
+    QVERIFY(!queue.claimNext(QStringLiteral("w")));
+}
+
+void TestJobQueue::claimEmptyQueue()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QVERIFY(!queue.claimNext(QStringLiteral("w")).has_value());
+    QVERIFY(!queue.claimNext(QStringLiteral("w")).has_value());
+}
+
+void TestJobQueue::claimSetsLockFields()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.lockSeconds = 120;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    const auto claimed = queue.claimNext(QStringLiteral("host-1-0"));
+    QVERIFY(claimed);
+    QCOMPARE(claimed->id, id);
+    QCOMPARE(claimed->status, JobStatus::Running);
+    QCOMPARE(claimed->workerId, QStringLiteral("host-1-0"));
+    QVERIFY(claimed->lockedAt.isValid());
+    QCOMPARE(claimed->lockedAt.msecsTo(claimed->lockExpiry), 120000);
+    QCOMPARE(claimed->startedAt, claimed->lockedAt);
+    QVERIFY(!claimed->rawText.isEmpty());
+    const auto stored = queue.job(id);
+    QCOMPARE(stored->lockExpiry, claimed->lockExpiry);
+    QCOMPARE(eventNames(queue, id), (QStringList{"enqueued", "claimed"}));
+    QCOMPARE(queue.events(id).last().details.value(QStringLiteral("actor")).toString(),
+             QStringLiteral("host-1-0"));
+}
+
+void TestJobQueue::expiredLockIsReclaimedAndOldOwnerFenced()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.lockSeconds = 0.3;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    const auto first = queue.claimNext(QStringLiteral("dead"));
+    QVERIFY(first);
+    QVERIFY(!queue.claimNext(QStringLiteral("other"))); // still locked
+    QThread::msleep(450);
+    const auto second = queue.claimNext(QStringLiteral("alive"));
+    QVERIFY(second);
+    QCOMPARE(second->id, id);
+    QCOMPARE(second->startedAt, first->startedAt); // startedAt kept
+    QCOMPARE(queue.events(id).last().event, QStringLiteral("reclaimed"));
+    QCOMPARE(queue.events(id).last().details.value(QStringLiteral("previousWorker")).toString(),
+             QStringLiteral("dead"));
+    // The old owner can no longer change the job.
+    QVERIFY(!queue.updateProgress(id, QStringLiteral("dead"), progress(1, 2)).owned);
+    QVERIFY(!queue.complete(id, QStringLiteral("dead")));
+    QCOMPARE(queue.handleFailure(id, QStringLiteral("dead"), QStringLiteral("x")),
+             FailureOutcome::LockLost);
+    QVERIFY(!queue.renewLock(id, QStringLiteral("dead")));
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Running);
+    QCOMPARE(job->workerId, QStringLiteral("alive"));
+    QCOMPARE(job->completedChunks, 0);
+    QVERIFY(queue.complete(id, QStringLiteral("alive")));
+}
+
+void TestJobQueue::renewLockOwnerAndStranger()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.lockSeconds = 5;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    const auto claimed = queue.claimNext(QStringLiteral("owner"));
+    QThread::msleep(30);
+    QVERIFY(queue.renewLock(id, QStringLiteral("owner")));
+    QVERIFY(queue.job(id)->lockExpiry > claimed->lockExpiry);
+    QVERIFY(!queue.renewLock(id, QStringLiteral("stranger")));
+    QVERIFY(!queue.renewLock(QStringLiteral("no-such-job"), QStringLiteral("owner")));
+}
+
+void TestJobQueue::completeClearsLockAndStoresPlaybook()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    const QJsonObject playbook{
+        {QStringLiteral("title"), QStringLiteral("Hamlet")},
+        {QStringLiteral("characters"), QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("HAMLET")}}}},
+        {QStringLiteral("acts"), QJsonArray{QJsonObject{
+             {QStringLiteral("title"), QStringLiteral("ACT I.")},
+             {QStringLiteral("scenes"), QJsonArray{QJsonObject{
+                  {QStringLiteral("title"), QJsonValue::Null},
+                  {QStringLiteral("speeches"), QJsonArray{QJsonObject{{QStringLiteral("speaker"), QStringLiteral("HAMLET")},
+                                                                      {QStringLiteral("text"), QStringLiteral("To be")}}}}}}}}}}};
+    QVERIFY(queue.complete(id, QStringLiteral("w"), playbook));
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Completed);
+    QVERIFY(job->workerId.isNull());
+    QVERIFY(!job->lockedAt.isValid());
+    QVERIFY(!job->lockExpiry.isValid());
+    QVERIFY(job->completedAt.isValid());
+    QCOMPARE(job->progress, 100.0);
+    QVERIFY(!job->playbookId.isEmpty());
+    const auto stored = queue.playbook(id);
+    QVERIFY(stored);
+    QCOMPARE(stored->title, QStringLiteral("Hamlet"));
+    QCOMPARE(stored->speechCount, 1);
+    QCOMPARE(stored->sceneCount, 1);
+    QCOMPARE(stored->document, playbook);
+    QVERIFY(!queue.complete(id, QStringLiteral("w"))); // twice: nothing to complete
+}
+
+void TestJobQueue::handleFailureRetriesThenFails()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.backoffBaseMs = 50;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a"), 0, 2));
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+        QVERIFY(claimWithin(queue, QStringLiteral("w"), 3000));
+        QCOMPARE(queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("boom %1").arg(attempt)),
+                 FailureOutcome::Retrying);
+        const auto job = queue.job(id);
+        QCOMPARE(job->status, JobStatus::Retrying);
+        QCOMPARE(job->retryCount, attempt);
+        QCOMPARE(job->lastError, QStringLiteral("boom %1").arg(attempt));
+        QVERIFY(job->runAfter.isValid());
+        QVERIFY(job->workerId.isNull());
+    }
+    QVERIFY(claimWithin(queue, QStringLiteral("w"), 3000));
+    QCOMPARE(queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("boom 3")),
+             FailureOutcome::Failed);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Failed);
+    QCOMPARE(job->retryCount, 2);
+    QCOMPARE(job->failureReason, QStringLiteral("Max retries (2) exceeded. Last error: boom 3"));
+    QCOMPARE(eventNames(queue, id),
+             (QStringList{"enqueued", "claimed", "retry_scheduled", "claimed", "retry_scheduled",
+                          "claimed", "failed"}));
+}
+
+void TestJobQueue::retryingWaitsForRunAfter()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.backoffBaseMs = 800;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    QElapsedTimer timer;
+    timer.start();
+    queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("flaky"));
+    const auto job = queue.job(id);
+    const qint64 delay = job->updatedAt.msecsTo(job->runAfter);
+    QVERIFY2(delay >= 800 && delay <= 880 + 5, qPrintable(QString::number(delay)));
+    QVERIFY(!queue.claimNext(QStringLiteral("w")));
+    QThread::msleep(300);
+    QVERIFY(!queue.claimNext(QStringLiteral("w")));
+    QVERIFY(claimWithin(queue, QStringLiteral("w"), 3000));
+    QVERIFY(timer.elapsed() >= 790);
+}
+
+void TestJobQueue::permanentFailureFailsAtOnce()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    QCOMPARE(queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("no speeches found"), true),
+             FailureOutcome::Failed);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Failed);
+    QCOMPARE(job->retryCount, 0);
+    QCOMPARE(job->failureReason, QStringLiteral("no speeches found"));
+}
+
+void TestJobQueue::pauseRunningJobAtChunkBoundary()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    QCOMPARE(queue.pause(id), JobStatus::Running);
+    QCOMPARE(queue.job(id)->controlRequest, QStringLiteral("pause"));
+    const QJsonObject state{{QStringLiteral("nextChunk"), 1}};
+    const ProgressResult result = queue.updateProgress(id, QStringLiteral("w"), progress(1, 3, state));
+    QVERIFY(result.owned);
+    QCOMPARE(result.control, ControlRequest::Pause);
+    QCOMPARE(*queue.honourControlRequest(id, QStringLiteral("w")), JobStatus::Paused);
+    auto job = queue.job(id, true);
+    QCOMPARE(job->status, JobStatus::Paused);
+    QVERIFY(job->workerId.isNull());
+    QVERIFY(job->controlRequest.isNull());
+    QCOMPARE(job->currentState, state);
+    QVERIFY(!queue.claimNext(QStringLiteral("w")));
+    QCOMPARE(queue.resume(id), JobStatus::Queued);
+    const auto again = queue.claimNext(QStringLiteral("w2"));
+    QVERIFY(again);
+    QCOMPARE(again->currentState, state);
+    QCOMPARE(again->completedChunks, 1);
+    QCOMPARE(eventNames(queue, id),
+             (QStringList{"enqueued", "claimed", "pause_requested", "progress", "paused",
+                          "resumed", "claimed"}));
+}
+
+void TestJobQueue::cancelRunningJobAtChunkBoundary()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    QCOMPARE(queue.cancel(id), JobStatus::Running);
+    QCOMPARE(queue.updateProgress(id, QStringLiteral("w"), progress(1, 3)).control,
+             ControlRequest::Cancel);
+    QCOMPARE(*queue.honourControlRequest(id, QStringLiteral("w")), JobStatus::Cancelled);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Cancelled);
+    QVERIFY(job->completedAt.isValid());
+    QVERIFY(!queue.claimNext(QStringLiteral("w")));
+}
+
+void TestJobQueue::controlOfQueuedJobAppliesAtOnce()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString a = queue.enqueue(play(QStringLiteral("a")));
+    const QString b = queue.enqueue(play(QStringLiteral("b")));
+    QCOMPARE(queue.pause(a), JobStatus::Paused);
+    QCOMPARE(queue.job(a)->status, JobStatus::Paused);
+    QCOMPARE(queue.cancel(b), JobStatus::Cancelled);
+    QCOMPARE(queue.job(b)->status, JobStatus::Cancelled);
+    QVERIFY(!queue.claimNext(QStringLiteral("w")));
+    QCOMPARE(queue.cancel(a), JobStatus::Cancelled);
+}
+
+void TestJobQueue::controlOfDeadOwnersJobAppliesAtOnce()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.lockSeconds = 0.2;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("dead"));
+    QThread::msleep(300);
+    QCOMPARE(queue.pause(id), JobStatus::Paused);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Paused);
+    QVERIFY(job->workerId.isNull());
+    // A request made while the owner was alive, which then died, is applied by the sweep.
+    const QString other = queue.enqueue(play(QStringLiteral("b")));
+    queue.resume(id);
+    queue.cancel(id);
+    queue.claimNext(QStringLiteral("w2")); // claims "other"
+    QCOMPARE(queue.cancel(other), JobStatus::Running);
+    QThread::msleep(300);
+    QVERIFY(!queue.claimNext(QStringLiteral("w3"))); // an expired job with a request is not claimed
+    QCOMPARE(queue.applyOrphanedControlRequests(), 1);
+    QCOMPARE(queue.job(other)->status, JobStatus::Cancelled);
+}
+
+void TestJobQueue::retryResetsCountAndKeepsCheckpoint()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a"), 0, 0));
+    queue.claimNext(QStringLiteral("w"));
+    const QJsonObject state{{QStringLiteral("nextChunk"), 2}};
+    queue.updateProgress(id, QStringLiteral("w"), progress(2, 4, state));
+    QCOMPARE(queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("boom")), FailureOutcome::Failed);
+    QCOMPARE(queue.retry(id), JobStatus::Queued);
+    auto job = queue.job(id, true);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QCOMPARE(job->retryCount, 0);
+    QVERIFY(job->failureReason.isNull());
+    QVERIFY(!job->completedAt.isValid());
+    QCOMPARE(job->currentState, state);
+    QCOMPARE(job->checkpoints.size(), 1);
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->currentState, state);
+    queue.cancel(id);
+    queue.honourControlRequest(id, QStringLiteral("w"));
+    QCOMPARE(queue.retry(id), JobStatus::Queued);
+    QCOMPARE(eventNames(queue, id).last(), QStringLiteral("retried"));
+}
+
+void TestJobQueue::forbiddenControlIsRefused()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.resume(id));
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.retry(id));
+    queue.claimNext(QStringLiteral("w"));
+    queue.complete(id, QStringLiteral("w"));
+    const int events = queue.events(id).size();
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.pause(id));
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.cancel(id));
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.retry(id));
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.setPriority(id, 3));
+    QVERIFY_THROWS_EXCEPTION(JobNotFoundError, queue.pause(QStringLiteral("missing")));
+    QCOMPARE(queue.events(id).size(), events);
+    QCOMPARE(queue.job(id)->status, JobStatus::Completed);
+}
+
+void TestJobQueue::setPriority()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString a = queue.enqueue(play(QStringLiteral("a")));
+    const QString b = queue.enqueue(play(QStringLiteral("b")));
+    queue.setPriority(b, 4);
+    QCOMPARE(queue.job(b)->priority, 4);
+    QCOMPARE(queue.events(b).last().event, QStringLiteral("priority_changed"));
+    QCOMPARE(queue.events(b).last().details.value(QStringLiteral("to")).toInt(), 4);
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.setPriority(a, 99999));
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, b);
+}
+
+void TestJobQueue::progressIsValidated()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    ProgressUpdate bad = progress(1, 2);
+    bad.progress = 101;
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.updateProgress(id, QStringLiteral("w"), bad));
+    bad.progress = -1;
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.updateProgress(id, QStringLiteral("w"), bad));
+    QVERIFY(queue.updateProgress(id, QStringLiteral("w"), progress(1, 2)).owned);
+    const auto job = queue.job(id, true);
+    QCOMPARE(job->progress, 50.0);
+    QCOMPARE(job->completedChunks, 1);
+    QCOMPARE(*job->totalChunks, 2);
+    QCOMPARE(job->checkpoints.size(), 1);
+    QCOMPARE(job->checkpoints.at(0).toObject().value(QStringLiteral("completedChunks")).toInt(), 1);
+}
+
+void TestJobQueue::releaseKeepsCheckpoint()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    const QJsonObject state{{QStringLiteral("nextChunk"), 1}};
+    queue.updateProgress(id, QStringLiteral("w"), progress(1, 2, state));
+    QVERIFY(!queue.release(id, QStringLiteral("stranger"), QStringLiteral("shutdown")));
+    QVERIFY(queue.release(id, QStringLiteral("w"), QStringLiteral("shutdown")));
+    const auto job = queue.job(id, true);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QVERIFY(job->workerId.isNull());
+    QCOMPARE(job->currentState, state);
+    QCOMPARE(eventNames(queue, id).last(), QStringLiteral("released"));
+}
+
+void TestJobQueue::eventsOfAFullLife()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    queue.claimNext(QStringLiteral("w"));
+    queue.updateProgress(id, QStringLiteral("w"), progress(1, 2));
+    queue.updateProgress(id, QStringLiteral("w"), progress(2, 2));
+    queue.renewLock(id, QStringLiteral("w"));
+    queue.complete(id, QStringLiteral("w"));
+    const QList<JobEvent> events = queue.events(id);
+    QCOMPARE(eventNames(queue, id),
+             (QStringList{"enqueued", "claimed", "progress", "progress", "completed"}));
+    QCOMPARE(events.at(1).details.value(QStringLiteral("from")).toString(), QStringLiteral("queued"));
+    QCOMPARE(events.at(4).details.value(QStringLiteral("to")).toString(), QStringLiteral("completed"));
+    for (int i = 1; i < events.size(); ++i)
+        QVERIFY(events.at(i - 1).createdAt <= events.at(i).createdAt);
+}
+
+void TestJobQueue::changesArePublished()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QSignalSpy spy(JobNotifier::instance(), &JobNotifier::jobsChanged);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(spy.at(0).at(0).toStringList(), QStringList{id});
+    queue.claimNext(QStringLiteral("w"));
+    queue.pause(id);
+    QCOMPARE(spy.size(), 3);
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.resume(id));
+    QCOMPARE(spy.size(), 3); // refused: nothing changed, nothing published
+}
+
+void TestJobQueue::completeAndClaimNext()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString a = queue.enqueue(play(QStringLiteral("a")));
+    const QString b = queue.enqueue(play(QStringLiteral("b")));
+    QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, a);
+    auto [done, next] = queue.completeAndClaimNext(a, QStringLiteral("w"));
+    QVERIFY(done);
+    QVERIFY(next);
+    QCOMPARE(next->id, b);
+    QCOMPARE(next->status, JobStatus::Running);
+    QCOMPARE(queue.job(a)->status, JobStatus::Completed);
+    QCOMPARE(eventNames(queue, a), (QStringList{"enqueued", "claimed", "completed"}));
+    QCOMPARE(eventNames(queue, b), (QStringList{"enqueued", "claimed"}));
+    auto [done2, none] = queue.completeAndClaimNext(b, QStringLiteral("w"));
+    QVERIFY(done2);
+    QVERIFY(!none);
+    auto [stale, next3] = queue.completeAndClaimNext(b, QStringLiteral("w"));
+    QVERIFY(!stale);
+    QVERIFY(!next3);
+}
+
+void TestJobQueue::listAndCounts()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString a = queue.enqueue(play(QStringLiteral("alpha.txt")));
+    queue.enqueue(play(QStringLiteral("beta.txt")));
+    queue.pause(a);
+    QCOMPARE(queue.jobs().size(), 2);
+    QCOMPARE(queue.jobs({{JobStatus::Paused}, {}, 0, {}}).size(), 1);
+    QCOMPARE(queue.jobs({{}, QStringLiteral("bet"), 0, {}}).constFirst().filename,
+             QStringLiteral("beta.txt"));
+    const auto counts = queue.countsByStatus();
+    QCOMPARE(counts.value(JobStatus::Queued), 1);
+    QCOMPARE(counts.value(JobStatus::Paused), 1);
+    QCOMPARE(counts.value(JobStatus::Failed), 0);
+}
+
+QTEST_GUILESS_MAIN(TestJobQueue)
+#include "tst_jobqueue.moc"

@@ -1,0 +1,190 @@
+#include "engine/database.h"
+#include "engine/migrations.h"
+#include "testdatabase.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+
+using namespace Engine;
+
+class TestMigrations final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void migrateIsIdempotent_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void migrateIsIdempotent();
+    void olderDatabaseIsMigrated_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void olderDatabaseIsMigrated();
+    void newerDatabaseIsRefused_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void newerDatabaseIsRefused();
+    void postgresSchemaMatchesPrisma();
+    void sqliteRejectsUnknownStatus();
+};
+
+void TestMigrations::migrateIsIdempotent()
+{
+    OPEN_TEST_DATABASE(test);
+    QString error;
+    QCOMPARE(Migrations::currentVersion(test.db(), &error), Migrations::latestVersion());
+    QStringList applied;
+    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY(applied.isEmpty());
+    QSqlQuery count(test.db());
+    QVERIFY(count.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "_CallboardMigration")")));
+    QVERIFY(count.next());
+    QCOMPARE(count.value(0).toInt(), Migrations::latestVersion());
+}
+
+void TestMigrations::olderDatabaseIsMigrated()
+{
+    QFETCH(QString, backend);
+    // A database at version 1 (the seed's schema only), as an older Callboard left it.
+    TestDatabase fresh(backend);
+    QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
+    QSqlQuery reset(fresh.db());
+    for (const char *sql : {R"(DROP TABLE "Playbook")", R"(DROP TABLE "JobEvent")",
+                            R"(DROP TABLE "ParseJob")", R"(DELETE FROM "_CallboardMigration")"})
+        QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));
+    if (fresh.isPostgres())
+        QVERIFY(reset.exec(QStringLiteral(R"(DROP TYPE "JobStatus"; DROP TYPE "JobType")")));
+    QString error;
+    QStringList applied;
+    QVERIFY2(Migrations::migrate(fresh.db(), &error, &applied, 1), qPrintable(error));
+    QCOMPARE(applied.size(), 1);
+    QCOMPARE(Migrations::currentVersion(fresh.db(), &error), 1);
+    QVERIFY(reset.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "rawText", "filename",
+        "updatedAt") VALUES ('old-1', 'A. Hi.', 'old.txt', '2026-01-01T00:00:00.000Z'))")));
+
+    applied.clear();
+    QVERIFY2(Migrations::migrate(fresh.db(), &error, &applied), qPrintable(error));
+    QCOMPARE(applied.size(), Migrations::latestVersion() - 1);
+    QVERIFY(reset.exec(QStringLiteral(R"(SELECT "filename", "runAfter", "controlRequest"
+        FROM "ParseJob" WHERE "id" = 'old-1')")));
+    QVERIFY(reset.next());
+    QCOMPARE(reset.value(0).toString(), QStringLiteral("old.txt"));
+    QVERIFY(reset.value(1).isNull());
+    QVERIFY(reset.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "Playbook")")));
+}
+
+void TestMigrations::newerDatabaseIsRefused()
+{
+    OPEN_TEST_DATABASE(test);
+    QSqlQuery query(test.db());
+    QVERIFY(query.exec(QStringLiteral(
+        R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (999, 'from the future'))")));
+    QString error;
+    QVERIFY(!Migrations::migrate(test.db(), &error));
+    QVERIFY2(error.contains(QStringLiteral("newer")), qPrintable(error));
+    QVERIFY(error.contains(QStringLiteral("999")));
+}
+
+void TestMigrations::postgresSchemaMatchesPrisma()
+{
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    struct Column { const char *name, *type; bool nullable; const char *defaultValue; };
+    // What `prisma migrate` generates for the seed's ParseJob model.
+    const QList<Column> seedColumns{
+        {"id", "text", false, nullptr},
+        {"type", "USER-DEFINED", false, "'PARSE_PLAY'::\"JobType\""},
+        {"priority", "integer", false, "0"},
+        {"status", "USER-DEFINED", false, "'queued'::\"JobStatus\""},
+        {"rawText", "text", false, nullptr},
+        {"filename", "text", false, nullptr},
+        {"config", "jsonb", true, nullptr},
+        {"playbookId", "text", true, nullptr},
+        {"retryCount", "integer", false, "0"},
+        {"maxRetries", "integer", false, "3"},
+        {"checkpoints", "jsonb", false, "'[]'::jsonb"},
+        {"currentState", "jsonb", true, nullptr},
+        {"totalChunks", "integer", true, nullptr},
+        {"completedChunks", "integer", false, "0"},
+        {"progress", "double precision", false, "0"},
+        {"lastError", "text", true, nullptr},
+        {"failureReason", "text", true, nullptr},
+        {"workerId", "text", true, nullptr},
+        {"lockedAt", "timestamp without time zone", true, nullptr},
+        {"lockExpiry", "timestamp without time zone", true, nullptr},
+        {"createdAt", "timestamp without time zone", false, "CURRENT_TIMESTAMP"},
+        {"startedAt", "timestamp without time zone", true, nullptr},
+        {"completedAt", "timestamp without time zone", true, nullptr},
+        {"updatedAt", "timestamp without time zone", false, nullptr},
+    };
+    QSqlQuery query(test.db());
+    QVERIFY(query.prepare(QStringLiteral(
+        R"(SELECT data_type, is_nullable, column_default, datetime_precision, udt_name
+           FROM information_schema.columns
+           WHERE table_name = 'ParseJob' AND column_name = :name)")));
+    for (const Column &column : seedColumns) {
+        query.bindValue(QStringLiteral(":name"), QString::fromLatin1(column.name));
+        QVERIFY(query.exec());
+        QVERIFY2(query.next(), column.name);
+        QCOMPARE(query.value(0).toString(), QString::fromLatin1(column.type));
+        QCOMPARE(query.value(1).toString(), column.nullable ? QStringLiteral("YES") : QStringLiteral("NO"));
+        if (column.defaultValue)
+            QCOMPARE(query.value(2).toString(), QString::fromLatin1(column.defaultValue));
+        else
+            QVERIFY2(query.value(2).isNull(), column.name);
+        if (QByteArray(column.type).startsWith("timestamp"))
+            QCOMPARE(query.value(3).toInt(), 3);
+    }
+    // Columns the engine adds are nullable or defaulted, so a Prisma client still inserts rows.
+    QVERIFY(query.exec(QStringLiteral(
+        R"(SELECT column_name FROM information_schema.columns WHERE table_name = 'ParseJob'
+           AND is_nullable = 'NO' AND column_default IS NULL)")));
+    QStringList required;
+    while (query.next())
+        required << query.value(0).toString();
+    required.sort();
+    QCOMPARE(required, (QStringList{"filename", "id", "rawText", "updatedAt"}));
+
+    QVERIFY(query.exec(QStringLiteral(
+        R"(SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+           WHERE t.typname = 'JobStatus' ORDER BY e.enumsortorder)")));
+    QStringList labels;
+    while (query.next())
+        labels << query.value(0).toString();
+    QCOMPARE(labels, (QStringList{"queued", "running", "paused", "retrying", "completed",
+                                  "failed", "cancelled"}));
+    QVERIFY(query.exec(QStringLiteral(
+        R"(SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+           WHERE t.typname = 'JobType')")));
+    QVERIFY(query.next());
+    QCOMPARE(query.value(0).toString(), QStringLiteral("PARSE_PLAY"));
+
+    QVERIFY(query.exec(QStringLiteral(
+        R"(SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('ParseJob', 'JobEvent'))")));
+    QHash<QString, QString> indexes;
+    while (query.next())
+        indexes.insert(query.value(0).toString(), query.value(1).toString());
+    const QHash<QString, QString> seedIndexes{
+        {"ParseJob_status_priority_createdAt_idx", R"(("status", priority, "createdAt"))"},
+        {"ParseJob_workerId_idx", R"(("workerId"))"},
+        {"ParseJob_playbookId_idx", R"(("playbookId"))"},
+        {"JobEvent_jobId_createdAt_idx", R"(("jobId", "createdAt"))"}};
+    for (auto it = seedIndexes.cbegin(); it != seedIndexes.cend(); ++it) {
+        QVERIFY2(indexes.contains(it.key()), qPrintable(it.key()));
+        QString definition = indexes.value(it.key());
+        QString expected = it.value();
+        QVERIFY2(definition.remove(QLatin1Char('"')).endsWith(expected.remove(QLatin1Char('"'))),
+                 qPrintable(definition));
+    }
+    QVERIFY(indexes.contains(QStringLiteral("ParseJob_pkey")));
+    QVERIFY(indexes.contains(QStringLiteral("ParseJob_claim_idx")));
+}
+
+void TestMigrations::sqliteRejectsUnknownStatus()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    QSqlQuery query(test.db());
+    QVERIFY(!query.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "status", "rawText",
+        "filename", "updatedAt") VALUES ('x', 'done', 't', 'f', 'now'))")));
+    QVERIFY(query.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "status", "rawText",
+        "filename", "updatedAt") VALUES ('x', 'paused', 't', 'f', 'now'))")));
+}
+
+QTEST_GUILESS_MAIN(TestMigrations)
+#include "tst_migrations.moc"
