@@ -91,7 +91,8 @@ public:
     /// Completes a job and claims the next one in one round trip (one commit per job).
     /// Returns whether the completion counted, and the next job if there was one.
     std::pair<bool, std::optional<Job>> completeAndClaimNext(const QString &jobId,
-                                                             const QString &workerId);
+                                                             const QString &workerId,
+                                                             const QJsonObject &playbook = {});
     FailureOutcome handleFailure(const QString &jobId, const QString &workerId,
                                  const QString &error, bool permanent = false);
     /// Gives a running job back to the queue (shutdown), keeping its checkpoint.
@@ -126,9 +127,12 @@ public:
 private:
     QSqlQuery &prepared(const QString &sql);
     void exec(QSqlQuery &query, const QString &jobId = {});
+    void execAutocommit(QSqlQuery &query, const QString &jobId = {});
     QString insertJobSql() const;
     void insertJob(const QString &id, const EnqueueInput &input, const QString &text,
                    const QString &actor);
+    QString insertPlaybook(const QString &jobId, const QJsonObject &playbook);
+    QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor);
     void insertEvent(const QString &jobId, const QString &event, const QJsonObject &details);
     void announce(const QStringList &jobIds, const QString &status);
     void published(const QStringList &jobIds);

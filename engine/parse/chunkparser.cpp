@@ -1,6 +1,7 @@
 #include "engine/parse/chunkparser.h"
 
 #include "engine/parse/heuristicchunkparser.h"
+#include "engine/parse/parsetr.h"
 
 namespace Engine {
 
@@ -12,11 +13,11 @@ std::unique_ptr<ChunkParser> ChunkParser::create(const QJsonObject &jobConfig, P
     if (error) {
         error->permanent = true;
         if (!provider.isString())
-            error->message = QStringLiteral("config \"provider\" must be a string");
+            error->message = ParseTr::tr("config \"provider\" must be a string");
         else if (provider.toString() == u"openai")
-            error->message = QStringLiteral("provider 'openai' is not available in this build");
+            error->message = ParseTr::tr("provider 'openai' is not available in this build");
         else
-            error->message = QStringLiteral("unknown provider '%1'").arg(provider.toString());
+            error->message = ParseTr::tr("unknown provider '%1'").arg(provider.toString());
     }
     return nullptr;
 }

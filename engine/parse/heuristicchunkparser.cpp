@@ -1,6 +1,7 @@
 #include "engine/parse/heuristicchunkparser.h"
 
 #include "engine/parse/linerecognizer.h"
+#include "engine/parse/parsetr.h"
 #include "engine/parse/playbookbuilder.h"
 #include "engine/parse/sourcelines.h"
 
@@ -46,7 +47,7 @@ bool HeuristicChunkParser::prepare(const SourceLines &lines, const QString &meta
     if (profile.acceptedLabels() == 0) {
         if (error) {
             error->permanent = true;
-            error->message = QStringLiteral("no speeches found: this does not look like a play "
+            error->message = ParseTr::tr("no speeches found: this does not look like a play "
                                             "(no speaker labels such as \"HAMLET.\" or \"Nora:\")");
         }
         return false;
@@ -132,6 +133,17 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
         return;
     }
 
+    if (!paragraphStart && profile.labelsWithoutGaps()
+        && (r.paragraph == Reader::Paragraph::Speech || r.paragraph == Reader::Paragraph::Direction)) {
+        const LabelMatch m = LineRecognizer::matchLabel(t);
+        if (m.isInline() && !m.directionOpen && profile.accepts(m)) {
+            endParagraph();
+            flushSpeech();
+            startSpeech(m.name, m.rest, false);
+            return;
+        }
+    }
+
     if (!paragraphStart) {
         switch (r.paragraph) {
         case Reader::Paragraph::Speech:
@@ -182,14 +194,6 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
         return;
     }
 
-    if (profile.genericHeadings() && isPlayTitle(t)) {
-        // The title repeated above the first scene: what follows it directly may be a scene title.
-        flushSpeech();
-        r.afterHeading = true;
-        r.paragraph = Reader::Paragraph::Skipped;
-        return;
-    }
-
     LabelMatch m = LineRecognizer::matchLabel(t);
     bool accepted = m.style != LabelMatch::None && profile.accepts(m);
     if (!accepted && m.inlineAlternative != LabelMatch::None) {
@@ -210,6 +214,13 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
     if (accepted && m.isInline()) {
         flushSpeech();
         startSpeech(m.name, m.rest, m.wideGap && indent > 0);
+        return;
+    }
+    if (profile.genericHeadings() && isPlayTitle(t)) {
+        // The title repeated above the first scene: what follows it directly may be a scene title.
+        flushSpeech();
+        r.afterHeading = true;
+        r.paragraph = Reader::Paragraph::Skipped;
         return;
     }
     if (allowHeld && profile.genericHeadings() && LineRecognizer::isGenericHeadingShape(t)

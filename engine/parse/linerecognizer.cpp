@@ -339,10 +339,18 @@ bool LineRecognizer::isMixedName(QStringView name)
         const QChar first = token.at(0);
         if (!first.isUpper() && !first.isDigit())
             return false;
+        // `ANNA. Hello` is a capitalised label followed by text, not one mixed-case name
+        bool tokenLower = false;
+        int letters = 0;
         for (const QChar c : token) {
             if (c.isLower())
-                lower = true;
+                tokenLower = true;
+            if (c.isLetter())
+                ++letters;
         }
+        if (letters >= 2 && !tokenLower)
+            return false;
+        lower = lower || tokenLower;
     }
     if (!lower)
         return false;
@@ -395,6 +403,17 @@ LabelMatch LineRecognizer::matchLabel(QStringView line)
         if (alone) {
             bool period = false;
             namePart = namePart.trimmed();
+            // `ALCESTE, assis.`: a capitalised name, then a lower-case direction after a comma
+            const qsizetype comma = namePart.indexOf(u',');
+            if (comma > 0 && dir.isEmpty()) {
+                const QStringView after = namePart.mid(comma + 1).trimmed();
+                const bool shortDirection = after.size() <= 40 && !after.contains(u',') && !after.contains(u';');
+                if (!after.isEmpty() && after.at(0).isLower() && shortDirection
+                    && isCapsName(namePart.left(comma).trimmed())) {
+                    dir = after;
+                    namePart = namePart.left(comma).trimmed();
+                }
+            }
             if (namePart.endsWith(u'.')) {
                 period = true;
                 namePart = namePart.chopped(1).trimmed();
@@ -436,7 +455,7 @@ LabelMatch LineRecognizer::matchLabel(QStringView line)
     int tokenCount = 0;
     while (pos < head.size() && tokenCount < 6) {
         qsizetype start = pos;
-        while (start < head.size() && head.at(start) == u' ')
+        while (start < head.size() && head.at(start).isSpace())
             ++start;
         if (start >= head.size())
             break;

@@ -2,6 +2,7 @@
 
 #include "engine/parse/chunker.h"
 #include "engine/parse/chunkparser.h"
+#include "engine/parse/parsetr.h"
 #include "engine/parse/parsingcontext.h"
 #include "engine/parse/playbookbuilder.h"
 #include "engine/parse/sourcelines.h"
@@ -72,7 +73,7 @@ bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig
     if (!size.isUndefined() && !size.isNull()) {
         const double v = size.toDouble(-1);
         if (!size.isDouble() || v != double(qint64(v)) || v < 1 || v > MaxChunkSize) {
-            fail(error, QStringLiteral("config \"chunkSize\" must be a whole number of lines between 1 and %1")
+            fail(error, ParseTr::tr("config \"chunkSize\" must be a whole number of lines between 1 and %1")
                             .arg(MaxChunkSize));
             return false;
         }
@@ -84,16 +85,16 @@ bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig
     provider = parser->name();
 
     if (rawText.trimmed().isEmpty()) {
-        fail(error, QStringLiteral("the text is empty"));
+        fail(error, ParseTr::tr("the text is empty"));
         return false;
     }
     if (!looksLikeText(rawText)) {
-        fail(error, QStringLiteral("this is not a text file (binary data or an unknown encoding)"));
+        fail(error, ParseTr::tr("this is not a text file (binary data or an unknown encoding)"));
         return false;
     }
     TextNormalizer::Result normalized = TextNormalizer::normalize(rawText);
     if (normalized.text.trimmed().isEmpty()) {
-        fail(error, QStringLiteral("the text has nothing besides its Project Gutenberg header and footer"));
+        fail(error, ParseTr::tr("the text has nothing besides its Project Gutenberg header and footer"));
         return false;
     }
     digest = textDigest(rawText);
@@ -129,28 +130,28 @@ std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonOb
     if (!d->setUp(rawText, jobConfig, error))
         return nullptr;
     if (currentState.value(QStringLiteral("format")).toString() != StateFormat) {
-        fail(error, QStringLiteral("checkpoint has an unknown format"));
+        fail(error, ParseTr::tr("checkpoint has an unknown format"));
         return nullptr;
     }
     if (currentState.value(QStringLiteral("textSha1")).toString() != d->digest) {
-        fail(error, QStringLiteral("checkpoint belongs to a different text"));
+        fail(error, ParseTr::tr("checkpoint belongs to a different text"));
         return nullptr;
     }
     if (currentState.value(QStringLiteral("chunkSize")).toInt() != d->chunkSize
         || currentState.value(QStringLiteral("provider")).toString() != d->provider
         || currentState.value(QStringLiteral("totalChunks")).toInt() != int(d->chunkStarts.size())) {
-        fail(error, QStringLiteral("checkpoint was written with a different chunk size or provider"));
+        fail(error, ParseTr::tr("checkpoint was written with a different chunk size or provider"));
         return nullptr;
     }
     const int completed = currentState.value(QStringLiteral("completedChunks")).toInt(-1);
     if (completed < 0 || completed > d->chunkStarts.size()) {
-        fail(error, QStringLiteral("checkpoint has an invalid chunk count"));
+        fail(error, ParseTr::tr("checkpoint has an invalid chunk count"));
         return nullptr;
     }
     auto context = ParsingContext::fromJson(currentState.value(QStringLiteral("context")).toObject());
     auto builder = PlaybookBuilder::fromJson(currentState.value(QStringLiteral("playbook")).toObject());
     if (!context || !builder) {
-        fail(error, QStringLiteral("checkpoint is damaged (context or partial playbook unreadable)"));
+        fail(error, ParseTr::tr("checkpoint is damaged (context or partial playbook unreadable)"));
         return nullptr;
     }
     d->context = std::move(*context);
@@ -177,7 +178,7 @@ bool ParseRun::finished() const
 bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
 {
     if (finished()) {
-        fail(error, QStringLiteral("the run is already finished"));
+        fail(error, ParseTr::tr("the run is already finished"));
         return false;
     }
     QElapsedTimer timer;
@@ -199,7 +200,7 @@ bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
     }
     if (last && d->builder.speechCount() == 0) {
         d->builder.rollback(mark);
-        fail(error, QStringLiteral("no speeches found: this does not look like a play"));
+        fail(error, ParseTr::tr("no speeches found: this does not look like a play"));
         return false;
     }
     d->context = std::move(context);

@@ -8,6 +8,8 @@ namespace Engine {
 
 namespace {
 
+constexpr qsizetype MaxCharacters = 1000;
+
 QJsonValue nullable(const QString &s)
 {
     return s.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
@@ -41,6 +43,10 @@ void ParsingContext::registerSpeaker(const QString &label)
     const QString key = LineRecognizer::foldName(label);
     if (key.isEmpty() || findCharacter(key) >= 0)
         return;
+    // A real cast has dozens of names; thousands of distinct "labels" are junk input, and
+    // matching each new one against all others would make the parse quadratic.
+    if (m_characters.size() >= MaxCharacters)
+        return;
 
     int target = -1;
     QString persona;
@@ -62,9 +68,11 @@ void ParsingContext::registerSpeaker(const QString &label)
             m_characterIndex.insert(personaKey, target);
         }
     } else {
-        // an abbreviation of a speaker already seen under a fuller label
+        // an abbreviation of a speaker already seen under a fuller label, or the full form of
+        // one seen abbreviated
         for (int i = 0; i < m_characters.size() && target < 0; ++i) {
-            if (LineRecognizer::abbreviates(key, LineRecognizer::foldName(m_characters.at(i).name)))
+            const QString known = LineRecognizer::foldName(m_characters.at(i).name);
+            if (LineRecognizer::abbreviates(key, known) || LineRecognizer::abbreviates(known, key))
                 target = i;
         }
     }

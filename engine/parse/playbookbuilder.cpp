@@ -2,8 +2,6 @@
 
 #include <QJsonArray>
 
-#include <algorithm>
-
 namespace Engine {
 
 namespace {
@@ -146,15 +144,14 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
     }
     QJsonArray acts;
     for (const Act &act : m_acts) {
-        const bool actHasSpeeches = std::any_of(act.scenes.cbegin(), act.scenes.cend(),
-                                                [](const Scene &s) { return !s.speeches.isEmpty(); });
         QJsonArray scenes;
+        bool spoken = false;
         for (const Scene &scene : act.scenes) {
-            // A titled scene of only stage directions (a song, a dumb show, a monologue printed
-            // without a label) is part of an act that has speeches; elsewhere a scene without
-            // speeches is a table of contents or a title page.
-            if (!scene.speeches.isEmpty()
-                || (actHasSpeeches && !scene.title.isNull() && !scene.directions.isEmpty()))
+            // A titled scene of only stage directions after the play has begun is a song, a dumb
+            // show or a monologue printed without a label; before the first speech, or without a
+            // title, a scene without speeches is a table of contents or a title page.
+            spoken = spoken || !scene.speeches.isEmpty();
+            if (!scene.speeches.isEmpty() || (spoken && !scene.title.isNull() && !scene.directions.isEmpty()))
                 scenes.append(sceneJson(scene));
         }
         if (!scenes.isEmpty())

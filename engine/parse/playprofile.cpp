@@ -72,6 +72,7 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
     QHash<QString, int> mixedAlone[StyleCount];
     QHash<QString, int> vocabulary;
     int styleCounts[StyleCount] = {};
+    int midCounts[StyleCount] = {};
     int headings = 0;
 
     const int count = lines.count();
@@ -84,8 +85,22 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
         }
         const bool paragraphStart = prevBlank;
         prevBlank = false;
+        if (!paragraphStart && t.size() <= 300) {
+            // Inline labels on lines that follow text directly: the layout that prints speeches
+            // without blank lines between them.
+            const LabelMatch m = LineRecognizer::matchLabel(t);
+            if (m.isInline() && !m.directionOpen) {
+                const int s = styleIndex(m.style);
+                ++midCounts[s];
+                ++styleCounts[s];
+                ++perStyle[s][LineRecognizer::foldName(m.name)];
+                ++vocabulary[LineRecognizer::foldName(m.name)];
+            }
+        }
+        // A title stands on its own: a line with text right below it is a label or prose.
         if (p.m_title.isEmpty() && metaTitle.isEmpty() && t.size() <= 120 && !isTitleNoise(t)
-            && !LineRecognizer::isPersonaeHeading(t)) {
+            && !LineRecognizer::isPersonaeHeading(t)
+            && (i + 1 >= count || lines.line(i + 1).trimmed().isEmpty())) {
             p.m_title = t.toString();
         }
         if (!paragraphStart || t.size() > 300)
@@ -181,6 +196,11 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
             p.m_styles |= 1 << s;
     }
 
+    for (int s = 0; s < StyleCount; ++s) {
+        if ((p.m_styles & (1 << s)) && midCounts[s] >= 5 && midCounts[s] * 100 >= styleCounts[s] * 30)
+            p.m_labelsWithoutGaps = true;
+    }
+
     LabelMatch probe;
     for (int s = 0; s < StyleCount; ++s) {
         if (!(p.m_styles & (1 << s)))
@@ -243,6 +263,7 @@ QJsonObject PlayProfile::toJson() const
     return QJsonObject{{QStringLiteral("styles"), m_styles},
                        {QStringLiteral("dominantStyle"), m_dominantStyle},
                        {QStringLiteral("genericHeadings"), m_genericHeadings},
+                       {QStringLiteral("labelsWithoutGaps"), m_labelsWithoutGaps},
                        {QStringLiteral("acceptedLabels"), m_acceptedLabels},
                        {QStringLiteral("title"), m_title},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
@@ -259,6 +280,7 @@ std::optional<PlayProfile> PlayProfile::fromJson(const QJsonObject &json)
     p.m_styles = json.value(QStringLiteral("styles")).toInt() & LabelMatch::AllStyles;
     p.m_dominantStyle = json.value(QStringLiteral("dominantStyle")).toInt() & LabelMatch::AllStyles;
     p.m_genericHeadings = json.value(QStringLiteral("genericHeadings")).toBool();
+    p.m_labelsWithoutGaps = json.value(QStringLiteral("labelsWithoutGaps")).toBool();
     p.m_acceptedLabels = json.value(QStringLiteral("acceptedLabels")).toInt();
     p.m_title = json.value(QStringLiteral("title")).toString();
     for (const QJsonValue &v : json.value(QStringLiteral("personae")).toArray())

@@ -39,6 +39,9 @@ public:
     bool speechesSpanParagraphs() const;
     /// No act/scene keyword anywhere: short isolated lines after a gap are scene titles.
     bool genericHeadings() const { return m_genericHeadings; }
+    /// Speeches follow each other without blank lines (`FIRST WITCH. When shall we three meet`
+    /// right under the previous speech's verse): an inline label can start any line.
+    bool labelsWithoutGaps() const { return m_labelsWithoutGaps; }
     int acceptedLabels() const { return m_acceptedLabels; }
     const QString &title() const { return m_title; }
     const QStringList &personae() const { return m_personae; }
@@ -51,6 +54,7 @@ private:
     int m_styles = 0;
     int m_dominantStyle = 0;
     bool m_genericHeadings = false;
+    bool m_labelsWithoutGaps = false;
     int m_acceptedLabels = 0;
     QString m_title;
     QStringList m_personae;

@@ -110,7 +110,7 @@ TextNormalizer::Result TextNormalizer::normalize(const QString &raw)
             break;
         }
     }
-    const qsizetype from = starts.at(bodyStart);
+    const qsizetype from = (bodyStart < lineCount) ? starts.at(bodyStart) : text.size();
     const qsizetype to = (bodyEnd < lineCount) ? starts.at(bodyEnd) : text.size();
     result.text = text.mid(from, to - from);
     return result;

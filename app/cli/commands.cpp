@@ -1,0 +1,83 @@
+#include "app/cli/commands.h"
+
+namespace Cli {
+
+namespace {
+
+QCommandLineOption option(const char *name, const char *description, const char *valueName = nullptr)
+{
+    if (valueName)
+        return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(description),
+                                  QString::fromLatin1(valueName));
+    return QCommandLineOption(QString::fromLatin1(name), QString::fromUtf8(description));
+}
+
+QCommandLineOption jsonOption()
+{
+    return option("json", "Print one JSON document (the schema's column names) instead of a table.");
+}
+
+Command control(const char *name, const char *summary)
+{
+    const QString action = QString::fromLatin1(name);
+    return {action, QStringLiteral("JOB..."), QString::fromUtf8(summary), {}, 1, -1, false,
+            [action](CommandContext &context) { return runControl(action, context); }};
+}
+
+} // namespace
+
+const QList<Command> &commands()
+{
+    static const QList<Command> list{
+        {QStringLiteral("migrate"), {}, QStringLiteral("Apply the schema migrations."), {}, 0, 0,
+         false, runMigrate},
+        {QStringLiteral("enqueue"), QStringLiteral("FILE..."),
+         QStringLiteral("Queue play scripts (UTF-8 text) for parsing; prints the new job ids."),
+         {option("priority", "Priority (-1000 to 1000, higher first; default 0).", "N"),
+          option("chunk-size", "Lines per chunk (default 200).", "N"),
+          option("provider", "Parser provider: heuristic (default) or openai.", "P"),
+          option("max-retries", "Retries before a job fails (0 to 100; default 3).", "N"),
+          jsonOption()},
+         1, -1, false, runEnqueue},
+        {QStringLiteral("worker"), {},
+         QStringLiteral("Run a pool of workers until stopped (SIGTERM/SIGINT) or, with --drain, "
+                        "until no job is left."),
+         {option("workers", "Number of worker threads (default WORKER_COUNT or 2).", "N"),
+          option("drain", "Exit once no job is claimable and no worker is busy."),
+          option("lock-seconds", "Lock duration of a claimed job (default 600).", "S"),
+          option("heartbeat-seconds", "Lock renewal interval (default 60).", "S"),
+          option("shutdown-seconds", "Grace period for running jobs at shutdown (default 30).", "S")},
+         0, 0, true, runWorker},
+        {QStringLiteral("list"), {}, QStringLiteral("List jobs."),
+         {option("status", "Only jobs in these states (comma-separated).", "S"), jsonOption()}, 0, 0,
+         false, runList},
+        {QStringLiteral("show"), QStringLiteral("JOB"), QStringLiteral("Show one job."),
+         {option("events", "Include the job's event timeline."), jsonOption()}, 1, 1, false, runShow},
+        control("pause", "Pause jobs (a running job pauses at its next chunk)."),
+        control("resume", "Put paused jobs back in the queue."),
+        control("cancel", "Cancel jobs (a running job stops at its next chunk)."),
+        control("retry", "Queue failed or cancelled jobs again."),
+        {QStringLiteral("priority"), QStringLiteral("JOB N"),
+         QStringLiteral("Change a job's priority."), {}, 2, 2, false, runPriority},
+        {QStringLiteral("playbook"), QStringLiteral("JOB"),
+         QStringLiteral("Print the playbook of a completed job."), {jsonOption()}, 1, 1, false,
+         runPlaybook},
+        {QStringLiteral("parse"), QStringLiteral("FILE"),
+         QStringLiteral("Enqueue one play, process it here and print its playbook."),
+         {option("chunk-size", "Lines per chunk (default 200).", "N"),
+          option("provider", "Parser provider: heuristic (default) or openai.", "P"),
+          option("priority", "Priority (default 1000: ahead of the queue, someone waits).", "N"),
+          option("max-retries", "Retries before the job fails (default 3).", "N"),
+          option("workers", "Number of worker threads (default 1).", "N"), jsonOption()},
+         1, 1, false, runParse},
+        {QStringLiteral("stats"), {}, QStringLiteral("Count jobs per status."), {jsonOption()}, 0,
+         0, false, runStats},
+        {QStringLiteral("import-legacy"), {},
+         QStringLiteral("Copy the web application's old \"ParsingSession\" rows into jobs."),
+         {option("dry-run", "Show what would be imported; change nothing."), jsonOption()}, 0, 0,
+         false, runImportLegacy},
+    };
+    return list;
+}
+
+} // namespace Cli

@@ -1,0 +1,116 @@
+// migrate and enqueue: the commands that write the schema and new jobs.
+#include "app/cli/clierror.h"
+#include "app/cli/clisession.h"
+#include "app/cli/commandcontext.h"
+#include "app/cli/commands.h"
+#include "engine/joberrors.h"
+#include "engine/migrations.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace Cli {
+
+namespace {
+
+const QStringList &providers()
+{
+    static const QStringList list{QStringLiteral("heuristic"), QStringLiteral("openai")};
+    return list;
+}
+
+} // namespace
+
+int runMigrate(CommandContext &context)
+{
+    CliSession session(context.url());
+    session.open(false);
+    QString error;
+    QStringList applied;
+    if (!Engine::Migrations::migrate(session.database(), &error, &applied))
+        throw CliError(error);
+    for (const QString &migration : std::as_const(applied))
+        context.out() << "applied " << migration << '\n';
+    context.out() << "schema version " << Engine::Migrations::latestVersion() << " at "
+                  << context.url().displayString()
+                  << (applied.isEmpty() ? " (already up to date)" : "") << '\n';
+    return 0;
+}
+
+/// Reads a play for enqueue: the bytes as they are, without a UTF-8 byte order mark (editors on
+/// Windows add one; it would become the first character of the title). UTF-8 validity is the
+/// engine's check, so the GUI and the command line reject the same files with the same words.
+QByteArray readPlayFile(const QString &path)
+{
+    QFile file(path);
+    if (!QFileInfo(path).isFile())
+        throw CliError(QStringLiteral("Cannot read %1: no such file").arg(path));
+    if (!file.open(QIODevice::ReadOnly))
+        throw CliError(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
+    QByteArray bytes = file.readAll();
+    if (bytes.startsWith("\xEF\xBB\xBF"))
+        bytes.remove(0, 3);
+    return bytes;
+}
+
+/// The enqueue input a command's options describe, without the text.
+Engine::EnqueueInput enqueueSettings(const CommandContext &context)
+{
+    Engine::EnqueueInput input;
+    if (const auto priority = context.intOption(QStringLiteral("priority"),
+                                                Engine::JobQueue::kMinPriority,
+                                                Engine::JobQueue::kMaxPriority))
+        input.priority = *priority;
+    if (const auto retries = context.intOption(QStringLiteral("max-retries"), 0,
+                                               Engine::JobQueue::kMaxRetriesLimit))
+        input.maxRetries = *retries;
+    if (const auto chunkSize = context.intOption(QStringLiteral("chunk-size"), 1, 1000000))
+        input.config.insert(QStringLiteral("chunkSize"), *chunkSize);
+    if (context.isSet(QStringLiteral("provider"))) {
+        const QString provider = context.value(QStringLiteral("provider"));
+        if (!providers().contains(provider))
+            throw CliError::usage(QStringLiteral("Unknown provider '%1' (use %2)")
+                                      .arg(provider, providers().join(QStringLiteral(" or "))));
+        input.config.insert(QStringLiteral("provider"), provider);
+    }
+    return input;
+}
+
+int runEnqueue(CommandContext &context)
+{
+    const Engine::EnqueueInput settings = enqueueSettings(context);
+    QList<Engine::EnqueueInput> inputs;
+    for (const QString &path : context.arguments()) {
+        Engine::EnqueueInput input = settings;
+        input.filename = QFileInfo(path).fileName();
+        input.rawText = readPlayFile(path);
+        inputs << input;
+    }
+    CliSession session(context.url());
+    session.open();
+    QStringList ids;
+    try {
+        ids = session.queue().enqueueMany(inputs, QStringLiteral("cli"));
+    } catch (const Engine::JobEnqueueError &error) {
+        // enqueueMany is all or nothing: say so, since the message names only one file.
+        throw CliError(inputs.size() > 1
+                           ? error.message() + QStringLiteral("; no file was queued")
+                           : error.message());
+    }
+    if (context.json()) {
+        QJsonArray jobs;
+        for (qsizetype i = 0; i < ids.size(); ++i)
+            jobs.append(QJsonObject{{QStringLiteral("id"), ids.at(i)},
+                                    {QStringLiteral("filename"), inputs.at(i).filename}});
+        context.printJson(jobs);
+        return 0;
+    }
+    // Only the ids, one per line, so that scripts can capture them.
+    for (const QString &id : std::as_const(ids))
+        context.out() << id << '\n';
+    return 0;
+}
+
+} // namespace Cli

@@ -1,0 +1,218 @@
+// The reading and controlling commands: list, show, pause/resume/cancel/retry, priority, stats.
+#include "app/cli/clierror.h"
+#include "app/cli/clisession.h"
+#include "app/cli/commandcontext.h"
+#include "app/cli/commands.h"
+#include "app/cli/tablewriter.h"
+#include "engine/joberrors.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Cli {
+
+namespace {
+
+QString shortTime(const QDateTime &time)
+{
+    return time.isValid() ? time.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                          : QStringLiteral("-");
+}
+
+QString progressText(const Engine::Job &job)
+{
+    QString text = QString::number(job.progress, 'f', 0) + QLatin1Char('%');
+    if (job.totalChunks)
+        text += QStringLiteral(" %1/%2").arg(job.completedChunks).arg(*job.totalChunks);
+    return text;
+}
+
+QString orDash(const QString &text)
+{
+    return text.isEmpty() ? QStringLiteral("-") : text;
+}
+
+} // namespace
+
+int runList(CommandContext &context)
+{
+    Engine::JobFilter filter;
+    if (context.isSet(QStringLiteral("status"))) {
+        for (const QString &name : context.value(QStringLiteral("status")).split(QLatin1Char(','))) {
+            const auto status = Engine::jobStatusFromString(name.trimmed());
+            if (!status) {
+                QStringList known;
+                for (Engine::JobStatus s : Engine::allJobStatuses())
+                    known << Engine::statusName(s);
+                throw CliError::usage(QStringLiteral("Unknown status '%1' (use %2)")
+                                          .arg(name.trimmed(), known.join(QStringLiteral(", "))));
+            }
+            filter.statuses << *status;
+        }
+    }
+    CliSession session(context.url());
+    session.open();
+    const QList<Engine::Job> jobs = session.queue().jobs(filter);
+    if (context.json()) {
+        QJsonArray array;
+        for (const Engine::Job &job : jobs)
+            array.append(job.toJson());
+        context.printJson(array);
+        return 0;
+    }
+    // Ids are shortened like git's: any unique prefix works as a JOB argument.
+    TableWriter table({QStringLiteral("ID"), QStringLiteral("STATUS"), QStringLiteral("PRI"),
+                       QStringLiteral("PROGRESS"), QStringLiteral("RETRIES"),
+                       QStringLiteral("CREATED (UTC)"), QStringLiteral("FILE")});
+    table.setRightAligned(2);
+    table.setRightAligned(3);
+    table.setRightAligned(4);
+    for (const Engine::Job &job : jobs)
+        table.addRow({job.id.left(8), Engine::statusName(job.status), QString::number(job.priority),
+                      progressText(job),
+                      QStringLiteral("%1/%2").arg(job.retryCount).arg(job.maxRetries),
+                      shortTime(job.createdAt), job.filename});
+    if (jobs.isEmpty())
+        context.out() << "no jobs\n";
+    else
+        table.write(context.out());
+    return 0;
+}
+
+int runShow(CommandContext &context)
+{
+    CliSession session(context.url());
+    session.open();
+    const QString id = session.resolveJobId(context.arguments().constFirst());
+    const std::optional<Engine::Job> job = session.queue().job(id, false);
+    if (!job)
+        throw Engine::JobNotFoundError(id);
+    const bool withEvents = context.isSet(QStringLiteral("events"));
+    const QList<Engine::JobEvent> events = withEvents ? session.queue().events(id)
+                                                      : QList<Engine::JobEvent>();
+    if (context.json()) {
+        QJsonObject object = job->toJson();
+        if (withEvents) {
+            QJsonArray array;
+            for (const Engine::JobEvent &event : events)
+                array.append(event.toJson());
+            object.insert(QStringLiteral("events"), array);
+        }
+        context.printJson(object);
+        return 0;
+    }
+    TableWriter fields({QStringLiteral("FIELD"), QStringLiteral("VALUE")});
+    auto add = [&](const char *name, const QString &value) {
+        fields.addRow({QString::fromLatin1(name), value});
+    };
+    add("id", job->id);
+    add("filename", job->filename);
+    add("status", Engine::statusName(job->status)
+                      + (job->controlRequest.isEmpty()
+                             ? QString()
+                             : QStringLiteral(" (%1 requested)").arg(job->controlRequest)));
+    add("priority", QString::number(job->priority));
+    add("progress", progressText(*job));
+    add("retries", QStringLiteral("%1 of %2").arg(job->retryCount).arg(job->maxRetries));
+    add("config", QString::fromUtf8(QJsonDocument(job->config).toJson(QJsonDocument::Compact)));
+    add("worker", orDash(job->workerId));
+    add("lock expiry", shortTime(job->lockExpiry));
+    add("created", shortTime(job->createdAt));
+    add("started", shortTime(job->startedAt));
+    add("completed", shortTime(job->completedAt));
+    add("updated", shortTime(job->updatedAt));
+    if (job->runAfter.isValid())
+        add("run after", shortTime(job->runAfter));
+    add("playbook", orDash(job->playbookId));
+    if (!job->lastError.isEmpty())
+        add("last error", job->lastError);
+    if (!job->failureReason.isEmpty())
+        add("failure", job->failureReason);
+    fields.write(context.out());
+    if (withEvents) {
+        context.out() << '\n';
+        TableWriter timeline({QStringLiteral("TIME (UTC)"), QStringLiteral("EVENT"),
+                              QStringLiteral("DETAILS")});
+        for (const Engine::JobEvent &event : events)
+            timeline.addRow({event.createdAt.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")),
+                             event.event,
+                             QString::fromUtf8(
+                                 QJsonDocument(event.details).toJson(QJsonDocument::Compact))});
+        timeline.write(context.out());
+    }
+    return 0;
+}
+
+int runControl(const QString &action, CommandContext &context)
+{
+    CliSession session(context.url());
+    session.open();
+    // Resolve every id first: a typo in the third id must not leave the first two changed.
+    QStringList ids;
+    for (const QString &argument : context.arguments())
+        ids << session.resolveJobId(argument);
+    Engine::JobQueue &queue = session.queue();
+    const QString actor = QStringLiteral("cli");
+    for (const QString &id : std::as_const(ids)) {
+        Engine::JobStatus status;
+        if (action == QLatin1String("pause"))
+            status = queue.pause(id, actor);
+        else if (action == QLatin1String("resume"))
+            status = queue.resume(id, actor);
+        else if (action == QLatin1String("cancel"))
+            status = queue.cancel(id, actor);
+        else
+            status = queue.retry(id, actor);
+        // A running job only takes the request; its worker applies it at the next chunk.
+        const bool requested = status == Engine::JobStatus::Running
+                               && (action == QLatin1String("pause")
+                                   || action == QLatin1String("cancel"));
+        context.out() << id << ' '
+                      << (requested ? action + QStringLiteral(" requested (running)")
+                                    : Engine::statusName(status))
+                      << '\n';
+    }
+    return 0;
+}
+
+int runPriority(CommandContext &context)
+{
+    const int priority = CommandContext::parseInt(context.arguments().at(1),
+                                                  QStringLiteral("The priority"),
+                                                  Engine::JobQueue::kMinPriority,
+                                                  Engine::JobQueue::kMaxPriority);
+    CliSession session(context.url());
+    session.open();
+    const QString id = session.resolveJobId(context.arguments().constFirst());
+    session.queue().setPriority(id, priority, QStringLiteral("cli"));
+    context.out() << id << " priority " << priority << '\n';
+    return 0;
+}
+
+int runStats(CommandContext &context)
+{
+    CliSession session(context.url());
+    session.open();
+    const QHash<Engine::JobStatus, int> counts = session.queue().countsByStatus();
+    int total = 0;
+    for (int count : counts)
+        total += count;
+    if (context.json()) {
+        QJsonObject byStatus;
+        for (Engine::JobStatus status : Engine::allJobStatuses())
+            byStatus.insert(Engine::statusName(status), counts.value(status));
+        context.printJson(QJsonObject{{QStringLiteral("counts"), byStatus},
+                                      {QStringLiteral("total"), total}});
+        return 0;
+    }
+    TableWriter table({QStringLiteral("STATUS"), QStringLiteral("JOBS")});
+    table.setRightAligned(1);
+    for (Engine::JobStatus status : Engine::allJobStatuses())
+        table.addRow({Engine::statusName(status), QString::number(counts.value(status))});
+    table.addRow({QStringLiteral("total"), QString::number(total)});
+    table.write(context.out());
+    return 0;
+}
+
+} // namespace Cli

@@ -1,0 +1,172 @@
+#include "app/gui/guiapp.h"
+
+#include "engine/database.h"
+#include "models/jobpresentation.h"
+#include "ui/connectiondialog.h"
+#include "ui/languagesupport.h"
+#include "ui/mainwindow.h"
+#include "ui/passwordstore.h"
+
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/workerpool.h"
+#endif
+#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
+#include "engine/postgreslistener.h"
+#endif
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QPointer>
+#include <QSettings>
+
+#include <memory>
+
+namespace {
+
+constexpr int kDefaultWorkers = 2;
+
+/// One connection's window, pool and listener; replaced as a whole when the person connects
+/// to another database.
+class GuiSession final : public QObject
+{
+public:
+    GuiSession(int workers)
+        : m_workers(workers)
+    {
+    }
+
+    ~GuiSession() override { close(); }
+
+    bool open(const Engine::DatabaseUrl &url)
+    {
+        close();
+#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
+        if (url.isPostgres()) {
+            m_listener = std::make_unique<Engine::PostgresListener>(url);
+            QString error;
+            if (!m_listener->start(&error))
+                qWarning("LISTEN failed (%s); the window polls instead", qPrintable(error));
+        }
+#endif
+        Engine::WorkerPool *pool = nullptr;
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+        auto options = Engine::WorkerPoolOptions::fromEnvironment(url);
+        options.workers = m_workers;
+        m_pool = std::make_unique<Engine::WorkerPool>(options);
+        QString poolError;
+        if (!m_pool->start(&poolError))
+            qWarning("The worker pool did not start: %s", qPrintable(poolError));
+        pool = m_pool.get();
+#endif
+        m_window = std::make_unique<MainWindow>(url, pool);
+        QObject::connect(m_window.get(), &MainWindow::connectionRequested, this,
+                         [this](const Engine::DatabaseUrl &next) {
+                             // Let the dialog's slot return before the window goes away.
+                             QMetaObject::invokeMethod(this, [this, next] { reopen(next); },
+                                                       Qt::QueuedConnection);
+                         });
+        if (m_window->isConnected())
+            ConnectionDialog::remember(url);
+        m_window->show();
+        return m_window->isConnected();
+    }
+
+    void reopen(const Engine::DatabaseUrl &url)
+    {
+        if (m_window)
+            m_window->saveSettings();
+        if (!open(url))
+            QMessageBox::warning(m_window.get(), QCoreApplication::translate("GuiApp", "Not Connected"),
+                                 m_window->connectionError());
+    }
+
+    void close()
+    {
+        if (m_window) {
+            m_window->saveSettings();
+            m_window.reset();
+        }
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+        if (m_pool) {
+            m_pool->stop();
+            m_pool.reset();
+        }
+#endif
+#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
+        m_listener.reset();
+#endif
+    }
+
+private:
+    int m_workers;
+    std::unique_ptr<MainWindow> m_window;
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+    std::unique_ptr<Engine::WorkerPool> m_pool;
+#endif
+#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
+    std::unique_ptr<Engine::PostgresListener> m_listener;
+#endif
+};
+
+/// The default embedded database stands for "nothing chosen": reopen the last connection then.
+Engine::DatabaseUrl startUrl(const Engine::DatabaseUrl &url)
+{
+    const Engine::DatabaseUrl fallback = Engine::DatabaseUrl::defaultUrl();
+    const bool isDefault = !url.isPostgres() && url.sqlitePath == fallback.sqlitePath;
+    if (!isDefault || qEnvironmentVariableIsSet("CALLBOARD_DB"))
+        return url;
+    const QString last = QSettings().value(QStringLiteral("Connection/Last")).toString();
+    QString error;
+    const auto parsed = last.isEmpty() ? std::nullopt : Engine::DatabaseUrl::parse(last, &error);
+    return parsed ? *parsed : url;
+}
+
+} // namespace
+
+int runGui(int argc, char **argv, const Engine::DatabaseUrl &url, const QString &lang, int workers)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("callboard"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Callboard"));
+    QApplication::setOrganizationName(QStringLiteral("TheatrePlayBuddy"));
+    QApplication::setApplicationVersion(QStringLiteral(CALLBOARD_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("callboard"));
+    QApplication::setWindowIcon(JobPresentation::icon(QStringLiteral("callboard")));
+    LanguageSupport::install(lang);
+
+    if (workers < 0)
+        workers = QSettings().value(QStringLiteral("Workers/Count"), kDefaultWorkers).toInt();
+
+    Engine::DatabaseUrl target = startUrl(url);
+    if (target.isPostgres() && target.password.isEmpty() && !target.user.isEmpty()) {
+        // The password is never in QSettings: the keychain, else ask the person.
+        QString password;
+        bool done = false;
+        PasswordStore::read(PasswordStore::key(target), &app,
+                            [&](std::optional<QString> value, const QString &) {
+                                if (value)
+                                    password = *value;
+                                done = true;
+                            });
+        while (!done)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        target.password = password;
+        if (password.isEmpty()) {
+            QString error;
+            if (!ConnectionDialog::probe(target).ok) {
+                ConnectionDialog dialog;
+                dialog.setUrl(target);
+                if (dialog.exec() != QDialog::Accepted)
+                    return 1;
+                if (const auto chosen = dialog.url(&error))
+                    target = *chosen;
+            }
+        }
+    }
+
+    GuiSession session(workers);
+    session.open(target);
+    const int code = QApplication::exec();
+    session.close();
+    return code;
+}

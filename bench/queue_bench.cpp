@@ -1,0 +1,251 @@
+// Queue engine benchmark: enqueue rates, claim+complete rates, WorkerPool drain rates and
+// enqueue→start latency, on SQLite and (with --pg URL) PostgreSQL. Prints one line per figure.
+//
+//   queue_bench [--pg postgres://…] [--sqlite-only] [--quick]
+#include "engine/database.h"
+#include "engine/jobqueue.h"
+#include "engine/migrations.h"
+#include "engine/workerpool.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTimer>
+#include <QUuid>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+
+using namespace Engine;
+
+namespace {
+
+void print(const QString &db, const QString &what, double value, const QString &unit)
+{
+    std::printf("%-9s %-48s %12.1f %s\n", qPrintable(db), qPrintable(what), value, qPrintable(unit));
+    std::fflush(stdout);
+}
+
+EnqueueInput noop(int i)
+{
+    EnqueueInput input;
+    input.filename = QStringLiteral("bench-%1.txt").arg(i);
+    input.rawText = QByteArrayLiteral("A. Hello.\n");
+    return input;
+}
+
+/// A fresh database: a new SQLite file or a new PostgreSQL database.
+DatabaseUrl freshDatabase(const QString &kind, const DatabaseUrl &admin, QTemporaryDir &dir)
+{
+    static int counter = 0;
+    DatabaseUrl url;
+    if (kind == QLatin1String("sqlite")) {
+        url.sqlitePath = dir.filePath(QStringLiteral("bench-%1.db").arg(++counter));
+    } else {
+        url = admin;
+        url.database = QStringLiteral("cbbench_") + QUuid::createUuid().toString(QUuid::Id128).left(12);
+        ScopedConnection connection(admin, QStringLiteral("bench-admin"));
+        QSqlQuery(connection.database()).exec(QStringLiteral("CREATE DATABASE ") + url.database);
+    }
+    ScopedConnection connection(url, QStringLiteral("bench-migrate"));
+    QString error;
+    if (!Migrations::migrate(connection.database(), &error))
+        qFatal("migration failed: %s", qPrintable(error));
+    return url;
+}
+
+void enqueueRates(const QString &kind, const DatabaseUrl &url, int single, int bulk)
+{
+    ScopedConnection connection(url, QStringLiteral("bench"));
+    JobQueue queue(connection.database());
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < single; ++i)
+        queue.enqueue(noop(i));
+    print(kind, QStringLiteral("enqueue, 1 job per call (%1 jobs)").arg(single),
+          single * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < bulk; ++i)
+        inputs << noop(i);
+    timer.restart();
+    queue.enqueueMany(inputs);
+    print(kind, QStringLiteral("enqueue, bulk (%1 jobs, one transaction)").arg(bulk),
+          bulk * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
+}
+
+void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads, int jobs)
+{
+    {
+        ScopedConnection connection(url, QStringLiteral("bench"));
+        JobQueue queue(connection.database());
+        QList<EnqueueInput> inputs;
+        for (int i = 0; i < jobs; ++i)
+            inputs << noop(i);
+        queue.enqueueMany(inputs);
+        QSqlQuery(connection.database()).exec(QStringLiteral("ANALYZE"));
+    }
+    std::atomic<int> done{0};
+    QList<QThread *> workers;
+    QElapsedTimer timer;
+    timer.start();
+    for (int t = 0; t < threads; ++t) {
+        workers << QThread::create([&, t] {
+            ScopedConnection connection(url, QStringLiteral("bench-worker"));
+            JobQueue queue(connection.database());
+            const QString id = QStringLiteral("bench-%1").arg(t);
+            auto job = queue.claimNext(id);
+            while (job) {
+                auto [completed, next] = queue.completeAndClaimNext(job->id, id);
+                if (completed)
+                    ++done;
+                job = std::move(next);
+            }
+        });
+        workers.last()->start();
+    }
+    for (QThread *thread : workers) {
+        thread->wait();
+        delete thread;
+    }
+    print(kind, QStringLiteral("claim+complete no-op, %1 threads (%2 jobs)").arg(threads).arg(jobs),
+          done * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
+}
+
+void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int jobs)
+{
+    {
+        ScopedConnection connection(url, QStringLiteral("bench"));
+        JobQueue queue(connection.database());
+        QList<EnqueueInput> inputs;
+        for (int i = 0; i < jobs; ++i)
+            inputs << noop(i);
+        queue.enqueueMany(inputs);
+        QSqlQuery(connection.database()).exec(QStringLiteral("ANALYZE"));
+    }
+    WorkerPoolOptions options;
+    options.url = url;
+    options.workers = workers;
+    options.drain = true;
+    options.handler = [](JobContext &) { return JobOutcome::completed(); };
+    WorkerPool pool(options);
+    QSignalSpy drained(&pool, &WorkerPool::drained);
+    QElapsedTimer timer;
+    timer.start();
+    QString error;
+    if (!pool.start(&error))
+        qFatal("pool: %s", qPrintable(error));
+    drained.wait(600000);
+    const qint64 ms = timer.elapsed();
+    pool.stop();
+    print(kind, QStringLiteral("WorkerPool drain, %1 workers (%2 no-op jobs)").arg(workers).arg(jobs),
+          jobs * 1000.0 / qMax<qint64>(1, ms), QStringLiteral("jobs/s"));
+}
+
+void latency(const QString &kind, const DatabaseUrl &url, int samples, int gapMs)
+{
+    QMutex mutex;
+    QHash<QString, qint64> started;
+    QElapsedTimer clock;
+    clock.start();
+    WorkerPoolOptions options;
+    options.url = url;
+    options.workers = 4;
+    options.handler = [&](JobContext &context) {
+        const qint64 now = clock.nsecsElapsed();
+        QMutexLocker lock(&mutex);
+        started.insert(context.job().id, now);
+        return JobOutcome::completed();
+    };
+    WorkerPool pool(options);
+    QString error;
+    if (!pool.start(&error))
+        qFatal("pool: %s", qPrintable(error));
+    QThread::msleep(300);
+    ScopedConnection connection(url, QStringLiteral("bench-producer"));
+    JobQueue queue(connection.database());
+    QHash<QString, qint64> enqueued;
+    for (int i = 0; i < samples; ++i) {
+        const qint64 before = clock.nsecsElapsed();
+        const QString id = queue.enqueue(noop(i));
+        enqueued.insert(id, before);
+        // Let the event loop deliver notifications while we wait for the next send.
+        QElapsedTimer gap;
+        gap.start();
+        while (gap.elapsed() < gapMs)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 2);
+    }
+    QElapsedTimer settle;
+    settle.start();
+    while (settle.elapsed() < 5000) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        QMutexLocker lock(&mutex);
+        if (started.size() >= samples)
+            break;
+    }
+    pool.stop();
+    QList<double> ms;
+    for (auto it = enqueued.cbegin(); it != enqueued.cend(); ++it) {
+        if (started.contains(it.key()))
+            ms << (started.value(it.key()) - it.value()) / 1e6;
+    }
+    std::sort(ms.begin(), ms.end());
+    if (ms.isEmpty())
+        return;
+    auto pct = [&](double p) { return ms.at(qMin(ms.size() - 1, int(p * ms.size()))); };
+    print(kind, QStringLiteral("latency enqueue→start p50 (%1 jobs, %2 ms apart)").arg(ms.size()).arg(gapMs),
+          pct(0.50), QStringLiteral("ms"));
+    print(kind, QStringLiteral("latency enqueue→start p99"), pct(0.99), QStringLiteral("ms"));
+    print(kind, QStringLiteral("latency enqueue→start max"), ms.last(), QStringLiteral("ms"));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("pg"), QStringLiteral("PostgreSQL admin URL."), QStringLiteral("url")});
+    parser.addOption({QStringLiteral("quick"), QStringLiteral("Smaller counts, for a smoke run.")});
+    parser.addOption({QStringLiteral("only"), QStringLiteral("enqueue,claim,drain,latency"), QStringLiteral("list")});
+    parser.process(app);
+    const bool quick = parser.isSet(QStringLiteral("quick"));
+    const QStringList only = parser.value(QStringLiteral("only")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    auto want = [&](const char *part) { return only.isEmpty() || only.contains(QLatin1String(part)); };
+
+    QTemporaryDir dir;
+    QStringList kinds{QStringLiteral("sqlite")};
+    DatabaseUrl admin;
+    if (parser.isSet(QStringLiteral("pg"))) {
+        QString error;
+        const auto url = DatabaseUrl::parse(parser.value(QStringLiteral("pg")), &error);
+        if (!url)
+            qFatal("%s", qPrintable(error));
+        admin = *url;
+        kinds.prepend(QStringLiteral("postgres"));
+    }
+    QLoggingCategory::setFilterRules(QStringLiteral("callboard.*.info=false"));
+    const int scale = quick ? 10 : 1;
+    for (const QString &kind : kinds) {
+        if (want("enqueue"))
+            enqueueRates(kind, freshDatabase(kind, admin, dir), 2000 / scale, 10000 / scale);
+        if (want("claim")) {
+            for (int threads : {1, 4, 8})
+                claimCompleteRate(kind, freshDatabase(kind, admin, dir), threads, 10000 / scale);
+        }
+        if (want("drain")) {
+            for (int workers : {1, 4, 16})
+                drainRate(kind, freshDatabase(kind, admin, dir), workers, 20000 / scale);
+        }
+        if (want("latency"))
+            latency(kind, freshDatabase(kind, admin, dir), 500 / scale, 20);
+    }
+    return 0;
+}

@@ -1,0 +1,56 @@
+#include "engine/workerpool.h"
+
+#include "engine/logging.h"
+#include "engine/parse/parserun.h"
+
+#include <QThread>
+
+namespace Engine {
+
+// The parse pipeline as a job: resume from the checkpoint when there is one, checkpoint after
+// every chunk, and stop at once when the queue says the job is no longer ours to run.
+JobOutcome parsePlayHandler(JobContext &context)
+{
+    const Job &job = context.job();
+    ParseError error;
+    std::unique_ptr<ParseRun> run;
+    if (!job.currentState.isEmpty()) {
+        run = ParseRun::resume(job.rawText, job.config, job.currentState, &error);
+        if (!run)
+            qCWarning(lcWorker) << "job" << job.id << "checkpoint unusable, starting over:"
+                                << error.message;
+    }
+    if (!run)
+        run = ParseRun::begin(job.rawText, job.config, &error);
+    if (!run)
+        return JobOutcome::failed(error.message, error.permanent);
+
+    // A debugging and testing knob: slows each chunk so crashes and pauses can be staged.
+    const int chunkDelayMs = qEnvironmentVariableIntValue("CALLBOARD_CHUNK_DELAY_MS");
+    while (!run->finished()) {
+        if (context.stopRequested())
+            return JobOutcome::stopped();
+        ChunkReport report;
+        if (!run->runNextChunk(&report, &error))
+            return JobOutcome::failed(error.message, error.permanent);
+        if (chunkDelayMs > 0)
+            QThread::msleep(chunkDelayMs);
+        ProgressUpdate update;
+        update.completedChunks = run->completedChunks();
+        update.totalChunks = run->totalChunks();
+        update.progress = run->totalChunks() > 0
+                              ? 100.0 * run->completedChunks() / run->totalChunks()
+                              : 100.0;
+        update.currentState = run->currentState();
+        update.chunkDetails = {{QStringLiteral("chunk"), report.index},
+                               {QStringLiteral("ms"), report.elapsedMs},
+                               {QStringLiteral("speeches"), report.speeches}};
+        if (!report.usage.isEmpty())
+            update.chunkDetails.insert(QStringLiteral("usage"), report.usage);
+        if (!context.reportProgress(update))
+            return JobOutcome::stopped();
+    }
+    return JobOutcome::completed(run->playbook());
+}
+
+} // namespace Engine

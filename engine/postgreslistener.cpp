@@ -1,0 +1,99 @@
+#include "engine/postgreslistener.h"
+
+#include "engine/database.h"
+#include "engine/jobnotifier.h"
+#include "engine/logging.h"
+
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTimer>
+
+namespace Engine {
+
+PostgresListener::PostgresListener(const DatabaseUrl &url, QObject *parent)
+    : QObject(parent)
+    , m_url(url)
+    , m_connectionName(Database::uniqueConnectionName(QStringLiteral("listener")))
+{}
+
+PostgresListener::~PostgresListener()
+{
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+bool PostgresListener::start(QString *error)
+{
+    m_db = Database::open(m_url, m_connectionName, error);
+    if (!m_db.isOpen())
+        return false;
+    if (!m_db.driver()->subscribeToNotification(QString::fromLatin1(kNotifyChannel))) {
+        *error = QStringLiteral("Cannot LISTEN on %1").arg(QLatin1String(kNotifyChannel));
+        return false;
+    }
+    connect(m_db.driver(), &QSqlDriver::notification, this, &PostgresListener::onNotification,
+            Qt::UniqueConnection);
+    m_listening = true;
+    if (!m_healthTimer) {
+        // A dead listening socket tells nobody: probe it, and reconnect with backoff.
+        m_healthTimer = new QTimer(this);
+        m_healthTimer->setInterval(2000);
+        connect(m_healthTimer, &QTimer::timeout, this, &PostgresListener::checkConnection);
+        m_healthTimer->start();
+    }
+    return true;
+}
+
+bool PostgresListener::isListening() const
+{
+    return m_listening;
+}
+
+void PostgresListener::onNotification(const QString &name, QSqlDriver::NotificationSource,
+                                      const QVariant &payload)
+{
+    if (name != QLatin1String(kNotifyChannel))
+        return;
+    const QString text = payload.toString();
+    emit notified(text);
+    QStringList ids;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        ids << part.section(QLatin1Char(':'), 0, 0);
+    if (ids.isEmpty())
+        ids << QStringLiteral("*");
+    JobNotifier::instance()->publish(ids);
+}
+
+void PostgresListener::checkConnection()
+{
+    if (m_listening) {
+        QSqlQuery ping(m_db);
+        if (ping.exec(QStringLiteral("SELECT 1")))
+            return;
+        m_listening = false;
+        qCWarning(lcNotify) << "listening connection lost:" << ping.lastError().text();
+        emit connectionLost(ping.lastError().text());
+    }
+    // Back off: 2 s, 4 s, … up to 30 s between attempts.
+    ++m_failures;
+    const int wait = qMin(30000, 2000 << qMin(m_failures - 1, 4));
+    m_healthTimer->setInterval(wait);
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+    QString error;
+    if (start(&error)) {
+        m_failures = 0;
+        m_healthTimer->setInterval(2000);
+        qCInfo(lcNotify) << "listening connection restored";
+        emit connectionRestored();
+        // Whatever changed while we were deaf: let everyone re-read.
+        JobNotifier::instance()->publish({QStringLiteral("*")});
+    }
+}
+
+} // namespace Engine

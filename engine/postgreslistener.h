@@ -1,0 +1,48 @@
+#pragma once
+
+#include "engine/databaseurl.h"
+
+#include <QObject>
+#include <QSqlDatabase>
+#include <QSqlDriver>
+
+class QTimer;
+
+namespace Engine {
+
+/// LISTENs on the queue's NOTIFY channel with a connection of its own and republishes what other
+/// processes changed through JobNotifier. QPSQL delivers notifications through the connection's
+/// socket notifier, so this object must live in a thread with an event loop.
+class PostgresListener final : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit PostgresListener(const DatabaseUrl &url, QObject *parent = nullptr);
+    ~PostgresListener() override;
+
+    /// Opens the connection and subscribes; false + message when the server is not reachable.
+    bool start(QString *error);
+    bool isListening() const;
+
+signals:
+    /// Raw payloads as they arrive ("id:status,id:status" or "*").
+    void notified(const QString &payload);
+    /// The listening connection broke; it is reopened with backoff.
+    void connectionLost(const QString &message);
+    void connectionRestored();
+
+private:
+    void onNotification(const QString &name, QSqlDriver::NotificationSource source,
+                        const QVariant &payload);
+    void checkConnection();
+
+    DatabaseUrl m_url;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    bool m_listening = false;
+    int m_failures = 0;
+    QTimer *m_healthTimer = nullptr;
+};
+
+} // namespace Engine

@@ -1,0 +1,184 @@
+#include "models/jobeventmodel.h"
+
+#include "engine/joberrors.h"
+#include "engine/jobnotifier.h"
+#include "models/jobpresentation.h"
+
+#include <QFont>
+#include <QJsonDocument>
+#include <QLocale>
+
+JobEventModel::JobEventModel(QSqlDatabase db, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_queue(std::make_unique<Engine::JobQueue>(db))
+{
+    m_coalesceTimer.setSingleShot(true);
+    m_coalesceTimer.setInterval(100);
+    connect(&m_coalesceTimer, &QTimer::timeout, this, &JobEventModel::refresh);
+    m_pollTimer.setInterval(1000);
+    connect(&m_pollTimer, &QTimer::timeout, this, &JobEventModel::refresh);
+    connect(Engine::JobNotifier::instance(), &Engine::JobNotifier::jobsChanged, this,
+            &JobEventModel::onJobsChanged);
+}
+
+JobEventModel::~JobEventModel() = default;
+
+void JobEventModel::setJobId(const QString &jobId)
+{
+    if (jobId == m_jobId)
+        return;
+    // A different job is a different list, not a refresh: a reset is the honest signal here.
+    beginResetModel();
+    m_jobId = jobId;
+    m_events.clear();
+    if (!m_jobId.isEmpty()) {
+        try {
+            m_events = m_queue->events(m_jobId);
+        } catch (const Engine::JobError &error) {
+            emit errorOccurred(error.message());
+        }
+    }
+    endResetModel();
+    if (m_jobId.isEmpty())
+        m_pollTimer.stop();
+    else if (m_pollTimer.interval() > 0)
+        m_pollTimer.start();
+}
+
+void JobEventModel::setPollInterval(int ms)
+{
+    m_pollTimer.setInterval(ms);
+    if (ms <= 0)
+        m_pollTimer.stop();
+}
+
+void JobEventModel::onJobsChanged(const QStringList &ids)
+{
+    if (m_jobId.isEmpty())
+        return;
+    if (ids.contains(m_jobId) || ids.contains(QStringLiteral("*"))) {
+        if (!m_coalesceTimer.isActive())
+            m_coalesceTimer.start();
+    }
+}
+
+void JobEventModel::refresh()
+{
+    if (m_jobId.isEmpty())
+        return;
+    QList<Engine::JobEvent> events;
+    try {
+        events = m_queue->events(m_jobId);
+    } catch (const Engine::JobError &error) {
+        emit errorOccurred(error.message());
+        return;
+    }
+    // Events are append-only: keep what we have and insert the tail.
+    bool prefix = events.size() >= m_events.size();
+    for (int i = 0; prefix && i < m_events.size(); ++i)
+        prefix = events.at(i).id == m_events.at(i).id;
+    if (!prefix) {
+        beginResetModel();
+        m_events = events;
+        endResetModel();
+        return;
+    }
+    if (events.size() == m_events.size())
+        return;
+    beginInsertRows({}, int(m_events.size()), int(events.size()) - 1);
+    m_events = events;
+    endInsertRows();
+}
+
+int JobEventModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_events.size());
+}
+
+int JobEventModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant JobEventModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case TimeColumn: return tr("Time");
+    case EventColumn: return tr("Event");
+    case ActorColumn: return tr("Actor");
+    case DetailsColumn: return tr("Details");
+    default: return {};
+    }
+}
+
+QString JobEventModel::detailsText(const QJsonObject &details)
+{
+    QStringList parts;
+    const QString from = details.value(QStringLiteral("from")).toString();
+    const QString to = details.value(QStringLiteral("to")).toString();
+    if (!from.isEmpty() || !to.isEmpty())
+        parts << QStringLiteral("%1 → %2").arg(from, to);
+    for (auto it = details.constBegin(); it != details.constEnd(); ++it) {
+        if (it.key() == QLatin1String("actor") || it.key() == QLatin1String("from")
+            || it.key() == QLatin1String("to"))
+            continue;
+        QString value;
+        if (it->isString())
+            value = it->toString();
+        else if (it->isDouble())
+            value = QLocale::c().toString(it->toDouble(), 'g', 6);
+        else if (it->isBool())
+            value = it->toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        else if (it->isObject())
+            value = QString::fromUtf8(QJsonDocument(it->toObject()).toJson(QJsonDocument::Compact));
+        else if (it->isArray())
+            value = QString::fromUtf8(QJsonDocument(it->toArray()).toJson(QJsonDocument::Compact));
+        if (!value.isEmpty())
+            parts << it.key() + QStringLiteral(": ") + value;
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QVariant JobEventModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Engine::JobEvent &event = m_events.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case TimeColumn:
+            return QLocale().toString(event.createdAt.toLocalTime(),
+                                      QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+        case EventColumn: return JobPresentation::eventText(event.event);
+        case ActorColumn: return event.details.value(QStringLiteral("actor")).toString();
+        case DetailsColumn: return detailsText(event.details);
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == DetailsColumn)
+            return QString::fromUtf8(QJsonDocument(event.details).toJson(QJsonDocument::Indented));
+        return {};
+    case Qt::DecorationRole:
+        if (index.column() == EventColumn)
+            return JobPresentation::eventIcon(event.event);
+        return {};
+    case Qt::ForegroundRole:
+        if (index.column() == EventColumn)
+            return JobPresentation::eventColor(event.event);
+        return {};
+    case Qt::FontRole:
+        if (index.column() == EventColumn && event.event != QLatin1String("progress")) {
+            QFont font;
+            font.setBold(true);
+            return font;
+        }
+        return {};
+    case EventNameRole: return event.event;
+    case EventIdRole: return event.id;
+    case DetailsJsonRole: return event.details;
+    default: return {};
+    }
+}

@@ -1,0 +1,38 @@
+#pragma once
+
+#include "engine/job.h"
+
+#include <QDateTime>
+#include <QString>
+
+/// What the jobs table keeps of a job: no text, checkpoints, config or playbook, so that
+/// 100,000 rows stay small.
+struct JobRow
+{
+    QString id;
+    QString filename;
+    QString workerId;
+    QString lastError;
+    QString failureReason;
+    QString controlRequest;
+    Engine::JobStatus status = Engine::JobStatus::Queued;
+    int priority = 0;
+    int retryCount = 0;
+    int maxRetries = 0;
+    int completedChunks = 0;
+    int totalChunks = -1;  ///< -1: not known yet
+    double progress = 0;
+    QDateTime createdAt;
+    QDateTime startedAt;
+    QDateTime completedAt;
+    QDateTime lockedAt;
+    QDateTime updatedAt;
+
+    static JobRow fromJob(const Engine::Job &job);
+    bool operator==(const JobRow &other) const = default;
+
+    /// The error a person should read: the failure reason of a failed job, else the last error.
+    QString errorText() const;
+    /// Seconds from start to completion (or to now while it runs); -1 when not started.
+    qint64 durationSeconds(const QDateTime &now) const;
+};

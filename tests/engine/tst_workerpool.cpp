@@ -1,0 +1,296 @@
+#include "engine/database.h"
+#include "engine/jobqueue.h"
+#include "engine/workerpool.h"
+#include "testdatabase.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+
+using namespace Engine;
+
+namespace {
+
+EnqueueInput smallPlay(const QString &name, int priority = 0)
+{
+    EnqueueInput input;
+    input.filename = name;
+    input.rawText = QByteArrayLiteral("ACT I\n\nSCENE I\n\nHAMLET. To be, or not to be.\n\n"
+                                      "HORATIO. My lord, I came to see your father's funeral.\n\n"
+                                      "HAMLET. I pray thee, do not mock me.\n");
+    input.priority = priority;
+    return input;
+}
+
+/// A handler of n chunks, each sleeping chunkMs, checkpointing its position.
+JobHandler chunkedHandler(int chunks, int chunkMs, std::atomic<int> *chunksRun = nullptr)
+{
+    return [=](JobContext &context) {
+        int start = context.job().currentState.value(QStringLiteral("next")).toInt();
+        for (int chunk = start; chunk < chunks; ++chunk) {
+            if (context.stopRequested())
+                return JobOutcome::stopped();
+            QThread::msleep(chunkMs);
+            if (chunksRun)
+                ++*chunksRun;
+            ProgressUpdate update;
+            update.completedChunks = chunk + 1;
+            update.totalChunks = chunks;
+            update.progress = 100.0 * (chunk + 1) / chunks;
+            update.currentState = {{QStringLiteral("next"), chunk + 1}};
+            if (!context.reportProgress(update))
+                return JobOutcome::stopped();
+        }
+        return JobOutcome::completed({{QStringLiteral("title"), context.job().filename}});
+    };
+}
+
+WorkerPoolOptions options(const TestDatabase &test, int workers, JobHandler handler = {})
+{
+    WorkerPoolOptions o;
+    o.url = test.url();
+    o.workers = workers;
+    o.handler = std::move(handler);
+    o.pollMs = 200;
+    o.workerIdPrefix = QStringLiteral("test-%1").arg(QCoreApplication::applicationPid());
+    return o;
+}
+
+int count(QSqlDatabase db, const QString &sql)
+{
+    QSqlQuery query(db);
+    if (!query.exec(sql) || !query.next())
+        return -1;
+    return query.value(0).toInt();
+}
+
+} // namespace
+
+#define BACKENDS(name)                                                                           \
+    void name##_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }     \
+    void name();
+
+class TestWorkerPool final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    BACKENDS(drainsTheQueue)
+    BACKENDS(parsesAPlayEndToEnd)
+    BACKENDS(pauseStopsAtChunkBoundaryAndResumeContinues)
+    BACKENDS(longJobOutlivesLockThroughHeartbeat)
+    BACKENDS(lostLockAbandonsTheJob)
+    BACKENDS(shutdownReleasesRunningJobs)
+    BACKENDS(failuresGoThroughRetryPolicy)
+    void notifyWakesIdleWorker();
+    BACKENDS(workerCountAdjustsWhileRunning)
+};
+
+void TestWorkerPool::drainsTheQueue()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < 60; ++i)
+        inputs << smallPlay(QStringLiteral("p%1").arg(i));
+    queue.enqueueMany(inputs);
+    WorkerPoolOptions o = options(test, 4, chunkedHandler(2, 1));
+    o.drain = true;
+    WorkerPool pool(o);
+    QSignalSpy drained(&pool, &WorkerPool::drained);
+    QString error;
+    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY(drained.wait(30000));
+    pool.stop();
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Completed), 60);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'claimed')")), 60);
+}
+
+void TestWorkerPool::parsesAPlayEndToEnd()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("tiny.txt")));
+    WorkerPoolOptions o = options(test, 1);
+    o.drain = true;
+    WorkerPool pool(o);
+    QSignalSpy drained(&pool, &WorkerPool::drained);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QVERIFY(drained.wait(30000));
+    pool.stop();
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Completed);
+    const auto playbook = queue.playbook(id);
+    QVERIFY(playbook);
+    QCOMPARE(playbook->speechCount, 3);
+    QVERIFY(playbook->characterCount >= 2);
+}
+
+void TestWorkerPool::pauseStopsAtChunkBoundaryAndResumeContinues()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("long")));
+    std::atomic<int> chunksRun{0};
+    WorkerPool pool(options(test, 1, chunkedHandler(20, 50, &chunksRun)));
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_VERIFY_WITH_TIMEOUT(queue.job(id)->completedChunks >= 2, 10000);
+    queue.pause(id);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Paused, 5000);
+    const int pausedAt = queue.job(id)->completedChunks;
+    QVERIFY(pausedAt < 20);
+    QThread::msleep(200);
+    QCOMPARE(queue.job(id)->status, JobStatus::Paused); // nobody claims a paused job
+    queue.resume(id);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 15000);
+    pool.stop();
+    QCOMPARE(chunksRun.load(), 20); // resumed from the checkpoint: no chunk ran twice
+}
+
+void TestWorkerPool::longJobOutlivesLockThroughHeartbeat()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("slow")));
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(1, 2500)); // one chunk > lock
+    o.lockSeconds = 1;
+    o.heartbeatSeconds = 0.2;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    // A second process would reclaim the job if the lock were allowed to expire.
+    QueueOptions thief;
+    thief.lockSeconds = 1;
+    JobQueue other(test.db(), thief);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Running, 5000);
+    QElapsedTimer timer;
+    timer.start();
+    while (queue.job(id)->status != JobStatus::Completed && timer.elapsed() < 10000) {
+        QVERIFY(!other.claimNext(QStringLiteral("thief")).has_value());
+        QThread::msleep(100);
+    }
+    pool.stop();
+    QCOMPARE(queue.job(id)->status, JobStatus::Completed);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'reclaimed')")), 0);
+}
+
+void TestWorkerPool::lostLockAbandonsTheJob()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("stolen")));
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(40, 50));
+    o.heartbeatSeconds = 0.2;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_VERIFY_WITH_TIMEOUT(queue.job(id)->completedChunks >= 1, 10000);
+    // Another worker takes the job over (as after a lock expiry): renewal now fails.
+    QSqlQuery steal(test.db());
+    QVERIFY(steal.exec(QStringLiteral(R"(UPDATE "ParseJob" SET "workerId" = 'thief' WHERE "id" = '%1')").arg(id)));
+    QTRY_VERIFY_WITH_TIMEOUT(pool.workers().constFirst().jobId.isEmpty(), 5000);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Running);
+    QCOMPARE(job->workerId, QStringLiteral("thief"));
+    const int chunks = job->completedChunks;
+    QThread::msleep(300);
+    QCOMPARE(queue.job(id)->completedChunks, chunks); // the old owner wrote nothing more
+    pool.stop();
+}
+
+void TestWorkerPool::shutdownReleasesRunningJobs()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("interrupted")));
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(100, 50));
+    o.shutdownSeconds = 0.3;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_VERIFY_WITH_TIMEOUT(queue.job(id)->completedChunks >= 2, 10000);
+    QElapsedTimer timer;
+    timer.start();
+    pool.stop();
+    QVERIFY(timer.elapsed() < 3000);
+    const auto job = queue.job(id, true);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QVERIFY(job->workerId.isNull());
+    QVERIFY(job->currentState.value(QStringLiteral("next")).toInt() >= 2);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "status" = 'running')")), 0);
+}
+
+void TestWorkerPool::failuresGoThroughRetryPolicy()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    EnqueueInput input = smallPlay(QStringLiteral("flaky"));
+    input.maxRetries = 1;
+    const QString flaky = queue.enqueue(input);
+    const QString bad = queue.enqueue(smallPlay(QStringLiteral("bad")));
+    WorkerPoolOptions o = options(test, 2, [](JobContext &context) {
+        if (context.job().filename == QLatin1String("bad"))
+            return JobOutcome::failed(QStringLiteral("not a play"), true);
+        return JobOutcome::failed(QStringLiteral("provider timeout"), false);
+    });
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(bad)->status, JobStatus::Failed, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(flaky)->status, JobStatus::Failed, 10000);
+    pool.stop();
+    QCOMPARE(queue.job(bad)->retryCount, 0);
+    QCOMPARE(queue.job(flaky)->retryCount, 1);
+    QCOMPARE(queue.job(flaky)->failureReason,
+             QStringLiteral("Max retries (1) exceeded. Last error: provider timeout"));
+}
+
+void TestWorkerPool::notifyWakesIdleWorker()
+{
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    WorkerPoolOptions o = options(test, 2, chunkedHandler(1, 0));
+    o.pollMs = 20000; // only a notification can wake the workers in time
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QThread::msleep(300); // let the workers go idle
+    // Enqueue from another connection, as another process would.
+    ScopedConnection producer(test.url(), QStringLiteral("producer"));
+    JobQueue queue(producer.database());
+    QElapsedTimer timer;
+    timer.start();
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("wake")));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 3000);
+    qInfo() << "enqueue to completed:" << timer.elapsed() << "ms";
+    pool.stop();
+}
+
+void TestWorkerPool::workerCountAdjustsWhileRunning()
+{
+    OPEN_TEST_DATABASE(test);
+    WorkerPool pool(options(test, 2, chunkedHandler(1, 0)));
+    QString error;
+    QVERIFY(pool.start(&error));
+    QCOMPARE(pool.workers().size(), 2);
+    pool.setWorkerCount(0);
+    QCOMPARE(pool.workers().size(), 0);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("waits")));
+    QThread::msleep(400);
+    QCOMPARE(queue.job(id)->status, JobStatus::Queued); // monitor only: nobody works
+    pool.setWorkerCount(3);
+    QCOMPARE(pool.workers().size(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 5000);
+    QVERIFY(pool.workers().constFirst().id.startsWith(QStringLiteral("test-")));
+    pool.stop();
+}
+
+QTEST_GUILESS_MAIN(TestWorkerPool)
+#include "tst_workerpool.moc"

@@ -1,0 +1,178 @@
+#include "ui/fileenqueuer.h"
+
+#include "engine/database.h"
+#include "engine/joberrors.h"
+#include "engine/jobqueue.h"
+
+#include <QCoreApplication>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QPromise>
+#include <QStringDecoder>
+#include <QtConcurrent>
+
+namespace {
+
+constexpr int kBatchSize = 50;
+
+} // namespace
+
+FileEnqueuer::FileEnqueuer(const Engine::DatabaseUrl &url, QObject *parent)
+    : QObject(parent)
+    , m_url(url)
+{
+    connect(&m_watcher, &QFutureWatcher<Result>::progressValueChanged, this,
+            [this](int value) { emit progress(value, m_watcher.progressMaximum()); });
+    connect(&m_watcher, &QFutureWatcher<Result>::finished, this, [this] {
+        Result result;
+        if (m_watcher.future().resultCount() > 0)
+            result = m_watcher.result();
+        else
+            result.cancelled = true;
+        emit finished(result);
+    });
+}
+
+FileEnqueuer::~FileEnqueuer()
+{
+    m_watcher.cancel();
+    m_watcher.waitForFinished();
+}
+
+bool FileEnqueuer::isRunning() const
+{
+    return m_watcher.isRunning();
+}
+
+void FileEnqueuer::cancel()
+{
+    m_watcher.cancel();
+}
+
+QStringList FileEnqueuer::expand(const QStringList &paths)
+{
+    QStringList files;
+    for (const QString &path : paths) {
+        const QFileInfo info(path);
+        if (info.isDir()) {
+            QDirIterator it(path, QDir::Files | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+            QStringList inFolder;
+            while (it.hasNext()) {
+                const QString file = it.next();
+                if (!file.contains(QStringLiteral("/.")))
+                    inFolder << file;
+            }
+            inFolder.sort();
+            files << inFolder;
+        } else {
+            files << path;
+        }
+    }
+    files.removeDuplicates();
+    return files;
+}
+
+QString FileEnqueuer::rejectionReason(const QString &path, qint64 maxBytes, QByteArray *contents)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return tr("does not exist");
+    if (!info.isFile())
+        return tr("is not a regular file");
+    if (info.size() == 0)
+        return tr("is empty");
+    if (info.size() > maxBytes)
+        return tr("is too large (%1 MB, the limit is %2 MB)")
+            .arg(QString::number(double(info.size()) / (1024 * 1024), 'f', 1))
+            .arg(maxBytes / (1024 * 1024));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return tr("cannot be read (%1)").arg(file.errorString());
+    QByteArray data = file.read(maxBytes + 1);
+    if (data.size() > maxBytes)
+        return tr("is too large");
+    if (data.contains('\0'))
+        return tr("is a binary file, not text");
+    QStringDecoder decoder(QStringDecoder::Utf8);
+    const QString text = decoder(data);
+    if (decoder.hasError())
+        return tr("is not UTF-8 text");
+    if (text.trimmed().isEmpty())
+        return tr("is empty");
+    if (contents)
+        *contents = std::move(data);
+    return {};
+}
+
+bool FileEnqueuer::start(const QStringList &paths, int priority)
+{
+    if (isRunning())
+        return false;
+    const Engine::DatabaseUrl url = m_url;
+    auto work = [url, paths, priority](QPromise<Result> &promise) {
+        Result result;
+        const QStringList files = expand(paths);
+        promise.setProgressRange(0, int(files.size()));
+        Engine::ScopedConnection connection(url, QStringLiteral("enqueue"));
+        if (!connection.isOpen()) {
+            result.error = connection.error();
+            promise.addResult(result);
+            return;
+        }
+        Engine::JobQueue queue(connection.database());
+        QList<Engine::EnqueueInput> batch;
+        auto flush = [&] {
+            if (batch.isEmpty())
+                return;
+            try {
+                result.jobIds << queue.enqueueMany(batch, QStringLiteral("desktop"));
+            } catch (const Engine::JobEnqueueError &) {
+                // One bad input rejects the batch: enqueue one by one to keep the good ones.
+                for (const Engine::EnqueueInput &input : std::as_const(batch)) {
+                    try {
+                        result.jobIds << queue.enqueue(input, QStringLiteral("desktop"));
+                    } catch (const Engine::JobEnqueueError &error) {
+                        result.rejected << Rejected{input.filename, error.message()};
+                    }
+                }
+            }
+            batch.clear();
+        };
+        int done = 0;
+        try {
+            for (const QString &path : files) {
+                if (promise.isCanceled()) {
+                    result.cancelled = true;
+                    break;
+                }
+                QByteArray contents;
+                const QString reason = rejectionReason(path, queue.options().maxTextBytes, &contents);
+                if (!reason.isEmpty()) {
+                    result.rejected << Rejected{path, reason};
+                } else {
+                    Engine::EnqueueInput input;
+                    input.filename = QFileInfo(path).fileName();
+                    input.rawText = std::move(contents);
+                    input.priority = priority;
+                    try {
+                        queue.validate(input);
+                        batch << input;
+                    } catch (const Engine::JobEnqueueError &error) {
+                        result.rejected << Rejected{path, error.message()};
+                    }
+                }
+                if (batch.size() >= kBatchSize)
+                    flush();
+                promise.setProgressValue(++done);
+            }
+            if (!result.cancelled)
+                flush();
+        } catch (const Engine::JobError &error) {
+            result.error = error.message();
+        }
+        promise.addResult(result);
+    };
+    m_watcher.setFuture(QtConcurrent::run(work));
+    return true;
+}

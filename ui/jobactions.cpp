@@ -1,0 +1,252 @@
+#include "ui/jobactions.h"
+
+#include "engine/joberrors.h"
+#include "engine/jobqueue.h"
+#include "engine/jobstatemachine.h"
+#include "models/jobpresentation.h"
+#include "models/jobtablemodel.h"
+
+#include <QAction>
+#include <QInputDialog>
+#include <QMessageBox>
+#include <QWidget>
+
+using Engine::JobStatus;
+
+JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
+    : QObject(parentWidget)
+    , m_model(model)
+    , m_parentWidget(parentWidget)
+{
+    // Default shortcuts are set here, in one place.
+    m_add = make("job.add", tr("&Add Files…"), QStringLiteral("job-add"),
+                 QStringLiteral("document-open"), QKeySequence::Open,
+                 tr("Enqueue play files or folders"));
+    m_pause = make("job.pause", tr("&Pause"), QStringLiteral("job-pause"),
+                   QStringLiteral("media-playback-pause"), QKeySequence(Qt::CTRL | Qt::Key_P),
+                   tr("Pause the selected jobs (a running job stops at its next chunk)"));
+    m_resume = make("job.resume", tr("&Resume"), QStringLiteral("job-resume"),
+                    QStringLiteral("media-playback-start"), QKeySequence(Qt::CTRL | Qt::Key_R),
+                    tr("Put the selected paused jobs back in the queue"));
+    m_cancel = make("job.cancel", tr("&Cancel"), QStringLiteral("job-cancel"),
+                    QStringLiteral("process-stop"), QKeySequence(Qt::Key_Delete),
+                    tr("Cancel the selected jobs"));
+    m_retry = make("job.retry", tr("Re&try"), QStringLiteral("job-retry"),
+                   QStringLiteral("view-refresh"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+                   tr("Queue the selected failed or cancelled jobs again"));
+    m_priorityUp = make("job.priorityUp", tr("Priority &Up"), QStringLiteral("priority-up"),
+                        QStringLiteral("go-up"), QKeySequence(Qt::CTRL | Qt::Key_Plus),
+                        tr("Raise the priority of the selected jobs by one"));
+    m_priorityDown = make("job.priorityDown", tr("Priority &Down"), QStringLiteral("priority-down"),
+                          QStringLiteral("go-down"), QKeySequence(Qt::CTRL | Qt::Key_Minus),
+                          tr("Lower the priority of the selected jobs by one"));
+    m_setPriority = make("job.setPriority", tr("Set Pr&iority…"), QStringLiteral("priority-set"),
+                         QString(), QKeySequence(Qt::CTRL | Qt::Key_I),
+                         tr("Set the priority of the selected jobs"));
+
+    m_confirm = [this](const QString &question) {
+        return QMessageBox::question(m_parentWidget, tr("Cancel jobs"), question,
+                                     QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
+               == QMessageBox::Yes;
+    };
+    m_askPriority = [this](int current) -> std::optional<int> {
+        bool ok = false;
+        const int value = QInputDialog::getInt(m_parentWidget, tr("Set Priority"),
+                                               tr("Priority (higher runs first):"), current,
+                                               Engine::JobQueue::kMinPriority,
+                                               Engine::JobQueue::kMaxPriority, 1, &ok);
+        return ok ? std::optional<int>(value) : std::nullopt;
+    };
+
+    connect(m_pause, &QAction::triggered, this, [this] {
+        runOnSelection(tr("paused"), JobStatus::Paused,
+                       [this](const QString &id) { m_model->queue().pause(id); });
+    });
+    connect(m_resume, &QAction::triggered, this, [this] {
+        runOnSelection(tr("resumed"), JobStatus::Queued,
+                       [this](const QString &id) { m_model->queue().resume(id); });
+    });
+    connect(m_cancel, &QAction::triggered, this, [this] {
+        const int n = int(m_selected.size());
+        if (n == 0 || !m_confirm(tr("Cancel %n job(s)? A running job stops at its next chunk.",
+                                    nullptr, n)))
+            return;
+        runOnSelection(tr("cancelled"), JobStatus::Cancelled,
+                       [this](const QString &id) { m_model->queue().cancel(id); });
+    });
+    connect(m_retry, &QAction::triggered, this, [this] {
+        runOnSelection(
+            tr("queued again"),
+            [](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; },
+            [this](const QString &id) { m_model->queue().retry(id); });
+    });
+    connect(m_priorityUp, &QAction::triggered, this, [this] { changePriority(+1); });
+    connect(m_priorityDown, &QAction::triggered, this, [this] { changePriority(-1); });
+    connect(m_setPriority, &QAction::triggered, this, &JobActions::askAndSetPriority);
+    updateEnabled();
+}
+
+QAction *JobActions::make(const char *objectName, const QString &text, const QString &icon,
+                          const QString &themeIcon, const QKeySequence &shortcut,
+                          const QString &tip)
+{
+    auto *action = new QAction(JobPresentation::icon(icon, themeIcon), text, this);
+    action->setObjectName(QLatin1String(objectName));
+    action->setShortcut(shortcut);
+    action->setShortcutContext(Qt::WindowShortcut);
+    action->setToolTip(tip);
+    action->setStatusTip(tip);
+    return action;
+}
+
+QList<QAction *> JobActions::jobActions() const
+{
+    return {m_pause, m_resume, m_cancel, m_retry, m_priorityUp, m_priorityDown, m_setPriority};
+}
+
+void JobActions::setSelectedJobs(const QStringList &ids)
+{
+    m_selected = ids;
+    updateEnabled();
+}
+
+QList<JobStatus> JobActions::selectedStatuses() const
+{
+    QList<JobStatus> statuses;
+    for (const QString &id : m_selected) {
+        const int row = m_model->rowOfJob(id);
+        if (row >= 0)
+            statuses << m_model->jobRow(row).status;
+    }
+    return statuses;
+}
+
+namespace {
+
+bool allows(JobStatus from, JobStatus to)
+{
+    // Resume means paused → queued; queued → queued is no resume and failed → queued is a retry.
+    if (to == JobStatus::Queued)
+        return from == JobStatus::Paused;
+    return Engine::JobStateMachine::canTransition(from, to);
+}
+
+} // namespace
+
+void JobActions::updateEnabled()
+{
+    const QList<JobStatus> statuses = selectedStatuses();
+    auto any = [&](auto predicate) {
+        return std::any_of(statuses.cbegin(), statuses.cend(), predicate);
+    };
+    m_pause->setEnabled(any([](JobStatus s) { return allows(s, JobStatus::Paused); }));
+    m_resume->setEnabled(any([](JobStatus s) { return s == JobStatus::Paused; }));
+    m_cancel->setEnabled(any([](JobStatus s) { return allows(s, JobStatus::Cancelled); }));
+    m_retry->setEnabled(
+        any([](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; }));
+    const bool priority = any([](JobStatus s) { return s != JobStatus::Completed; });
+    m_priorityUp->setEnabled(priority);
+    m_priorityDown->setEnabled(priority);
+    m_setPriority->setEnabled(priority);
+}
+
+void JobActions::runOnSelection(const QString &verb, JobStatus target,
+                                const std::function<void(const QString &)> &op)
+{
+    runOnSelection(verb, [target](JobStatus s) { return allows(s, target); }, op);
+}
+
+void JobActions::runOnSelection(const QString &verb, const std::function<bool(JobStatus)> &applies,
+                                const std::function<void(const QString &)> &op)
+{
+    int done = 0;
+    QStringList refused;
+    for (const QString &id : std::as_const(m_selected)) {
+        const int row = m_model->rowOfJob(id);
+        if (row < 0)
+            continue;
+        const JobRow &job = m_model->jobRow(row);
+        if (!applies(job.status))
+            continue;
+        const QString name = job.filename;
+        try {
+            op(id);
+            ++done;
+        } catch (const Engine::JobError &error) {
+            refused << tr("%1: %2").arg(name, error.message());
+        }
+    }
+    if (!refused.isEmpty()) {
+        emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
+                         .arg(refused.join(QStringLiteral("; "))));
+    } else if (done > 0) {
+        emit message(tr("%n job(s) %1.", nullptr, done).arg(verb));
+    } else {
+        emit message(tr("Nothing was %1: the selected jobs are in states that do not allow it.")
+                         .arg(verb));
+    }
+    m_model->refreshJobs(m_selected);
+    updateEnabled();
+}
+
+void JobActions::changePriority(int delta)
+{
+    int done = 0;
+    QStringList refused;
+    for (const QString &id : std::as_const(m_selected)) {
+        const int row = m_model->rowOfJob(id);
+        if (row < 0 || m_model->jobRow(row).status == JobStatus::Completed)
+            continue;
+        const JobRow job = m_model->jobRow(row);
+        const int target = qBound(Engine::JobQueue::kMinPriority, job.priority + delta,
+                                  Engine::JobQueue::kMaxPriority);
+        try {
+            m_model->queue().setPriority(id, target);
+            ++done;
+        } catch (const Engine::JobError &error) {
+            refused << tr("%1: %2").arg(job.filename, error.message());
+        }
+    }
+    if (!refused.isEmpty())
+        emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
+                         .arg(refused.join(QStringLiteral("; "))));
+    else if (done > 0)
+        emit message(tr("Priority changed for %n job(s).", nullptr, done));
+    m_model->refreshJobs(m_selected);
+    updateEnabled();
+}
+
+void JobActions::askAndSetPriority()
+{
+    int current = 0;
+    for (const QString &id : std::as_const(m_selected)) {
+        const int row = m_model->rowOfJob(id);
+        if (row >= 0) {
+            current = m_model->jobRow(row).priority;
+            break;
+        }
+    }
+    const std::optional<int> value = m_askPriority(current);
+    if (!value)
+        return;
+    int done = 0;
+    QStringList refused;
+    for (const QString &id : std::as_const(m_selected)) {
+        const int row = m_model->rowOfJob(id);
+        if (row < 0 || m_model->jobRow(row).status == JobStatus::Completed)
+            continue;
+        try {
+            m_model->queue().setPriority(id, *value);
+            ++done;
+        } catch (const Engine::JobError &error) {
+            refused << tr("%1: %2").arg(m_model->jobRow(row).filename, error.message());
+        }
+    }
+    if (!refused.isEmpty())
+        emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
+                         .arg(refused.join(QStringLiteral("; "))));
+    else if (done > 0)
+        emit message(tr("Priority changed for %n job(s).", nullptr, done));
+    m_model->refreshJobs(m_selected);
+    updateEnabled();
+}

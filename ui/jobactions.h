@@ -1,0 +1,77 @@
+#pragma once
+
+#include "engine/jobstatus.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+class QAction;
+class QWidget;
+class JobTableModel;
+
+/// The job actions, created once with stable objectNames ("job.pause", …) and their default
+/// shortcuts, shared by the toolbar, the menu and the context menu. The window tells it which
+/// jobs are selected; it enables each action from their states and runs it through the engine
+/// (never through setData). Dialogs go through small seams so tests can answer them.
+class JobActions final : public QObject
+{
+    Q_OBJECT
+
+public:
+    /// Asks "really?"; the default shows a QMessageBox.
+    using Confirm = std::function<bool(const QString &question)>;
+    /// Asks for a priority (starting from current); nullopt = cancelled.
+    using AskPriority = std::function<std::optional<int>(int current)>;
+
+    JobActions(JobTableModel *model, QWidget *parentWidget);
+
+    QAction *add() const { return m_add; }
+    QAction *pause() const { return m_pause; }
+    QAction *resume() const { return m_resume; }
+    QAction *cancel() const { return m_cancel; }
+    QAction *retry() const { return m_retry; }
+    QAction *priorityUp() const { return m_priorityUp; }
+    QAction *priorityDown() const { return m_priorityDown; }
+    QAction *setPriority() const { return m_setPriority; }
+    QList<QAction *> jobActions() const;
+
+    void setSelectedJobs(const QStringList &ids);
+    QStringList selectedJobs() const { return m_selected; }
+    /// Re-evaluates what is enabled (the selected jobs may have changed state).
+    void updateEnabled();
+
+    void setConfirmHandler(Confirm confirm) { m_confirm = std::move(confirm); }
+    void setPriorityPrompt(AskPriority ask) { m_askPriority = std::move(ask); }
+
+signals:
+    /// A sentence for the status bar: what was done, or why it was refused.
+    void message(const QString &text);
+
+private:
+    QAction *make(const char *objectName, const QString &text, const QString &icon,
+                  const QString &themeIcon, const QKeySequence &shortcut, const QString &tip);
+    QList<Engine::JobStatus> selectedStatuses() const;
+    void runOnSelection(const QString &verb, Engine::JobStatus target,
+                        const std::function<void(const QString &)> &op);
+    void runOnSelection(const QString &verb, const std::function<bool(Engine::JobStatus)> &applies,
+                        const std::function<void(const QString &)> &op);
+    void changePriority(int delta);
+    void askAndSetPriority();
+
+    JobTableModel *m_model;
+    QWidget *m_parentWidget;
+    QStringList m_selected;
+    Confirm m_confirm;
+    AskPriority m_askPriority;
+    QAction *m_add;
+    QAction *m_pause;
+    QAction *m_resume;
+    QAction *m_cancel;
+    QAction *m_retry;
+    QAction *m_priorityUp;
+    QAction *m_priorityDown;
+    QAction *m_setPriority;
+};

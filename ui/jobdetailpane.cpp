@@ -1,0 +1,268 @@
+#include "ui/jobdetailpane.h"
+
+#include "engine/joberrors.h"
+#include "models/jobeventmodel.h"
+#include "models/jobpresentation.h"
+#include "models/jobrow.h"
+#include "models/playbookmodel.h"
+
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QStackedLayout>
+#include <QTabWidget>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace {
+
+enum Field {
+    IdField, FileField, StatusField, PriorityField, ProgressField, RetriesField, WorkerField,
+    CreatedField, StartedField, CompletedField, UpdatedField, DurationField, FieldCount
+};
+
+QString timeText(const QDateTime &time)
+{
+    return time.isValid() ? QLocale().toString(time.toLocalTime(), QLocale::LongFormat) : QString();
+}
+
+} // namespace
+
+JobDetailPane::JobDetailPane(QSqlDatabase db, QWidget *parent)
+    : QWidget(parent)
+    , m_queue(std::make_unique<Engine::JobQueue>(db))
+{
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("detailTabs"));
+    m_tabs->setDocumentMode(true);
+
+    // Details
+    auto *details = new QWidget;
+    auto *detailsLayout = new QVBoxLayout(details);
+    m_placeholder = new QLabel(tr("Select a job to see its details."));
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setEnabled(false);
+    m_fieldsWidget = new QWidget;
+    auto *form = new QFormLayout(m_fieldsWidget);
+    form->setContentsMargins(0, 0, 0, 0);
+    form->setLabelAlignment(Qt::AlignRight);
+    const QStringList labels{tr("Job:"),     tr("File:"),    tr("Status:"),    tr("Priority:"),
+                             tr("Progress:"), tr("Retries:"), tr("Worker:"),    tr("Created:"),
+                             tr("Started:"), tr("Finished:"), tr("Updated:"),  tr("Duration:")};
+    auto *left = new QFormLayout;
+    auto *right = new QFormLayout;
+    for (int i = 0; i < FieldCount; ++i) {
+        auto *value = new QLabel;
+        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        value->setObjectName(QStringLiteral("field%1").arg(i));
+        m_values << value;
+        (i < 6 ? left : right)->addRow(labels.at(i), value);
+    }
+    auto *columns = new QHBoxLayout;
+    columns->addLayout(left, 1);
+    columns->addLayout(right, 1);
+    form->addRow(columns);
+    m_errorLabel = new QLabel(tr("Error:"));
+    m_error = new QPlainTextEdit;
+    m_error->setObjectName(QStringLiteral("errorText"));
+    m_error->setReadOnly(true);
+    m_error->setMaximumHeight(70);
+    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    form->addRow(m_errorLabel, m_error);
+    detailsLayout->addWidget(m_placeholder);
+    detailsLayout->addWidget(m_fieldsWidget);
+    detailsLayout->addStretch();
+
+    // Timeline
+    m_events = new JobEventModel(db, this);
+    m_timeline = new QTreeView;
+    m_timeline->setObjectName(QStringLiteral("timeline"));
+    m_timeline->setModel(m_events);
+    m_timeline->setRootIsDecorated(false);
+    m_timeline->setUniformRowHeights(true);
+    m_timeline->setAlternatingRowColors(true);
+    m_timeline->header()->setStretchLastSection(true);
+    m_timeline->setColumnWidth(JobEventModel::TimeColumn, 170);
+    m_timeline->setColumnWidth(JobEventModel::EventColumn, 200);
+    m_timeline->setColumnWidth(JobEventModel::ActorColumn, 150);
+    connect(m_events, &QAbstractItemModel::rowsInserted, m_timeline, [this] {
+        m_timeline->scrollToBottom();
+    });
+
+    // Playbook
+    auto *playbookPage = new QWidget;
+    auto *playbookLayout = new QVBoxLayout(playbookPage);
+    m_playbookSummary = new QLabel(tr("The playbook appears here when the job has completed."));
+    m_playbookSummary->setObjectName(QStringLiteral("playbookSummary"));
+    m_playbookSummary->setWordWrap(true);
+    m_playbook = new PlaybookModel(this);
+    m_playbookView = new QTreeView;
+    m_playbookView->setObjectName(QStringLiteral("playbookView"));
+    m_playbookView->setModel(m_playbook);
+    m_playbookView->setUniformRowHeights(true);
+    m_playbookView->header()->setStretchLastSection(false);
+    m_playbookView->header()->setSectionResizeMode(PlaybookModel::NameColumn, QHeaderView::Stretch);
+    m_exportButton = new QPushButton(JobPresentation::icon(QStringLiteral("export"),
+                                                           QStringLiteral("document-save-as")),
+                                     tr("Export JSON…"));
+    m_exportButton->setObjectName(QStringLiteral("exportJson"));
+    m_exportButton->setEnabled(false);
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_playbookSummary, 1);
+    top->addWidget(m_exportButton);
+    playbookLayout->addLayout(top);
+    playbookLayout->addWidget(m_playbookView);
+
+    m_tabs->addTab(details, tr("Details"));
+    m_tabs->addTab(m_timeline, tr("Timeline"));
+    m_tabs->addTab(playbookPage, tr("Playbook"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_tabs);
+
+    m_saveFile = [this](const QString &suggested) {
+        return QFileDialog::getSaveFileName(this, tr("Export Playbook"), suggested,
+                                            tr("JSON files (*.json)"));
+    };
+    connect(m_exportButton, &QPushButton::clicked, this, &JobDetailPane::exportClicked);
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] { loadPlaybook(); });
+    showJob(std::nullopt);
+}
+
+JobDetailPane::~JobDetailPane() = default;
+
+void JobDetailPane::setJobId(const QString &jobId)
+{
+    if (jobId == m_jobId)
+        return;
+    m_jobId = jobId;
+    m_events->setJobId(jobId);
+    refresh();
+}
+
+void JobDetailPane::refresh()
+{
+    if (m_jobId.isEmpty()) {
+        showJob(std::nullopt);
+        return;
+    }
+    try {
+        showJob(m_queue->job(m_jobId));
+    } catch (const Engine::JobError &error) {
+        emit message(error.message());
+    }
+}
+
+void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
+{
+    m_placeholder->setVisible(!job);
+    m_fieldsWidget->setVisible(bool(job));
+    if (!job) {
+        m_playbook->clearPlaybook();
+        m_playbookJobId.clear();
+        m_exportButton->setEnabled(false);
+        m_playbookSummary->setText(tr("The playbook appears here when the job has completed."));
+        return;
+    }
+    const JobRow row = JobRow::fromJob(*job);
+    m_values[IdField]->setText(job->id);
+    m_values[FileField]->setText(job->filename);
+    QString status = JobPresentation::statusText(job->status);
+    if (!job->controlRequest.isEmpty())
+        status += tr(" (%1 requested)").arg(job->controlRequest == QLatin1String("pause")
+                                                ? tr("pause") : tr("cancel"));
+    m_values[StatusField]->setText(QStringLiteral("<b style=\"color:%1\">%2</b>")
+                                       .arg(JobPresentation::statusColor(job->status).name(),
+                                            status.toHtmlEscaped()));
+    m_values[PriorityField]->setText(QString::number(job->priority));
+    QString progress = QLocale().toString(job->progress, 'f', 1) + QLatin1Char('%');
+    if (job->totalChunks)
+        progress += tr(" (%1 of %2 chunks)").arg(job->completedChunks).arg(*job->totalChunks);
+    m_values[ProgressField]->setText(progress);
+    m_values[RetriesField]->setText(tr("%1 of %2").arg(job->retryCount).arg(job->maxRetries));
+    m_values[WorkerField]->setText(job->workerId.isEmpty() ? tr("—") : job->workerId);
+    m_values[CreatedField]->setText(timeText(job->createdAt));
+    m_values[StartedField]->setText(timeText(job->startedAt));
+    m_values[CompletedField]->setText(timeText(job->completedAt));
+    m_values[UpdatedField]->setText(timeText(job->updatedAt));
+    m_values[DurationField]->setText(
+        JobPresentation::durationText(row.durationSeconds(QDateTime::currentDateTimeUtc())));
+    const QString error = row.errorText();
+    m_error->setPlainText(error);
+    m_error->setVisible(!error.isEmpty());
+    m_errorLabel->setVisible(!error.isEmpty());
+
+    if (job->status != Engine::JobStatus::Completed) {
+        m_playbook->clearPlaybook();
+        m_playbookJobId.clear();
+        m_exportButton->setEnabled(false);
+        m_playbookSummary->setText(tr("The playbook appears here when the job has completed."));
+    } else if (m_playbookJobId != job->id) {
+        m_playbookJobId.clear();
+        loadPlaybook();
+    }
+}
+
+void JobDetailPane::loadPlaybook()
+{
+    // Read only when the playbook is looked at (or the job just completed while it is shown).
+    if (m_jobId.isEmpty() || m_playbookJobId == m_jobId || m_tabs->currentIndex() != 2)
+        return;
+    std::optional<Engine::PlaybookRecord> record;
+    try {
+        record = m_queue->playbook(m_jobId);
+    } catch (const Engine::JobError &error) {
+        emit message(error.message());
+        return;
+    }
+    m_playbookJobId = m_jobId;
+    if (!record) {
+        m_playbook->clearPlaybook();
+        m_exportButton->setEnabled(false);
+        m_playbookSummary->setText(tr("The playbook appears here when the job has completed."));
+        return;
+    }
+    m_playbook->setPlaybook(record->document);
+    m_playbookView->expandToDepth(0);
+    m_exportButton->setEnabled(true);
+    m_playbookSummary->setText(
+        tr("<b>%1</b><br>%2 characters · %3 acts · %4 scenes · %5 speeches")
+            .arg(record->title.toHtmlEscaped())
+            .arg(record->characterCount)
+            .arg(record->actCount)
+            .arg(record->sceneCount)
+            .arg(record->speechCount));
+}
+
+bool JobDetailPane::exportPlaybook(const QString &path, QString *error) const
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    file.write(QJsonDocument(m_playbook->playbook()).toJson(QJsonDocument::Indented));
+    return true;
+}
+
+void JobDetailPane::exportClicked()
+{
+    QString suggested = m_values[FileField]->text();
+    suggested = suggested.section(QLatin1Char('.'), 0, 0) + QStringLiteral(".playbook.json");
+    const QString path = m_saveFile(suggested);
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (exportPlaybook(path, &error))
+        emit message(tr("Playbook exported to %1.").arg(path));
+    else
+        emit message(tr("Could not export the playbook: %1").arg(error));
+}

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "engine/jobqueue.h"
+
+#include <QWidget>
+
+#include <functional>
+
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QTabWidget;
+class QTreeView;
+class JobEventModel;
+class PlaybookModel;
+
+/// The selected job: its fields and error, its live event timeline, and for a completed job
+/// the playbook preview with Export JSON. Only this job's events and playbook are read.
+class JobDetailPane final : public QWidget
+{
+    Q_OBJECT
+
+public:
+    /// Reads through db (the window's GUI-thread connection).
+    explicit JobDetailPane(QSqlDatabase db, QWidget *parent = nullptr);
+    ~JobDetailPane() override;
+
+    void setJobId(const QString &jobId);
+    QString jobId() const { return m_jobId; }
+    /// Re-reads the job's fields (the table reported it changed).
+    void refresh();
+
+    JobEventModel *eventModel() const { return m_events; }
+    PlaybookModel *playbookModel() const { return m_playbook; }
+    QTabWidget *tabs() const { return m_tabs; }
+    /// Writes the shown playbook as JSON; false + message on failure.
+    bool exportPlaybook(const QString &path, QString *error) const;
+
+    /// Where Export JSON asks for a file; tests replace it.
+    void setSaveFileProvider(std::function<QString(const QString &suggested)> provider)
+    {
+        m_saveFile = std::move(provider);
+    }
+
+signals:
+    void message(const QString &text);
+
+private:
+    void showJob(const std::optional<Engine::Job> &job);
+    void loadPlaybook();
+    void exportClicked();
+
+    std::unique_ptr<Engine::JobQueue> m_queue;
+    QString m_jobId;
+    QString m_playbookJobId;
+    QTabWidget *m_tabs;
+    QLabel *m_placeholder;
+    QWidget *m_fieldsWidget;
+    QList<QLabel *> m_values;
+    QPlainTextEdit *m_error;
+    QLabel *m_errorLabel;
+    JobEventModel *m_events;
+    QTreeView *m_timeline;
+    PlaybookModel *m_playbook;
+    QTreeView *m_playbookView;
+    QLabel *m_playbookSummary;
+    QPushButton *m_exportButton;
+    std::function<QString(const QString &)> m_saveFile;
+};

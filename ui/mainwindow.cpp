@@ -1,0 +1,637 @@
+#include "ui/mainwindow.h"
+
+#include "engine/database.h"
+#include "engine/migrations.h"
+#include "models/jobfilterproxymodel.h"
+#include "models/jobpresentation.h"
+#include "models/jobtablemodel.h"
+#include "ui/connectiondialog.h"
+#include "ui/fileenqueuer.h"
+#include "ui/jobactions.h"
+#include "ui/jobdetailpane.h"
+#include "ui/progressbardelegate.h"
+#include "ui/workerspanel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+using Engine::JobStatus;
+
+namespace {
+
+const QString kGeometryKey = QStringLiteral("MainWindow/Geometry");
+const QString kStateKey = QStringLiteral("MainWindow/State");
+const QString kSplittersKey = QStringLiteral("MainWindow/Splitters");
+const QString kHeaderKey = QStringLiteral("JobTable/HeaderState/v1");
+const QString kStatusFilterKey = QStringLiteral("JobTable/StatusFilter");
+const QString kTextFilterKey = QStringLiteral("JobTable/TextFilter");
+const QString kWorkerCountKey = QStringLiteral("Workers/Count");
+constexpr int kStatusRole = Qt::UserRole + 1;  // -1 for "All"
+constexpr int kMaxListedRejections = 25;
+
+QStringList localPaths(const QMimeData *mime)
+{
+    QStringList paths;
+    if (!mime || !mime->hasUrls())
+        return paths;
+    for (const QUrl &url : mime->urls()) {
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    }
+    return paths;
+}
+
+} // namespace
+
+MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool, QWidget *parent)
+    : QMainWindow(parent)
+    , m_url(url)
+    , m_pool(pool)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(JobPresentation::icon(QStringLiteral("callboard")));
+    setWindowTitle(tr("%1 — Callboard").arg(url.displayString()));
+    setAcceptDrops(true);
+
+    m_connectionName = Engine::Database::uniqueConnectionName(QStringLiteral("gui"));
+    m_db = Engine::Database::open(url, m_connectionName, &m_connectionError);
+    if (m_db.isOpen() && !Engine::Migrations::migrate(m_db, &m_connectionError))
+        m_db.close();
+
+    m_model = new JobTableModel(m_db, this);
+    m_proxy = new JobFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+
+    m_view = new QTreeView;
+    m_view->setObjectName(QStringLiteral("jobTable"));
+    m_view->setModel(m_proxy);
+    m_view->setRootIsDecorated(false);
+    m_view->setUniformRowHeights(true);
+    m_view->setAlternatingRowColors(true);
+    m_view->setAllColumnsShowFocus(true);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(JobTableModel::CreatedColumn, Qt::AscendingOrder);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setItemDelegateForColumn(JobTableModel::ProgressColumn, new ProgressBarDelegate(m_view));
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->header()->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->header()->setSectionsMovable(true);
+    m_view->header()->setStretchLastSection(true);
+    m_view->header()->setFirstSectionMovable(true);
+    applyDefaultHeader();
+
+    m_actions = new JobActions(m_model, this);
+    m_detail = new JobDetailPane(m_db, this);
+    m_workers = new WorkersPanel(m_model, m_pool, this);
+    m_enqueuer = new FileEnqueuer(url, this);
+
+    createStatusList();
+
+    auto *filterBox = new QWidget;
+    auto *filterLayout = new QVBoxLayout(filterBox);
+    filterLayout->setContentsMargins(0, 0, 0, 0);
+    auto *statusTitle = new QLabel(tr("<b>Status</b>"));
+    filterLayout->addWidget(statusTitle);
+    filterLayout->addWidget(m_statusList);
+    auto *workersBox = new QWidget;
+    auto *workersLayout = new QVBoxLayout(workersBox);
+    workersLayout->setContentsMargins(0, 0, 0, 0);
+    workersLayout->addWidget(new QLabel(tr("<b>Workers</b>")));
+    workersLayout->addWidget(m_workers);
+
+    m_sideSplitter = new QSplitter(Qt::Vertical);
+    m_sideSplitter->setObjectName(QStringLiteral("sideSplitter"));
+    m_sideSplitter->addWidget(filterBox);
+    m_sideSplitter->addWidget(workersBox);
+    m_sideSplitter->setStretchFactor(1, 1);
+
+    m_tableSplitter = new QSplitter(Qt::Vertical);
+    m_tableSplitter->setObjectName(QStringLiteral("tableSplitter"));
+    m_tableSplitter->addWidget(m_view);
+    m_tableSplitter->addWidget(m_detail);
+    m_tableSplitter->setStretchFactor(0, 3);
+    m_tableSplitter->setStretchFactor(1, 2);
+
+    m_mainSplitter = new QSplitter(Qt::Horizontal);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_mainSplitter->addWidget(m_sideSplitter);
+    m_mainSplitter->addWidget(m_tableSplitter);
+    m_mainSplitter->setStretchFactor(1, 1);
+    m_mainSplitter->setSizes({240, 1000});
+    setCentralWidget(m_mainSplitter);
+
+    m_search = new QLineEdit;
+    m_search->setObjectName(QStringLiteral("textFilter"));
+    m_search->setPlaceholderText(tr("Filter by file, job or worker…"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setMaximumWidth(280);
+
+    createMenus();
+
+    m_countsLabel = new QLabel;
+    m_countsLabel->setObjectName(QStringLiteral("countsLabel"));
+    m_dbLabel = new QLabel;
+    m_dbLabel->setObjectName(QStringLiteral("databaseLabel"));
+    m_enqueueProgress = new QProgressBar;
+    m_enqueueProgress->setObjectName(QStringLiteral("enqueueProgress"));
+    m_enqueueProgress->setMaximumWidth(220);
+    m_enqueueProgress->setFormat(tr("Enqueuing %v of %m"));
+    m_enqueueProgress->hide();
+    m_enqueueCancel = new QToolButton;
+    m_enqueueCancel->setObjectName(QStringLiteral("enqueueCancel"));
+    m_enqueueCancel->setIcon(JobPresentation::icon(QStringLiteral("job-cancel"),
+                                                   QStringLiteral("process-stop")));
+    m_enqueueCancel->setToolTip(tr("Stop enqueuing"));
+    m_enqueueCancel->setAutoRaise(true);
+    m_enqueueCancel->hide();
+    statusBar()->addPermanentWidget(m_enqueueProgress);
+    statusBar()->addPermanentWidget(m_enqueueCancel);
+    statusBar()->addPermanentWidget(m_countsLabel);
+    statusBar()->addPermanentWidget(m_dbLabel);
+    m_dbLabel->setText(isConnected() ? url.displayString()
+                                     : tr("Not connected: %1").arg(m_connectionError));
+
+    m_dropOverlay = new QLabel(centralWidget());
+    m_dropOverlay->setObjectName(QStringLiteral("dropOverlay"));
+    m_dropOverlay->setAlignment(Qt::AlignCenter);
+    m_dropOverlay->setWordWrap(true);
+    m_dropOverlay->setText(
+        tr("<p style='font-size:18pt'><b>Drop to enqueue</b></p>"
+           "<p>Play files and folders (searched recursively) become queued jobs.</p>"));
+    m_dropOverlay->setStyleSheet(QStringLiteral(
+        "QLabel#dropOverlay { background: rgba(30, 136, 229, 40); color: #0d47a1;"
+        " border: 3px dashed #1e88e5; border-radius: 12px; }"));
+    m_dropOverlay->setAttribute(Qt::WA_TransparentForMouseEvents);
+    m_dropOverlay->hide();
+
+    m_showMessage = [this](const QString &title, const QString &text) {
+        QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
+    };
+    m_openFiles = [this] {
+        return QFileDialog::getOpenFileNames(this, tr("Add Play Files"), QString(),
+                                             tr("Text files (*.txt *.text *.md);;All files (*)"));
+    };
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onSelectionChanged);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &MainWindow::onSelectionChanged);
+    connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        QMenu menu(this);
+        menu.addActions(m_actions->jobActions().mid(0, 4));
+        menu.addSeparator();
+        menu.addActions(m_actions->jobActions().mid(4));
+        menu.addSeparator();
+        menu.addAction(m_actions->add());
+        menu.exec(m_view->viewport()->mapToGlobal(pos));
+    });
+    connect(m_view->header(), &QHeaderView::customContextMenuRequested, this,
+            &MainWindow::showHeaderMenu);
+    connect(m_model, &JobTableModel::countsChanged, this, &MainWindow::updateCounts);
+    connect(m_model, &JobTableModel::jobsUpdated, this, &MainWindow::onJobsUpdated);
+    connect(m_model, &JobTableModel::errorOccurred, this, &MainWindow::showStatusMessage);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { m_actions->updateEnabled(); });
+    connect(m_actions, &JobActions::message, this, &MainWindow::showStatusMessage);
+    connect(m_detail, &JobDetailPane::message, this, &MainWindow::showStatusMessage);
+    connect(m_search, &QLineEdit::textChanged, m_proxy, &JobFilterProxyModel::setTextFilter);
+    connect(m_statusList, &QListWidget::itemSelectionChanged, this,
+            &MainWindow::applyStatusSelection);
+    connect(m_actions->add(), &QAction::triggered, this, [this] {
+        const QStringList files = m_openFiles();
+        if (!files.isEmpty())
+            enqueuePaths(files);
+    });
+    connect(m_enqueuer, &FileEnqueuer::progress, this, [this](int done, int total) {
+        m_enqueueProgress->setRange(0, total);
+        m_enqueueProgress->setValue(done);
+    });
+    connect(m_enqueuer, &FileEnqueuer::finished, this, &MainWindow::onEnqueueFinished);
+    connect(m_enqueueCancel, &QToolButton::clicked, m_enqueuer, &FileEnqueuer::cancel);
+    connect(m_workers, &WorkersPanel::workerCountChanged, this, [](int count) {
+        QSettings().setValue(kWorkerCountKey, count);
+    });
+
+    updateCounts();
+    restoreSettings();
+    if (!isConnected())
+        showStatusMessage(tr("Could not open the queue database: %1").arg(m_connectionError));
+}
+
+MainWindow::~MainWindow()
+{
+    // Models hold queries on the connection: delete them before removing it.
+    delete m_enqueuer;
+    m_enqueuer = nullptr;
+    delete m_detail;
+    m_detail = nullptr;
+    m_view->setModel(nullptr);
+    delete m_workers;
+    m_workers = nullptr;
+    delete m_actions;
+    m_actions = nullptr;
+    delete m_proxy;
+    m_proxy = nullptr;
+    delete m_model;
+    m_model = nullptr;
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+bool MainWindow::isConnected() const
+{
+    return m_db.isOpen();
+}
+
+void MainWindow::createMenus()
+{
+    auto *connectAction = new QAction(JobPresentation::icon(QStringLiteral("database"),
+                                                            QStringLiteral("network-server-database")),
+                                      tr("&Connect to Database…"), this);
+    connectAction->setObjectName(QStringLiteral("app.connect"));
+    connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    connectAction->setToolTip(tr("Open another queue database (SQLite file or PostgreSQL)"));
+    connect(connectAction, &QAction::triggered, this, &MainWindow::openConnectionDialog);
+    auto *quitAction = new QAction(tr("&Quit"), this);
+    quitAction->setObjectName(QStringLiteral("app.quit"));
+    quitAction->setShortcut(QKeySequence::Quit);
+    quitAction->setMenuRole(QAction::QuitRole);
+    connect(quitAction, &QAction::triggered, this, &MainWindow::close);
+    auto *aboutAction = new QAction(tr("&About Callboard"), this);
+    aboutAction->setObjectName(QStringLiteral("app.about"));
+    aboutAction->setMenuRole(QAction::AboutRole);
+    connect(aboutAction, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About Callboard"),
+                           tr("<h3>Callboard %1</h3><p>Watches and controls the play-import "
+                              "jobs of Theatre Play Buddy.</p>")
+                               .arg(QStringLiteral(CALLBOARD_VERSION)));
+    });
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_actions->add());
+    file->addAction(connectAction);
+    file->addSeparator();
+    file->addAction(quitAction);
+    QMenu *jobs = menuBar()->addMenu(tr("&Jobs"));
+    const QList<QAction *> actions = m_actions->jobActions();
+    jobs->addActions(actions.mid(0, 4));
+    jobs->addSeparator();
+    jobs->addActions(actions.mid(4));
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(aboutAction);
+
+    QToolBar *toolbar = addToolBar(tr("Jobs"));
+    toolbar->setObjectName(QStringLiteral("jobsToolBar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->setIconSize(QSize(22, 22));
+    toolbar->addAction(m_actions->add());
+    toolbar->addSeparator();
+    toolbar->addActions(actions.mid(0, 4));
+    toolbar->addSeparator();
+    toolbar->addAction(m_actions->priorityUp());
+    toolbar->addAction(m_actions->priorityDown());
+    auto *spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    toolbar->addWidget(spacer);
+    toolbar->addWidget(m_search);
+    toolbar->addAction(connectAction);
+    // Only the most used actions carry a text beside the icon, so the toolbar fits 1024 px.
+    for (QAction *action : {m_actions->priorityUp(), m_actions->priorityDown(), connectAction}) {
+        if (auto *button = qobject_cast<QToolButton *>(toolbar->widgetForAction(action)))
+            button->setToolButtonStyle(Qt::ToolButtonIconOnly);
+    }
+}
+
+void MainWindow::createStatusList()
+{
+    m_statusList = new QListWidget;
+    m_statusList->setObjectName(QStringLiteral("statusFilter"));
+    m_statusList->setSelectionMode(QAbstractItemView::MultiSelection);
+    m_statusList->setIconSize(QSize(16, 16));
+    auto *all = new QListWidgetItem(JobPresentation::icon(QStringLiteral("workers")), tr("All"));
+    all->setData(kStatusRole, -1);
+    m_statusList->addItem(all);
+    for (JobStatus status : Engine::allJobStatuses()) {
+        auto *item = new QListWidgetItem(JobPresentation::statusIcon(status),
+                                         JobPresentation::statusText(status));
+        item->setData(kStatusRole, int(status));
+        m_statusList->addItem(item);
+    }
+    m_statusList->setMaximumHeight(m_statusList->sizeHintForRow(0) * 8 + 8);
+}
+
+void MainWindow::updateCounts()
+{
+    const QHash<JobStatus, int> counts = m_model->countsByStatus();
+    const int total = m_model->rowCount();
+    m_statusList->item(0)->setText(tr("All (%1)").arg(total));
+    QStringList parts;
+    for (int i = 1; i < m_statusList->count(); ++i) {
+        const auto status = JobStatus(m_statusList->item(i)->data(kStatusRole).toInt());
+        const int n = counts.value(status);
+        m_statusList->item(i)->setText(
+            tr("%1 (%2)").arg(JobPresentation::statusText(status)).arg(n));
+        if (n > 0)
+            parts << tr("%1 %2").arg(n).arg(JobPresentation::statusText(status).toLower());
+    }
+    m_countsLabel->setText(tr("%n job(s)", nullptr, total)
+                           + (parts.isEmpty() ? QString() : QStringLiteral(": ") + parts.join(QStringLiteral(", "))));
+}
+
+void MainWindow::applyStatusSelection()
+{
+    if (m_updatingStatusList)
+        return;
+    m_updatingStatusList = true;
+    QList<JobStatus> statuses;
+    QListWidgetItem *all = m_statusList->item(0);
+    const bool allJustSelected = all->isSelected()
+                                 && m_statusList->currentItem() == all;
+    if (allJustSelected) {
+        for (int i = 1; i < m_statusList->count(); ++i)
+            m_statusList->item(i)->setSelected(false);
+    } else {
+        for (int i = 1; i < m_statusList->count(); ++i) {
+            if (m_statusList->item(i)->isSelected())
+                statuses << JobStatus(m_statusList->item(i)->data(kStatusRole).toInt());
+        }
+        all->setSelected(statuses.isEmpty());
+    }
+    m_updatingStatusList = false;
+    m_proxy->setStatusFilter(statuses);
+}
+
+QStringList MainWindow::selectedJobIds() const
+{
+    QStringList ids;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows)
+        ids << index.data(JobTableModel::JobIdRole).toString();
+    return ids;
+}
+
+void MainWindow::selectJobs(const QStringList &ids)
+{
+    QItemSelection selection;
+    QModelIndex first;
+    for (const QString &id : ids) {
+        const int row = m_model->rowOfJob(id);
+        if (row < 0)
+            continue;
+        const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+        if (!index.isValid())
+            continue;
+        if (!first.isValid())
+            first = index;
+        selection.select(index, index);
+    }
+    m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect
+                                                    | QItemSelectionModel::Rows);
+    if (first.isValid()) {
+        m_view->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+        m_view->scrollTo(first);
+    }
+}
+
+void MainWindow::onSelectionChanged()
+{
+    const QStringList ids = selectedJobIds();
+    m_actions->setSelectedJobs(ids);
+    QString current = m_view->currentIndex().data(JobTableModel::JobIdRole).toString();
+    if (!ids.contains(current))
+        current = ids.value(0);
+    m_detail->setJobId(current);
+}
+
+void MainWindow::onJobsUpdated(const QStringList &ids)
+{
+    m_actions->updateEnabled();
+    if (!m_detail->jobId().isEmpty() && ids.contains(m_detail->jobId()))
+        m_detail->refresh();
+}
+
+void MainWindow::showStatusMessage(const QString &text)
+{
+    statusBar()->showMessage(text, 10000);
+}
+
+void MainWindow::enqueuePaths(const QStringList &paths)
+{
+    if (paths.isEmpty())
+        return;
+    if (m_enqueuer->isRunning()) {
+        m_pendingPaths << paths;
+        return;
+    }
+    m_enqueueProgress->setRange(0, 0);
+    m_enqueueProgress->show();
+    m_enqueueCancel->show();
+    showStatusMessage(tr("Enqueuing %n item(s)…", nullptr, int(paths.size())));
+    m_enqueuer->start(paths);
+}
+
+void MainWindow::onEnqueueFinished(const FileEnqueuer::Result &result)
+{
+    m_enqueueProgress->hide();
+    m_enqueueCancel->hide();
+    m_model->refreshJobs(result.jobIds);
+    QString summary = tr("%n file(s) enqueued.", nullptr, int(result.jobIds.size()));
+    if (result.cancelled)
+        summary += QLatin1Char(' ') + tr("Stopped before the end.");
+    if (!result.error.isEmpty()) {
+        m_showMessage(tr("Enqueue Failed"),
+                      tr("The queue database refused the files: %1").arg(result.error));
+    }
+    if (!result.rejected.isEmpty()) {
+        summary += QLatin1Char(' ')
+                   + tr("%n file(s) could not be enqueued.", nullptr, int(result.rejected.size()));
+        QStringList lines;
+        for (const FileEnqueuer::Rejected &rejected : result.rejected.mid(0, kMaxListedRejections))
+            lines << tr("• %1 %2").arg(QDir::toNativeSeparators(rejected.path), rejected.reason);
+        if (result.rejected.size() > kMaxListedRejections)
+            lines << tr("… and %n more.", nullptr,
+                        int(result.rejected.size()) - kMaxListedRejections);
+        const QString text = tr("%n file(s) could not be enqueued:", nullptr,
+                                int(result.rejected.size()))
+                             + QStringLiteral("\n\n") + lines.join(QLatin1Char('\n'))
+                             + (result.jobIds.isEmpty()
+                                    ? QString()
+                                    : QStringLiteral("\n\n")
+                                          + tr("The other %n file(s) were enqueued.", nullptr,
+                                               int(result.jobIds.size())));
+        showStatusMessage(summary);
+        m_showMessage(tr("Some Files Were Not Enqueued"), text);
+    } else {
+        showStatusMessage(summary);
+    }
+    if (!m_pendingPaths.isEmpty()) {
+        const QStringList next = m_pendingPaths;
+        m_pendingPaths.clear();
+        enqueuePaths(next);
+    }
+}
+
+void MainWindow::showDropOverlay(bool show)
+{
+    if (show) {
+        m_dropOverlay->setGeometry(centralWidget()->rect().adjusted(12, 12, -12, -12));
+        m_dropOverlay->raise();
+    }
+    m_dropOverlay->setVisible(show);
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    if (m_dropOverlay && m_dropOverlay->isVisible())
+        showDropOverlay(true);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localPaths(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+        showDropOverlay(true);
+    } else {
+        event->ignore();
+    }
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent *event)
+{
+    if (!localPaths(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dragLeaveEvent(QDragLeaveEvent *event)
+{
+    showDropOverlay(false);
+    event->accept();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    showDropOverlay(false);
+    const QStringList paths = localPaths(event->mimeData());
+    if (paths.isEmpty()) {
+        event->ignore();
+        return;
+    }
+    event->acceptProposedAction();
+    enqueuePaths(paths);
+}
+
+void MainWindow::openConnectionDialog()
+{
+    ConnectionDialog dialog(this);
+    dialog.setUrl(m_url);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (const auto url = dialog.url())
+        emit connectionRequested(*url);
+}
+
+void MainWindow::applyDefaultHeader()
+{
+    QHeaderView *header = m_view->header();
+    const QList<int> widths{150, 230, 60, 180, 60, 170, 130, 130, 90, 200};
+    for (int i = 0; i < widths.size(); ++i) {
+        header->showSection(i);
+        header->resizeSection(i, widths.at(i));
+    }
+}
+
+void MainWindow::showHeaderMenu(const QPoint &pos)
+{
+    QMenu menu(this);
+    QHeaderView *header = m_view->header();
+    for (int i = 0; i < m_model->columnCount(); ++i) {
+        QAction *action = menu.addAction(m_model->headerData(i, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!header->isSectionHidden(i));
+        action->setEnabled(i != JobTableModel::StatusColumn && i != JobTableModel::FileColumn);
+        connect(action, &QAction::toggled, header, [header, i](bool on) {
+            header->setSectionHidden(i, !on);
+        });
+    }
+    menu.addSeparator();
+    menu.addAction(tr("Reset Columns"), this, &MainWindow::applyDefaultHeader);
+    menu.exec(header->mapToGlobal(pos));
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
+    settings.setValue(kSplittersKey, QVariantList{m_mainSplitter->saveState(),
+                                                  m_sideSplitter->saveState(),
+                                                  m_tableSplitter->saveState()});
+    settings.setValue(kHeaderKey, m_view->header()->saveState());
+    QStringList statuses;
+    for (JobStatus status : m_proxy->statusFilter())
+        statuses << Engine::statusName(status);
+    settings.setValue(kStatusFilterKey, statuses);
+    settings.setValue(kTextFilterKey, m_search->text());
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    restoreState(settings.value(kStateKey).toByteArray());
+    const QVariantList splitters = settings.value(kSplittersKey).toList();
+    if (splitters.size() == 3) {
+        m_mainSplitter->restoreState(splitters.at(0).toByteArray());
+        m_sideSplitter->restoreState(splitters.at(1).toByteArray());
+        m_tableSplitter->restoreState(splitters.at(2).toByteArray());
+    }
+    const QByteArray header = settings.value(kHeaderKey).toByteArray();
+    if (header.isEmpty() || !m_view->header()->restoreState(header)
+        || m_view->header()->count() != JobTableModel::ColumnCount)
+        applyDefaultHeader();
+
+    const QStringList statuses = settings.value(kStatusFilterKey).toStringList();
+    m_updatingStatusList = true;
+    m_statusList->clearSelection();
+    bool any = false;
+    for (int i = 1; i < m_statusList->count(); ++i) {
+        const auto status = JobStatus(m_statusList->item(i)->data(kStatusRole).toInt());
+        const bool on = statuses.contains(Engine::statusName(status));
+        m_statusList->item(i)->setSelected(on);
+        any = any || on;
+    }
+    m_statusList->item(0)->setSelected(!any);
+    m_updatingStatusList = false;
+    applyStatusSelection();
+    m_search->setText(settings.value(kTextFilterKey).toString());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}

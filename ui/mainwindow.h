@@ -1,0 +1,125 @@
+#pragma once
+
+#include "engine/databaseurl.h"
+#include "ui/fileenqueuer.h"
+
+#include <QMainWindow>
+#include <QSqlDatabase>
+
+#include <functional>
+
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QSplitter;
+class QToolButton;
+class QTreeView;
+class JobActions;
+class JobDetailPane;
+class JobFilterProxyModel;
+class JobTableModel;
+class WorkersPanel;
+namespace Engine {
+class WorkerPool;
+}
+
+/// Callboard's window (qBittorrent's transfer list is the model): the live jobs table with a
+/// status/text filter and counts, the selected job's details, timeline and playbook, the
+/// workers, job actions, drag and drop of files and folders.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    /// Opens its own connection to url (and migrates it). pool may be nullptr: monitor only.
+    MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    bool isConnected() const;
+    QString connectionError() const { return m_connectionError; }
+    Engine::DatabaseUrl url() const { return m_url; }
+
+    JobTableModel *jobModel() const { return m_model; }
+    JobFilterProxyModel *proxyModel() const { return m_proxy; }
+    QTreeView *jobView() const { return m_view; }
+    JobDetailPane *detailPane() const { return m_detail; }
+    JobActions *jobActions() const { return m_actions; }
+    WorkersPanel *workersPanel() const { return m_workers; }
+    FileEnqueuer *enqueuer() const { return m_enqueuer; }
+    QListWidget *statusFilterList() const { return m_statusList; }
+    QLineEdit *textFilterEdit() const { return m_search; }
+
+    /// Enqueues files and folders (what a drop does), off the GUI thread.
+    void enqueuePaths(const QStringList &paths);
+    /// Selects the rows of these jobs (and makes the first current).
+    void selectJobs(const QStringList &ids);
+    QStringList selectedJobIds() const;
+
+    void saveSettings() const;
+    void restoreSettings();
+
+    /// Where messages that need a person's attention go (default: a message box).
+    void setMessageHandler(std::function<void(const QString &title, const QString &text)> handler)
+    {
+        m_showMessage = std::move(handler);
+    }
+    /// Where "Add Files…" asks for files (default: a file dialog).
+    void setOpenFilesProvider(std::function<QStringList()> provider)
+    {
+        m_openFiles = std::move(provider);
+    }
+
+signals:
+    /// The person chose another database in the connection dialog.
+    void connectionRequested(const Engine::DatabaseUrl &url);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dragMoveEvent(QDragMoveEvent *event) override;
+    void dragLeaveEvent(QDragLeaveEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void createMenus();
+    void createStatusList();
+    void updateCounts();
+    void applyStatusSelection();
+    void onSelectionChanged();
+    void onJobsUpdated(const QStringList &ids);
+    void onEnqueueFinished(const FileEnqueuer::Result &result);
+    void showDropOverlay(bool show);
+    void openConnectionDialog();
+    void showStatusMessage(const QString &text);
+    void showHeaderMenu(const QPoint &pos);
+    void applyDefaultHeader();
+
+    Engine::DatabaseUrl m_url;
+    Engine::WorkerPool *m_pool;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    QString m_connectionError;
+    JobTableModel *m_model = nullptr;
+    JobFilterProxyModel *m_proxy = nullptr;
+    QTreeView *m_view = nullptr;
+    JobDetailPane *m_detail = nullptr;
+    JobActions *m_actions = nullptr;
+    WorkersPanel *m_workers = nullptr;
+    FileEnqueuer *m_enqueuer = nullptr;
+    QListWidget *m_statusList = nullptr;
+    QLineEdit *m_search = nullptr;
+    QSplitter *m_mainSplitter = nullptr;
+    QSplitter *m_sideSplitter = nullptr;
+    QSplitter *m_tableSplitter = nullptr;
+    QLabel *m_countsLabel = nullptr;
+    QLabel *m_dbLabel = nullptr;
+    QProgressBar *m_enqueueProgress = nullptr;
+    QToolButton *m_enqueueCancel = nullptr;
+    QLabel *m_dropOverlay = nullptr;
+    QStringList m_pendingPaths;
+    bool m_updatingStatusList = false;
+    std::function<void(const QString &, const QString &)> m_showMessage;
+    std::function<QStringList()> m_openFiles;
+};
