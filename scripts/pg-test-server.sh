@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops a throwaway PostgreSQL server for the tests, never touching a system cluster.
 #   scripts/pg-test-server.sh start DIR   -> prints the admin URL on stdout
+#   scripts/pg-test-server.sh restart DIR  (the tests of reconnection use it)
 #   scripts/pg-test-server.sh stop DIR
 # initdb and postgres refuse to run as root, so as root they run as the "postgres" user, in a
 # folder that user owns, with the server log inside it.
@@ -35,9 +36,12 @@ CONF
     echo "$port" >"$dir/port"
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
+restart)
+    as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+    ;;
 stop)
     [ -d "$dir/data" ] && as_owner "$pgbin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     ;;
 *)
-    echo "usage: pg-test-server.sh start|stop DIR" >&2; exit 2 ;;
+    echo "usage: pg-test-server.sh start|restart|stop DIR" >&2; exit 2 ;;
 esac

@@ -14,6 +14,7 @@ cleanup() { bash "$root/scripts/pg-test-server.sh" stop "$pgdir"; rm -rf "$pgdir
 trap cleanup EXIT
 CALLBOARD_TEST_PG_URL=$(bash scripts/pg-test-server.sh start "$pgdir")
 export CALLBOARD_TEST_PG_URL
+export CALLBOARD_TEST_PG_DIR="$pgdir"
 echo "Test PostgreSQL: $CALLBOARD_TEST_PG_URL"
 
 export QT_QPA_PLATFORM=offscreen

@@ -76,3 +76,13 @@ TestDatabase::~TestDatabase()
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connection);
 }
+
+void TestDatabase::reopen(TestDatabase &database)
+{
+    database.m_db.close();
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        if (database.m_db.open())
+            return;
+        QTest::qWait(200);
+    }
+}

@@ -22,6 +22,8 @@ public:
     static QString postgresAdminUrl(QString *error);
 
     explicit TestDatabase(const QString &backend);
+    /// Reopens the test's connection after the server went away (a restart test).
+    static void reopen(TestDatabase &database);
     ~TestDatabase();
 
     bool isValid() const { return m_valid; }

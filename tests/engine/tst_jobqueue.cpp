@@ -1,3 +1,4 @@
+#include "engine/database.h"
 #include "engine/joberrors.h"
 #include "engine/jobnotifier.h"
 #include "engine/jobqueue.h"
@@ -100,7 +101,25 @@ private slots:
     BACKENDS(changesArePublished)
     BACKENDS(completeAndClaimNext)
     BACKENDS(listAndCounts)
+    BACKENDS(sameWorkerIdNeverSharesAJob)
 };
+
+void TestJobQueue::sameWorkerIdNeverSharesAJob()
+{
+    // Seed T346: two workers misconfigured with one id still never run one job together.
+    OPEN_TEST_DATABASE(test);
+    JobQueue first(test.db());
+    ScopedConnection other(test.url(), QStringLiteral("twin"));
+    JobQueue second(other.database());
+    const QString a = first.enqueue(play(QStringLiteral("a")));
+    const QString b = first.enqueue(play(QStringLiteral("b")));
+    const auto one = first.claimNext(QStringLiteral("twin-0"));
+    const auto two = second.claimNext(QStringLiteral("twin-0"));
+    QVERIFY(one && two);
+    QVERIFY(one->id != two->id);
+    QCOMPARE(QSet<QString>({one->id, two->id}), QSet<QString>({a, b}));
+    QVERIFY(!second.claimNext(QStringLiteral("twin-0")));
+}
 
 void TestJobQueue::enqueueDefaults()
 {

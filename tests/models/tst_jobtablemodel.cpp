@@ -270,5 +270,5 @@ void TestJobTableModel::burstIsCoalesced()
     QVERIFY2(changed.size() <= 2, qPrintable(QString::number(changed.size())));
 }
 
-QTEST_GUILESS_MAIN(TestJobTableModel)
+QTEST_MAIN(TestJobTableModel)
 #include "tst_jobtablemodel.moc"

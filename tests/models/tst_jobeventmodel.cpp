@@ -1,0 +1,126 @@
+#include "engine/database.h"
+#include "engine/jobnotifier.h"
+#include "engine/jobqueue.h"
+#include "models/jobeventmodel.h"
+#include "models/playbookmodel.h"
+#include "testdatabase.h"
+
+#include <QAbstractItemModelTester>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Engine;
+
+#define BACKENDS(name)                                                                           \
+    void name##_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }     \
+    void name();
+
+class TestJobEventModel final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    BACKENDS(timelineInOrderAndGrowsLive)
+    BACKENDS(eventWrittenByAnotherProcessAppears)
+    void detailsText();
+    void playbookModel();
+};
+
+namespace {
+EnqueueInput play()
+{
+    EnqueueInput input;
+    input.filename = QStringLiteral("hamlet.txt");
+    input.rawText = QByteArrayLiteral("HAMLET. To be.\n");
+    return input;
+}
+} // namespace
+
+void TestJobEventModel::timelineInOrderAndGrowsLive()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play());
+    queue.setPriority(id, 3);
+    JobEventModel model(test.db());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setJobId(id);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, 0).data(JobEventModel::EventNameRole).toString(), QStringLiteral("enqueued"));
+    QCOMPARE(model.index(1, 0).data(JobEventModel::EventNameRole).toString(),
+             QStringLiteral("priority_changed"));
+    QVERIFY(!model.index(0, JobEventModel::TimeColumn).data().toString().isEmpty());
+    QVERIFY(model.index(0, JobEventModel::EventColumn).data(Qt::ForegroundRole).value<QColor>().isValid());
+
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    ScopedConnection other(test.url(), QStringLiteral("other"));
+    JobQueue otherQueue(other.database());
+    otherQueue.pause(id, QStringLiteral("tester"));
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, 1000);
+    QCOMPARE(model.index(2, 0).data(JobEventModel::EventNameRole).toString(), QStringLiteral("paused"));
+    QCOMPARE(model.index(2, JobEventModel::ActorColumn).data().toString(), QStringLiteral("tester"));
+    QCOMPARE(inserted.size(), 1);
+    QCOMPARE(reset.size(), 0);
+    model.setJobId(QString());
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestJobEventModel::eventWrittenByAnotherProcessAppears()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play());
+    JobEventModel model(test.db());
+    model.setPollInterval(200);
+    model.setJobId(id);
+    QCOMPARE(model.rowCount(), 1);
+    ScopedConnection other(test.url(), QStringLiteral("other"));
+    JobQueue otherQueue(other.database());
+    const bool was = JobNotifier::instance()->blockSignals(true);
+    otherQueue.cancel(id);
+    JobNotifier::instance()->blockSignals(was);
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, 1500);
+}
+
+void TestJobEventModel::detailsText()
+{
+    const QJsonObject details{{QStringLiteral("actor"), QStringLiteral("user")},
+                              {QStringLiteral("from"), QStringLiteral("queued")},
+                              {QStringLiteral("to"), QStringLiteral("paused")},
+                              {QStringLiteral("chunk"), 3}};
+    QCOMPARE(JobEventModel::detailsText(details), QStringLiteral("queued → paused, chunk: 3"));
+}
+
+void TestJobEventModel::playbookModel()
+{
+    const QByteArray json = R"({"title": "Hamlet",
+        "characters": [{"name": "HAMLET", "aliases": ["Ham."]}, {"name": "HORATIO"}],
+        "acts": [{"title": "ACT I.", "scenes": [
+            {"title": "Scene I.", "speeches": [{"speaker": "Ham.", "text": "a"},
+                                               {"speaker": "HORATIO", "text": "b"}]},
+            {"title": null, "speeches": [{"speaker": ["HAMLET", "HORATIO"], "text": "c"},
+                                         {"speaker": "Ghost", "text": "d"}]}]}]})";
+    PlaybookModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setPlaybook(QJsonDocument::fromJson(json).object());
+    QCOMPARE(model.title(), QStringLiteral("Hamlet"));
+    QCOMPARE(model.characterCount(), 3);
+    QCOMPARE(model.speechCount(), 4);
+    const QModelIndex characters = model.index(0, 0);
+    QCOMPARE(model.rowCount(characters), 3);
+    QCOMPARE(model.index(0, 0, characters).data().toString(), QStringLiteral("HAMLET"));
+    QCOMPARE(model.index(0, 1, characters).data().toInt(), 2);  // "Ham." + the joint speech
+    QCOMPARE(model.index(2, 0, characters).data().toString(), QStringLiteral("Ghost"));
+    const QModelIndex acts = model.index(1, 0);
+    QCOMPARE(model.rowCount(acts), 1);
+    const QModelIndex act = model.index(0, 0, acts);
+    QCOMPARE(model.rowCount(act), 2);
+    QCOMPARE(model.index(0, 1, acts).data().toInt(), 4);
+    model.clearPlaybook();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+QTEST_MAIN(TestJobEventModel)
+#include "tst_jobeventmodel.moc"
