@@ -73,6 +73,8 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
         // Timestamps are stored as UTC "timestamp(3)" as Prisma does; the session zone makes
         // CURRENT_TIMESTAMP and LOCALTIMESTAMP agree with that.
         setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"));
+        // libpq prints server NOTICEs ("already exists, skipping") on stderr: not for users.
+        setup.exec(QStringLiteral("SET client_min_messages = warning"));
         return db;
     }
 

@@ -161,6 +161,11 @@ const QList<Migration> &migrations()
                 "document" TEXT NOT NULL,
                 "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
             R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))"})},
+        // Metrics read recent events by time (retries in a window, workers seen lately); without
+        // this index each such query scans every event ever written.
+        {4, "JobEvent time index for metrics",
+         s({R"(CREATE INDEX IF NOT EXISTS "JobEvent_createdAt_idx" ON "JobEvent"("createdAt"))"}),
+         s({R"(CREATE INDEX IF NOT EXISTS "JobEvent_createdAt_idx" ON "JobEvent"("createdAt"))"})},
     };
     return list;
 }

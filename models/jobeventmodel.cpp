@@ -118,17 +118,35 @@ QString JobEventModel::detailsText(const QJsonObject &details)
     QStringList parts;
     const QString from = details.value(QStringLiteral("from")).toString();
     const QString to = details.value(QStringLiteral("to")).toString();
-    if (!from.isEmpty() || !to.isEmpty())
+    if (!from.isEmpty() && !to.isEmpty())
         parts << QStringLiteral("%1 → %2").arg(from, to);
+    else if (!to.isEmpty())
+        parts << QStringLiteral("→ %1").arg(to);
+    QStringList skip{QStringLiteral("actor"), QStringLiteral("from"), QStringLiteral("to")};
+    // A chunk's progress reads as a sentence; it is most of a timeline.
+    if (details.contains(QStringLiteral("completedChunks")) && details.contains(QStringLiteral("totalChunks"))) {
+        parts << tr("chunk %1 of %2")
+                     .arg(details.value(QStringLiteral("completedChunks")).toInt())
+                     .arg(details.value(QStringLiteral("totalChunks")).toInt());
+        if (details.contains(QStringLiteral("speeches")))
+            parts << tr("%n speech(es)", nullptr, details.value(QStringLiteral("speeches")).toInt());
+        if (details.contains(QStringLiteral("ms")))
+            parts << tr("%1 ms").arg(details.value(QStringLiteral("ms")).toInt());
+        skip << QStringLiteral("completedChunks") << QStringLiteral("totalChunks")
+             << QStringLiteral("chunk") << QStringLiteral("progress") << QStringLiteral("speeches")
+             << QStringLiteral("ms");
+    }
     for (auto it = details.constBegin(); it != details.constEnd(); ++it) {
-        if (it.key() == QLatin1String("actor") || it.key() == QLatin1String("from")
-            || it.key() == QLatin1String("to"))
+        if (skip.contains(it.key()))
             continue;
         QString value;
         if (it->isString())
             value = it->toString();
-        else if (it->isDouble())
-            value = QLocale::c().toString(it->toDouble(), 'g', 6);
+        else if (it->isDouble()) {
+            const double number = it->toDouble();
+            value = number == double(qint64(number)) ? QString::number(qint64(number))
+                                                     : QString::number(number, 'f', 1);
+        }
         else if (it->isBool())
             value = it->toBool() ? QStringLiteral("true") : QStringLiteral("false");
         else if (it->isObject())

@@ -227,6 +227,8 @@ void JobTableModel::poll()
 
 void JobTableModel::refresh()
 {
+    if (!m_queue->database().isOpen())
+        return;
     try {
         const QDateTime now = m_queue->databaseNow();
         Engine::JobFilter filter;
@@ -247,7 +249,7 @@ void JobTableModel::refresh()
 
 void JobTableModel::refreshJobs(const QStringList &ids)
 {
-    if (ids.isEmpty())
+    if (ids.isEmpty() || !m_queue->database().isOpen())
         return;
     try {
         QList<JobRow> rows;

@@ -8,5 +8,5 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 pgdir=$(mktemp -d /tmp/callboard-bench-pg.XXXXXX)
 trap 'bash "$root/scripts/pg-test-server.sh" stop "$pgdir"; rm -rf "$pgdir"' EXIT
-url=$(bash scripts/pg-test-server.sh start "$pgdir")
+url=$(PG_DURABLE=1 bash scripts/pg-test-server.sh start "$pgdir")
 ./build/bench/queue_bench --pg "$url" "$@"

@@ -1,4 +1,896 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
+<context>
+    <name>ConnectionDialog</name>
+    <message>
+        <source>Connect to a Queue Database</source>
+        <translation>Mit einer Auftragsdatenbank verbinden</translation>
+    </message>
+    <message>
+        <source>(choose a recent connection)</source>
+        <translation>(zuletzt benutzte Verbindung wählen)</translation>
+    </message>
+    <message>
+        <source>Embedded SQLite file (this computer only)</source>
+        <translation>Eingebettete SQLite-Datei (nur dieser Rechner)</translation>
+    </message>
+    <message>
+        <source>PostgreSQL server (shared by many computers)</source>
+        <translation>PostgreSQL-Server (von mehreren Rechnern geteilt)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Database file:</source>
+        <translation>Datenbankdatei:</translation>
+    </message>
+    <message>
+        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
+        <translation>Die Datei wird angelegt, falls sie fehlt. Nur die Worker dieses Rechners können sie teilen.</translation>
+    </message>
+    <message>
+        <source>Remember the password in the system keychain</source>
+        <translation>Passwort im Schlüsselbund des Systems speichern</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port:</translation>
+    </message>
+    <message>
+        <source>Host:</source>
+        <translation>Host:</translation>
+    </message>
+    <message>
+        <source>Database:</source>
+        <translation>Datenbank:</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>Benutzer:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>SSL mode:</source>
+        <translation>SSL-Modus:</translation>
+    </message>
+    <message>
+        <source>&amp;Test Connection</source>
+        <translation>Verbindung &amp;testen</translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation>&amp;Verbinden</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Queue database</source>
+        <translation>Auftragsdatenbank</translation>
+    </message>
+    <message>
+        <source>Recent:</source>
+        <translation>Zuletzt:</translation>
+    </message>
+    <message>
+        <source>Queue Database File</source>
+        <translation>Datei der Auftragsdatenbank</translation>
+    </message>
+    <message>
+        <source>SQLite databases (*.db *.sqlite);;All files (*)</source>
+        <translation>SQLite-Datenbanken (*.db *.sqlite);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Looking for the password in the system keychain…</source>
+        <translation>Passwort wird im Schlüsselbund gesucht…</translation>
+    </message>
+    <message>
+        <source>Password taken from the keychain.</source>
+        <translation>Passwort aus dem Schlüsselbund übernommen.</translation>
+    </message>
+    <message>
+        <source>No keychain is available: please enter the password.</source>
+        <translation>Kein Schlüsselbund verfügbar: Bitte geben Sie das Passwort ein.</translation>
+    </message>
+    <message>
+        <source>Choose a database file.</source>
+        <translation>Wählen Sie eine Datenbankdatei.</translation>
+    </message>
+    <message>
+        <source>Enter the server&apos;s host name.</source>
+        <translation>Geben Sie den Hostnamen des Servers ein.</translation>
+    </message>
+    <message>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>Der Port muss eine Zahl von 1 bis 65535 sein.</translation>
+    </message>
+    <message>
+        <source>Enter the database name.</source>
+        <translation>Geben Sie den Namen der Datenbank ein.</translation>
+    </message>
+    <message>
+        <source>Connected to %1. The queue tables will be created.</source>
+        <translation>Verbunden mit %1. Die Tabellen der Warteschlange werden angelegt.</translation>
+    </message>
+    <message>
+        <source>Connected to %1 (schema version %2).</source>
+        <translation>Verbunden mit %1 (Schemaversion %2).</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Verbindung zu %1 wird aufgebaut…</translation>
+    </message>
+</context>
+<context>
+    <name>Duration</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+</context>
+<context>
+    <name>FileEnqueuer</name>
+    <message>
+        <source>does not exist</source>
+        <translation>existiert nicht</translation>
+    </message>
+    <message>
+        <source>is not a regular file</source>
+        <translation>ist keine normale Datei</translation>
+    </message>
+    <message>
+        <source>is empty</source>
+        <translation>ist leer</translation>
+    </message>
+    <message>
+        <source>is too large (%1 MB, the limit is %2 MB)</source>
+        <translation>ist zu groß (%1 MB, die Grenze ist %2 MB)</translation>
+    </message>
+    <message>
+        <source>cannot be read (%1)</source>
+        <translation>kann nicht gelesen werden (%1)</translation>
+    </message>
+    <message>
+        <source>is too large</source>
+        <translation>ist zu groß</translation>
+    </message>
+    <message>
+        <source>is a binary file, not text</source>
+        <translation>ist eine Binärdatei, kein Text</translation>
+    </message>
+    <message>
+        <source>is not UTF-8 text</source>
+        <translation>ist kein UTF-8-Text</translation>
+    </message>
+</context>
+<context>
+    <name>GuiApp</name>
+    <message>
+        <source>Not Connected</source>
+        <translation>Nicht verbunden</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Verbindung zu %1 wird aufgebaut…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Connecting was cancelled.</source>
+        <translation>Der Verbindungsaufbau wurde abgebrochen.</translation>
+    </message>
+</context>
+<context>
+    <name>JobActions</name>
+    <message>
+        <source>&amp;Add Files…</source>
+        <translation>Dateien &amp;hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Enqueue play files or folders</source>
+        <translation>Stückdateien oder Ordner einreihen</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Pausieren</translation>
+    </message>
+    <message>
+        <source>Pause the selected jobs (a running job stops at its next chunk)</source>
+        <translation>Ausgewählte Aufträge pausieren (ein laufender Auftrag hält am nächsten Abschnitt an)</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>&amp;Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Put the selected paused jobs back in the queue</source>
+        <translation>Ausgewählte pausierte Aufträge wieder einreihen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>Abb&amp;rechen</translation>
+    </message>
+    <message>
+        <source>Cancel the selected jobs</source>
+        <translation>Ausgewählte Aufträge abbrechen</translation>
+    </message>
+    <message>
+        <source>Re&amp;try</source>
+        <translation>&amp;Wiederholen</translation>
+    </message>
+    <message>
+        <source>Queue the selected failed or cancelled jobs again</source>
+        <translation>Ausgewählte fehlgeschlagene oder abgebrochene Aufträge erneut einreihen</translation>
+    </message>
+    <message>
+        <source>Priority &amp;Up</source>
+        <translation>Priorität &amp;erhöhen</translation>
+    </message>
+    <message>
+        <source>Raise the priority of the selected jobs by one</source>
+        <translation>Priorität der ausgewählten Aufträge um eins erhöhen</translation>
+    </message>
+    <message>
+        <source>Priority &amp;Down</source>
+        <translation>Priorität &amp;senken</translation>
+    </message>
+    <message>
+        <source>Lower the priority of the selected jobs by one</source>
+        <translation>Priorität der ausgewählten Aufträge um eins senken</translation>
+    </message>
+    <message>
+        <source>Set Pr&amp;iority…</source>
+        <translation>Pr&amp;iorität festlegen…</translation>
+    </message>
+    <message>
+        <source>Set the priority of the selected jobs</source>
+        <translation>Priorität der ausgewählten Aufträge festlegen</translation>
+    </message>
+    <message>
+        <source>Cancel jobs</source>
+        <translation>Aufträge abbrechen</translation>
+    </message>
+    <message>
+        <source>Set Priority</source>
+        <translation>Priorität festlegen</translation>
+    </message>
+    <message>
+        <source>Priority (higher runs first):</source>
+        <translation>Priorität (höhere läuft zuerst):</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>pausiert</translation>
+    </message>
+    <message>
+        <source>resumed</source>
+        <translation>fortgesetzt</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n job(s)? A running job stops at its next chunk.</source>
+        <translation>
+            <numerusform>%n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
+            <numerusform>%n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <source>queued again</source>
+        <translation>erneut eingereiht</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) refused: %1</source>
+        <translation>
+            <numerusform>%n Auftrag abgelehnt: %1</numerusform>
+            <numerusform>%n Aufträge abgelehnt: %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) %1.</source>
+        <translation>
+            <numerusform>%n Auftrag %1.</numerusform>
+            <numerusform>%n Aufträge %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
+        <translation>Nichts wurde %1: Der Zustand der ausgewählten Aufträge erlaubt es nicht.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Priority changed for %n job(s).</source>
+        <translation>
+            <numerusform>Priorität von %n Auftrag geändert.</numerusform>
+            <numerusform>Priorität von %n Aufträgen geändert.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>JobDetailPane</name>
+    <message>
+        <source>Select a job to see its details.</source>
+        <translation>Wählen Sie einen Auftrag, um seine Details zu sehen.</translation>
+    </message>
+    <message>
+        <source>Job:</source>
+        <translation>Auftrag:</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation>Priorität:</translation>
+    </message>
+    <message>
+        <source>Progress:</source>
+        <translation>Fortschritt:</translation>
+    </message>
+    <message>
+        <source>Retries:</source>
+        <translation>Wiederholungen:</translation>
+    </message>
+    <message>
+        <source>Worker:</source>
+        <translation>Worker:</translation>
+    </message>
+    <message>
+        <source>Created:</source>
+        <translation>Erstellt:</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Gestartet:</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>Beendet:</translation>
+    </message>
+    <message>
+        <source>Updated:</source>
+        <translation>Aktualisiert:</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>Dauer:</translation>
+    </message>
+    <message>
+        <source>Error:</source>
+        <translation>Fehler:</translation>
+    </message>
+    <message>
+        <source>The playbook appears here when the job has completed.</source>
+        <translation>Das Playbook erscheint hier, sobald der Auftrag abgeschlossen ist.</translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation>Als JSON exportieren…</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Playbook</source>
+        <translation>Playbook</translation>
+    </message>
+    <message>
+        <source>Export Playbook</source>
+        <translation>Playbook exportieren</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation>JSON-Dateien (*.json)</translation>
+    </message>
+    <message>
+        <source> (%1 requested)</source>
+        <translation> (%1 angefordert)</translation>
+    </message>
+    <message>
+        <source>pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>cancel</source>
+        <translation>Abbruch</translation>
+    </message>
+    <message>
+        <source> (%1 of %2 chunks)</source>
+        <translation> (%1 von %2 Abschnitten)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2 characters · %3 acts · %4 scenes · %5 speeches</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2 Figuren · %3 Akte · %4 Szenen · %5 Repliken</translation>
+    </message>
+    <message>
+        <source>Playbook exported to %1.</source>
+        <translation>Playbook nach %1 exportiert.</translation>
+    </message>
+    <message>
+        <source>Could not export the playbook: %1</source>
+        <translation>Das Playbook konnte nicht exportiert werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>JobEvent</name>
+    <message>
+        <source>Enqueued</source>
+        <translation>Eingereiht</translation>
+    </message>
+    <message>
+        <source>Claimed by a worker</source>
+        <translation>Von einem Worker übernommen</translation>
+    </message>
+    <message>
+        <source>Reclaimed after lock expiry</source>
+        <translation>Nach Ablauf der Sperre neu übernommen</translation>
+    </message>
+    <message>
+        <source>Chunk parsed</source>
+        <translation>Abschnitt eingelesen</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Retry scheduled</source>
+        <translation>Wiederholung geplant</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Released to the queue</source>
+        <translation>An die Warteschlange zurückgegeben</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Pausiert</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>Resumed</source>
+        <translation>Fortgesetzt</translation>
+    </message>
+    <message>
+        <source>Retried by hand</source>
+        <translation>Von Hand wiederholt</translation>
+    </message>
+    <message>
+        <source>Pause requested</source>
+        <translation>Pause angefordert</translation>
+    </message>
+    <message>
+        <source>Cancel requested</source>
+        <translation>Abbruch angefordert</translation>
+    </message>
+    <message>
+        <source>Priority changed</source>
+        <translation>Priorität geändert</translation>
+    </message>
+</context>
+<context>
+    <name>JobEventModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation>Akteur</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>chunk %1 of %2</source>
+        <translation>Abschnitt %1 von %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n speech(es)</source>
+        <translation>
+            <numerusform>%n Replik</numerusform>
+            <numerusform>%n Repliken</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+</context>
+<context>
+    <name>JobStatus</name>
+    <message>
+        <source>Queued</source>
+        <translation>Wartend</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Läuft</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Pausiert</translation>
+    </message>
+    <message>
+        <source>Retrying</source>
+        <translation>Wird wiederholt</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>JobTableModel</name>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Retries</source>
+        <translation>Wiederh.</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Letzter Fehler</translation>
+    </message>
+    <message>
+        <source>%1
+Job %2</source>
+        <translation>%1
+Auftrag %2</translation>
+    </message>
+    <message>
+        <source>%1 / %2 chunks</source>
+        <translation>%1 / %2 Abschnitte</translation>
+    </message>
+    <message>
+        <source>%1 (pausing…)</source>
+        <translation>%1 (wird pausiert…)</translation>
+    </message>
+    <message>
+        <source>%1 (cancelling…)</source>
+        <translation>%1 (wird abgebrochen…)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>%1 — Callboard</source>
+        <translation>%1 — Callboard</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Status&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Status&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Workers&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Worker&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Filter by file, job or worker…</source>
+        <translation>Nach Datei, Auftrag oder Worker filtern…</translation>
+    </message>
+    <message>
+        <source>Enqueuing %v of %m</source>
+        <translation>Einreihen: %v von %m</translation>
+    </message>
+    <message>
+        <source>Stop enqueuing</source>
+        <translation>Einreihen beenden</translation>
+    </message>
+    <message>
+        <source>Not connected: %1</source>
+        <translation>Nicht verbunden: %1</translation>
+    </message>
+    <message>
+        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Add Play Files</source>
+        <translation>Stückdateien hinzufügen</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.text *.md);;All files (*)</source>
+        <translation>Textdateien (*.txt *.text *.md);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Could not open the queue database: %1</source>
+        <translation>Die Auftragsdatenbank konnte nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to Database…</source>
+        <translation>Mit Datenbank &amp;verbinden…</translation>
+    </message>
+    <message>
+        <source>Open another queue database (SQLite file or PostgreSQL)</source>
+        <translation>Eine andere Auftragsdatenbank öffnen (SQLite-Datei oder PostgreSQL)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;About Callboard</source>
+        <translation>Ü&amp;ber Callboard</translation>
+    </message>
+    <message>
+        <source>About Callboard</source>
+        <translation>Über Callboard</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Watches and controls the play-import jobs of Theatre Play Buddy.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Überwacht und steuert die Import-Aufträge für Theaterstücke von Theatre Play Buddy.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>&amp;Aufträge</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Aufträge</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Alle</translation>
+    </message>
+    <message>
+        <source>All (%1)</source>
+        <translation>Alle (%1)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s)</source>
+        <translation>
+            <numerusform>%n Auftrag</numerusform>
+            <numerusform>%n Aufträge</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Enqueuing %n item(s)…</source>
+        <translation>
+            <numerusform>%n Eintrag wird eingereiht…</numerusform>
+            <numerusform>%n Einträge werden eingereiht…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) enqueued.</source>
+        <translation>
+            <numerusform>%n Datei eingereiht.</numerusform>
+            <numerusform>%n Dateien eingereiht.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped before the end.</source>
+        <translation>Vor dem Ende angehalten.</translation>
+    </message>
+    <message>
+        <source>Enqueue Failed</source>
+        <translation>Einreihen fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>The queue database refused the files: %1</source>
+        <translation>Die Auftragsdatenbank hat die Dateien abgelehnt: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be enqueued.</source>
+        <translation>
+            <numerusform>%n Datei konnte nicht eingereiht werden.</numerusform>
+            <numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>• %1 %2</source>
+        <translation>• %1 %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more.</source>
+        <translation>
+            <numerusform>… und %n weitere.</numerusform>
+            <numerusform>… und %n weitere.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be enqueued:</source>
+        <translation>
+            <numerusform>%n Datei konnte nicht eingereiht werden:</numerusform>
+            <numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The other %n file(s) were enqueued.</source>
+        <translation>
+            <numerusform>Die andere Datei wurde eingereiht.</numerusform>
+            <numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Some Files Were Not Enqueued</source>
+        <translation>Einige Dateien wurden nicht eingereiht</translation>
+    </message>
+    <message>
+        <source>Reset Columns</source>
+        <translation>Spalten zurücksetzen</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordStore</name>
+    <message>
+        <source>This build has no keychain support</source>
+        <translation>Dieser Build unterstützt keinen Schlüsselbund</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybookModel</name>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Speeches</source>
+        <translation>Repliken</translation>
+    </message>
+    <message>
+        <source>Acts and scenes</source>
+        <translation>Akte und Szenen</translation>
+    </message>
+    <message>
+        <source>(untitled act %1)</source>
+        <translation>(Akt %1 ohne Titel)</translation>
+    </message>
+    <message>
+        <source>(untitled scene %1)</source>
+        <translation>(Szene %1 ohne Titel)</translation>
+    </message>
+    <message>
+        <source>Characters (%1)</source>
+        <translation>Figuren (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>WorkersPanel</name>
+    <message>
+        <source>0 (monitor only)</source>
+        <translation>0 (nur beobachten)</translation>
+    </message>
+    <message>
+        <source>Worker threads this window runs; 0 only watches the queue</source>
+        <translation>Worker-Threads dieses Fensters; 0 beobachtet nur die Warteschlange</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Auftrag</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Seit</translation>
+    </message>
+    <message>
+        <source>Workers here:</source>
+        <translation>Worker hier:</translation>
+    </message>
+    <message>
+        <source>This window only watches the queue: it runs no workers</source>
+        <translation>Dieses Fenster beobachtet nur die Warteschlange: Es führt keine Worker aus</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>untätig</translation>
+    </message>
+    <message>
+        <source>This window (%1)</source>
+        <translation>Dieses Fenster (%1)</translation>
+    </message>
+    <message>
+        <source>Other processes (%1)</source>
+        <translation>Andere Prozesse (%1)</translation>
+    </message>
+</context>
 </TS>

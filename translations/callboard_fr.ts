@@ -1,4 +1,896 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="fr">
+<context>
+    <name>ConnectionDialog</name>
+    <message>
+        <source>Connect to a Queue Database</source>
+        <translation>Se connecter à une base de tâches</translation>
+    </message>
+    <message>
+        <source>(choose a recent connection)</source>
+        <translation>(choisir une connexion récente)</translation>
+    </message>
+    <message>
+        <source>Embedded SQLite file (this computer only)</source>
+        <translation>Fichier SQLite intégré (cet ordinateur seulement)</translation>
+    </message>
+    <message>
+        <source>PostgreSQL server (shared by many computers)</source>
+        <translation>Serveur PostgreSQL (partagé par plusieurs ordinateurs)</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Parcourir…</translation>
+    </message>
+    <message>
+        <source>Database file:</source>
+        <translation>Fichier de base :</translation>
+    </message>
+    <message>
+        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
+        <translation>Le fichier est créé s&apos;il n&apos;existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
+    </message>
+    <message>
+        <source>Remember the password in the system keychain</source>
+        <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
+    </message>
+    <message>
+        <source>Port:</source>
+        <translation>Port :</translation>
+    </message>
+    <message>
+        <source>Host:</source>
+        <translation>Hôte :</translation>
+    </message>
+    <message>
+        <source>Database:</source>
+        <translation>Base de données :</translation>
+    </message>
+    <message>
+        <source>User:</source>
+        <translation>Utilisateur :</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Mot de passe :</translation>
+    </message>
+    <message>
+        <source>SSL mode:</source>
+        <translation>Mode SSL :</translation>
+    </message>
+    <message>
+        <source>&amp;Test Connection</source>
+        <translation>&amp;Tester la connexion</translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation>Se &amp;connecter</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Queue database</source>
+        <translation>Base de tâches</translation>
+    </message>
+    <message>
+        <source>Recent:</source>
+        <translation>Récentes :</translation>
+    </message>
+    <message>
+        <source>Queue Database File</source>
+        <translation>Fichier de la base de tâches</translation>
+    </message>
+    <message>
+        <source>SQLite databases (*.db *.sqlite);;All files (*)</source>
+        <translation>Bases SQLite (*.db *.sqlite);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Looking for the password in the system keychain…</source>
+        <translation>Recherche du mot de passe dans le trousseau…</translation>
+    </message>
+    <message>
+        <source>Password taken from the keychain.</source>
+        <translation>Mot de passe repris du trousseau.</translation>
+    </message>
+    <message>
+        <source>No keychain is available: please enter the password.</source>
+        <translation>Aucun trousseau disponible : veuillez saisir le mot de passe.</translation>
+    </message>
+    <message>
+        <source>Choose a database file.</source>
+        <translation>Choisissez un fichier de base.</translation>
+    </message>
+    <message>
+        <source>Enter the server&apos;s host name.</source>
+        <translation>Saisissez le nom d&apos;hôte du serveur.</translation>
+    </message>
+    <message>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>Le port doit être un nombre de 1 à 65535.</translation>
+    </message>
+    <message>
+        <source>Enter the database name.</source>
+        <translation>Saisissez le nom de la base de données.</translation>
+    </message>
+    <message>
+        <source>Connected to %1. The queue tables will be created.</source>
+        <translation>Connecté à %1. Les tables de la file seront créées.</translation>
+    </message>
+    <message>
+        <source>Connected to %1 (schema version %2).</source>
+        <translation>Connecté à %1 (version du schéma %2).</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Connexion à %1…</translation>
+    </message>
+</context>
+<context>
+    <name>Duration</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+</context>
+<context>
+    <name>FileEnqueuer</name>
+    <message>
+        <source>does not exist</source>
+        <translation>n&apos;existe pas</translation>
+    </message>
+    <message>
+        <source>is not a regular file</source>
+        <translation>n&apos;est pas un fichier ordinaire</translation>
+    </message>
+    <message>
+        <source>is empty</source>
+        <translation>est vide</translation>
+    </message>
+    <message>
+        <source>is too large (%1 MB, the limit is %2 MB)</source>
+        <translation>est trop volumineux (%1 Mo, la limite est %2 Mo)</translation>
+    </message>
+    <message>
+        <source>cannot be read (%1)</source>
+        <translation>ne peut pas être lu (%1)</translation>
+    </message>
+    <message>
+        <source>is too large</source>
+        <translation>est trop volumineux</translation>
+    </message>
+    <message>
+        <source>is a binary file, not text</source>
+        <translation>est un fichier binaire, pas du texte</translation>
+    </message>
+    <message>
+        <source>is not UTF-8 text</source>
+        <translation>n&apos;est pas du texte UTF-8</translation>
+    </message>
+</context>
+<context>
+    <name>GuiApp</name>
+    <message>
+        <source>Not Connected</source>
+        <translation>Non connecté</translation>
+    </message>
+    <message>
+        <source>Connecting to %1…</source>
+        <translation>Connexion à %1…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <source>Connecting was cancelled.</source>
+        <translation>La connexion a été annulée.</translation>
+    </message>
+</context>
+<context>
+    <name>JobActions</name>
+    <message>
+        <source>&amp;Add Files…</source>
+        <translation>&amp;Ajouter des fichiers…</translation>
+    </message>
+    <message>
+        <source>Enqueue play files or folders</source>
+        <translation>Mettre en file des fichiers de pièces ou des dossiers</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>Mettre en &amp;pause</translation>
+    </message>
+    <message>
+        <source>Pause the selected jobs (a running job stops at its next chunk)</source>
+        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s&apos;arrête au prochain segment)</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>&amp;Reprendre</translation>
+    </message>
+    <message>
+        <source>Put the selected paused jobs back in the queue</source>
+        <translation>Remettre en file les tâches en pause sélectionnées</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>A&amp;nnuler</translation>
+    </message>
+    <message>
+        <source>Cancel the selected jobs</source>
+        <translation>Annuler les tâches sélectionnées</translation>
+    </message>
+    <message>
+        <source>Re&amp;try</source>
+        <translation>Réess&amp;ayer</translation>
+    </message>
+    <message>
+        <source>Queue the selected failed or cancelled jobs again</source>
+        <translation>Remettre en file les tâches échouées ou annulées sélectionnées</translation>
+    </message>
+    <message>
+        <source>Priority &amp;Up</source>
+        <translation>Priorité &amp;plus haute</translation>
+    </message>
+    <message>
+        <source>Raise the priority of the selected jobs by one</source>
+        <translation>Augmenter d&apos;un la priorité des tâches sélectionnées</translation>
+    </message>
+    <message>
+        <source>Priority &amp;Down</source>
+        <translation>Priorité plus &amp;basse</translation>
+    </message>
+    <message>
+        <source>Lower the priority of the selected jobs by one</source>
+        <translation>Diminuer d&apos;un la priorité des tâches sélectionnées</translation>
+    </message>
+    <message>
+        <source>Set Pr&amp;iority…</source>
+        <translation>Définir la pr&amp;iorité…</translation>
+    </message>
+    <message>
+        <source>Set the priority of the selected jobs</source>
+        <translation>Définir la priorité des tâches sélectionnées</translation>
+    </message>
+    <message>
+        <source>Cancel jobs</source>
+        <translation>Annuler des tâches</translation>
+    </message>
+    <message>
+        <source>Set Priority</source>
+        <translation>Définir la priorité</translation>
+    </message>
+    <message>
+        <source>Priority (higher runs first):</source>
+        <translation>Priorité (la plus haute passe en premier) :</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>mises en pause</translation>
+    </message>
+    <message>
+        <source>resumed</source>
+        <translation>reprises</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel %n job(s)? A running job stops at its next chunk.</source>
+        <translation>
+            <numerusform>Annuler %n tâche ? Une tâche en cours s&apos;arrête au prochain segment.</numerusform>
+            <numerusform>Annuler %n tâches ? Une tâche en cours s&apos;arrête au prochain segment.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>annulées</translation>
+    </message>
+    <message>
+        <source>queued again</source>
+        <translation>remises en file</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) refused: %1</source>
+        <translation>
+            <numerusform>%n tâche refusée : %1</numerusform>
+            <numerusform>%n tâches refusées : %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) %1.</source>
+        <translation>
+            <numerusform>Tâches %1 : %n.</numerusform>
+            <numerusform>Tâches %1 : %n.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
+        <translation>Aucune tâche n&apos;a été traitée (%1) : l&apos;état des tâches sélectionnées ne le permet pas.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Priority changed for %n job(s).</source>
+        <translation>
+            <numerusform>Priorité modifiée pour %n tâche.</numerusform>
+            <numerusform>Priorité modifiée pour %n tâches.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>JobDetailPane</name>
+    <message>
+        <source>Select a job to see its details.</source>
+        <translation>Sélectionnez une tâche pour voir ses détails.</translation>
+    </message>
+    <message>
+        <source>Job:</source>
+        <translation>Tâche :</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>Fichier :</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>État :</translation>
+    </message>
+    <message>
+        <source>Priority:</source>
+        <translation>Priorité :</translation>
+    </message>
+    <message>
+        <source>Progress:</source>
+        <translation>Progression :</translation>
+    </message>
+    <message>
+        <source>Retries:</source>
+        <translation>Reprises :</translation>
+    </message>
+    <message>
+        <source>Worker:</source>
+        <translation>Worker :</translation>
+    </message>
+    <message>
+        <source>Created:</source>
+        <translation>Créée :</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Démarrée :</translation>
+    </message>
+    <message>
+        <source>Finished:</source>
+        <translation>Terminée :</translation>
+    </message>
+    <message>
+        <source>Updated:</source>
+        <translation>Mise à jour :</translation>
+    </message>
+    <message>
+        <source>Duration:</source>
+        <translation>Durée :</translation>
+    </message>
+    <message>
+        <source>Error:</source>
+        <translation>Erreur :</translation>
+    </message>
+    <message>
+        <source>The playbook appears here when the job has completed.</source>
+        <translation>Le playbook apparaît ici quand la tâche est terminée.</translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation>Exporter en JSON…</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Détails</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>Historique</translation>
+    </message>
+    <message>
+        <source>Playbook</source>
+        <translation>Playbook</translation>
+    </message>
+    <message>
+        <source>Export Playbook</source>
+        <translation>Exporter le playbook</translation>
+    </message>
+    <message>
+        <source>JSON files (*.json)</source>
+        <translation>Fichiers JSON (*.json)</translation>
+    </message>
+    <message>
+        <source> (%1 requested)</source>
+        <translation> (%1 demandée)</translation>
+    </message>
+    <message>
+        <source>pause</source>
+        <translation>pause</translation>
+    </message>
+    <message>
+        <source>cancel</source>
+        <translation>annulation</translation>
+    </message>
+    <message>
+        <source> (%1 of %2 chunks)</source>
+        <translation> (%1 segments sur %2)</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 sur %2</translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2 characters · %3 acts · %4 scenes · %5 speeches</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;&lt;br&gt;%2 personnages · %3 actes · %4 scènes · %5 répliques</translation>
+    </message>
+    <message>
+        <source>Playbook exported to %1.</source>
+        <translation>Playbook exporté vers %1.</translation>
+    </message>
+    <message>
+        <source>Could not export the playbook: %1</source>
+        <translation>Impossible d&apos;exporter le playbook : %1</translation>
+    </message>
+</context>
+<context>
+    <name>JobEvent</name>
+    <message>
+        <source>Enqueued</source>
+        <translation>Mise en file</translation>
+    </message>
+    <message>
+        <source>Claimed by a worker</source>
+        <translation>Prise par un worker</translation>
+    </message>
+    <message>
+        <source>Reclaimed after lock expiry</source>
+        <translation>Reprise après expiration du verrou</translation>
+    </message>
+    <message>
+        <source>Chunk parsed</source>
+        <translation>Segment analysé</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Terminée</translation>
+    </message>
+    <message>
+        <source>Retry scheduled</source>
+        <translation>Nouvel essai planifié</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échec</translation>
+    </message>
+    <message>
+        <source>Released to the queue</source>
+        <translation>Rendue à la file</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Mise en pause</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulée</translation>
+    </message>
+    <message>
+        <source>Resumed</source>
+        <translation>Reprise</translation>
+    </message>
+    <message>
+        <source>Retried by hand</source>
+        <translation>Relancée à la main</translation>
+    </message>
+    <message>
+        <source>Pause requested</source>
+        <translation>Pause demandée</translation>
+    </message>
+    <message>
+        <source>Cancel requested</source>
+        <translation>Annulation demandée</translation>
+    </message>
+    <message>
+        <source>Priority changed</source>
+        <translation>Priorité modifiée</translation>
+    </message>
+</context>
+<context>
+    <name>JobEventModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Heure</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Événement</translation>
+    </message>
+    <message>
+        <source>Actor</source>
+        <translation>Acteur</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Détails</translation>
+    </message>
+    <message>
+        <source>chunk %1 of %2</source>
+        <translation>segment %1 sur %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n speech(es)</source>
+        <translation>
+            <numerusform>%n réplique</numerusform>
+            <numerusform>%n répliques</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+</context>
+<context>
+    <name>JobStatus</name>
+    <message>
+        <source>Queued</source>
+        <translation>En file</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>En cours</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>En pause</translation>
+    </message>
+    <message>
+        <source>Retrying</source>
+        <translation>Nouvel essai</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>Terminée</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Échouée</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Annulée</translation>
+    </message>
+</context>
+<context>
+    <name>JobTableModel</name>
+    <message>
+        <source>Status</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorité</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Progression</translation>
+    </message>
+    <message>
+        <source>Retries</source>
+        <translation>Reprises</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Créée</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Durée</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Dernière erreur</translation>
+    </message>
+    <message>
+        <source>%1
+Job %2</source>
+        <translation>%1
+Tâche %2</translation>
+    </message>
+    <message>
+        <source>%1 / %2 chunks</source>
+        <translation>%1 / %2 segments</translation>
+    </message>
+    <message>
+        <source>%1 (pausing…)</source>
+        <translation>%1 (mise en pause…)</translation>
+    </message>
+    <message>
+        <source>%1 (cancelling…)</source>
+        <translation>%1 (annulation…)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>%1 — Callboard</source>
+        <translation>%1 — Callboard</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Status&lt;/b&gt;</source>
+        <translation>&lt;b&gt;État&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Workers&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Workers&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Filter by file, job or worker…</source>
+        <translation>Filtrer par fichier, tâche ou worker…</translation>
+    </message>
+    <message>
+        <source>Enqueuing %v of %m</source>
+        <translation>Mise en file : %v sur %m</translation>
+    </message>
+    <message>
+        <source>Stop enqueuing</source>
+        <translation>Arrêter la mise en file</translation>
+    </message>
+    <message>
+        <source>Not connected: %1</source>
+        <translation>Non connecté : %1</translation>
+    </message>
+    <message>
+        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Add Play Files</source>
+        <translation>Ajouter des fichiers de pièces</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.text *.md);;All files (*)</source>
+        <translation>Fichiers texte (*.txt *.text *.md);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <source>Could not open the queue database: %1</source>
+        <translation>Impossible d&apos;ouvrir la base de tâches : %1</translation>
+    </message>
+    <message>
+        <source>&amp;Connect to Database…</source>
+        <translation>Se &amp;connecter à une base…</translation>
+    </message>
+    <message>
+        <source>Open another queue database (SQLite file or PostgreSQL)</source>
+        <translation>Ouvrir une autre base de tâches (fichier SQLite ou PostgreSQL)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quitter</translation>
+    </message>
+    <message>
+        <source>&amp;About Callboard</source>
+        <translation>À &amp;propos de Callboard</translation>
+    </message>
+    <message>
+        <source>About Callboard</source>
+        <translation>À propos de Callboard</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Watches and controls the play-import jobs of Theatre Play Buddy.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d&apos;import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Fichier</translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>&amp;Tâches</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Aide</translation>
+    </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Tâches</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>Toutes</translation>
+    </message>
+    <message>
+        <source>All (%1)</source>
+        <translation>Toutes (%1)</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1 %2</source>
+        <translation>%1 %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s)</source>
+        <translation>
+            <numerusform>%n tâche</numerusform>
+            <numerusform>%n tâches</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Enqueuing %n item(s)…</source>
+        <translation>
+            <numerusform>Mise en file de %n élément…</numerusform>
+            <numerusform>Mise en file de %n éléments…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) enqueued.</source>
+        <translation>
+            <numerusform>%n fichier mis en file.</numerusform>
+            <numerusform>%n fichiers mis en file.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Stopped before the end.</source>
+        <translation>Arrêté avant la fin.</translation>
+    </message>
+    <message>
+        <source>Enqueue Failed</source>
+        <translation>Échec de la mise en file</translation>
+    </message>
+    <message>
+        <source>The queue database refused the files: %1</source>
+        <translation>La base de tâches a refusé les fichiers : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be enqueued.</source>
+        <translation>
+            <numerusform>%n fichier n&apos;a pas pu être mis en file.</numerusform>
+            <numerusform>%n fichiers n&apos;ont pas pu être mis en file.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>• %1 %2</source>
+        <translation>• %1 %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more.</source>
+        <translation>
+            <numerusform>… et %n autre.</numerusform>
+            <numerusform>… et %n autres.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be enqueued:</source>
+        <translation>
+            <numerusform>%n fichier n&apos;a pas pu être mis en file :</numerusform>
+            <numerusform>%n fichiers n&apos;ont pas pu être mis en file :</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The other %n file(s) were enqueued.</source>
+        <translation>
+            <numerusform>L&apos;autre fichier a été mis en file.</numerusform>
+            <numerusform>Les %n autres fichiers ont été mis en file.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Some Files Were Not Enqueued</source>
+        <translation>Certains fichiers n&apos;ont pas été mis en file</translation>
+    </message>
+    <message>
+        <source>Reset Columns</source>
+        <translation>Réinitialiser les colonnes</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordStore</name>
+    <message>
+        <source>This build has no keychain support</source>
+        <translation>Cette version ne prend pas en charge le trousseau</translation>
+    </message>
+</context>
+<context>
+    <name>PlaybookModel</name>
+    <message>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <source>Speeches</source>
+        <translation>Répliques</translation>
+    </message>
+    <message>
+        <source>Acts and scenes</source>
+        <translation>Actes et scènes</translation>
+    </message>
+    <message>
+        <source>(untitled act %1)</source>
+        <translation>(acte %1 sans titre)</translation>
+    </message>
+    <message>
+        <source>(untitled scene %1)</source>
+        <translation>(scène %1 sans titre)</translation>
+    </message>
+    <message>
+        <source>Characters (%1)</source>
+        <translation>Personnages (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>WorkersPanel</name>
+    <message>
+        <source>0 (monitor only)</source>
+        <translation>0 (surveillance seule)</translation>
+    </message>
+    <message>
+        <source>Worker threads this window runs; 0 only watches the queue</source>
+        <translation>Threads workers de cette fenêtre ; 0 surveille seulement la file</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Depuis</translation>
+    </message>
+    <message>
+        <source>Workers here:</source>
+        <translation>Workers ici :</translation>
+    </message>
+    <message>
+        <source>This window only watches the queue: it runs no workers</source>
+        <translation>Cette fenêtre surveille seulement la file : elle n&apos;exécute aucun worker</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>inactif</translation>
+    </message>
+    <message>
+        <source>This window (%1)</source>
+        <translation>Cette fenêtre (%1)</translation>
+    </message>
+    <message>
+        <source>Other processes (%1)</source>
+        <translation>Autres processus (%1)</translation>
+    </message>
+</context>
 </TS>

@@ -138,7 +138,7 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     m_mainSplitter->addWidget(m_sideSplitter);
     m_mainSplitter->addWidget(m_tableSplitter);
     m_mainSplitter->setStretchFactor(1, 1);
-    m_mainSplitter->setSizes({240, 1000});
+    m_mainSplitter->setSizes({310, 1000});
     setCentralWidget(m_mainSplitter);
 
     m_search = new QLineEdit;
@@ -172,7 +172,8 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     m_dbLabel->setText(isConnected() ? url.displayString()
                                      : tr("Not connected: %1").arg(m_connectionError));
 
-    m_dropOverlay = new QLabel(centralWidget());
+    // A child of the window, not of the splitter (a splitter turns children into panes).
+    m_dropOverlay = new QLabel(this);
     m_dropOverlay->setObjectName(QStringLiteral("dropOverlay"));
     m_dropOverlay->setAlignment(Qt::AlignCenter);
     m_dropOverlay->setWordWrap(true);
@@ -180,7 +181,7 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
         tr("<p style='font-size:18pt'><b>Drop to enqueue</b></p>"
            "<p>Play files and folders (searched recursively) become queued jobs.</p>"));
     m_dropOverlay->setStyleSheet(QStringLiteral(
-        "QLabel#dropOverlay { background: rgba(30, 136, 229, 40); color: #0d47a1;"
+        "QLabel#dropOverlay { background: rgba(227, 242, 253, 235); color: #0d47a1;"
         " border: 3px dashed #1e88e5; border-radius: 12px; }"));
     m_dropOverlay->setAttribute(Qt::WA_TransparentForMouseEvents);
     m_dropOverlay->hide();
@@ -497,7 +498,7 @@ void MainWindow::onEnqueueFinished(const FileEnqueuer::Result &result)
 void MainWindow::showDropOverlay(bool show)
 {
     if (show) {
-        m_dropOverlay->setGeometry(centralWidget()->rect().adjusted(12, 12, -12, -12));
+        m_dropOverlay->setGeometry(centralWidget()->geometry().adjusted(12, 12, -12, -12));
         m_dropOverlay->raise();
     }
     m_dropOverlay->setVisible(show);

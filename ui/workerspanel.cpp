@@ -31,7 +31,7 @@ WorkersPanel::WorkersPanel(JobTableModel *model, Engine::WorkerPool *pool, QWidg
     m_list->setRootIsDecorated(true);
     m_list->setUniformRowHeights(true);
     m_list->header()->setStretchLastSection(false);
-    m_list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_list->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_list->header()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_list->header()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
 
@@ -113,7 +113,6 @@ void WorkersPanel::refresh()
     m_list->setUpdatesEnabled(false);
     m_list->clear();
     auto *ownRoot = new QTreeWidgetItem({tr("This window (%1)").arg(own.size())});
-    ownRoot->setFirstColumnSpanned(false);
     ownRoot->addChildren(own);
     auto *otherRoot = new QTreeWidgetItem({tr("Other processes (%1)").arg(others.size())});
     otherRoot->addChildren(others.values());
@@ -123,6 +122,8 @@ void WorkersPanel::refresh()
     otherRoot->setFont(0, bold);
     m_list->addTopLevelItem(ownRoot);
     m_list->addTopLevelItem(otherRoot);
+    ownRoot->setFirstColumnSpanned(true);
+    otherRoot->setFirstColumnSpanned(true);
     m_list->expandAll();
     m_list->setUpdatesEnabled(true);
 }

@@ -17,6 +17,8 @@
 #include <QApplication>
 #include <QMessageBox>
 #include <QPointer>
+#include <QProgressDialog>
+#include <QtConcurrent>
 #include <QSettings>
 
 #include <memory>
@@ -24,6 +26,8 @@
 namespace {
 
 constexpr int kDefaultWorkers = 2;
+
+bool probeWithProgress(const Engine::DatabaseUrl &url, QWidget *parent, QString *error);
 
 /// One connection's window, pool and listener; replaced as a whole when the person connects
 /// to another database.
@@ -73,6 +77,12 @@ public:
 
     void reopen(const Engine::DatabaseUrl &url)
     {
+        QString error;
+        if (!probeWithProgress(url, m_window.get(), &error)) {
+            QMessageBox::warning(m_window.get(),
+                                 QCoreApplication::translate("GuiApp", "Not Connected"), error);
+            return;  // keep the window on the database that works
+        }
         if (m_window)
             m_window->saveSettings();
         if (!open(url))
@@ -107,6 +117,36 @@ private:
     std::unique_ptr<Engine::PostgresListener> m_listener;
 #endif
 };
+
+/// Connects once off the GUI thread (a slow or unreachable server must not freeze anything),
+/// with a cancellable progress dialog when it takes a moment. False + message on failure.
+bool probeWithProgress(const Engine::DatabaseUrl &url, QWidget *parent, QString *error)
+{
+    QFutureWatcher<ConnectionDialog::TestResult> watcher;
+    QProgressDialog progress(QCoreApplication::translate("GuiApp", "Connecting to %1…")
+                                 .arg(url.displayString()),
+                             QCoreApplication::translate("GuiApp", "Cancel"), 0, 0, parent);
+    progress.setWindowTitle(QStringLiteral("Callboard"));
+    progress.setMinimumDuration(300);
+    progress.setWindowModality(Qt::ApplicationModal);
+    QEventLoop loop;
+    QObject::connect(&watcher, &QFutureWatcher<ConnectionDialog::TestResult>::finished, &loop,
+                     &QEventLoop::quit);
+    QObject::connect(&progress, &QProgressDialog::canceled, &loop, &QEventLoop::quit);
+    watcher.setFuture(QtConcurrent::run([url] { return ConnectionDialog::probe(url); }));
+    if (!watcher.isFinished())
+        loop.exec();
+    if (!watcher.isFinished()) {
+        // Cancelled: the probe ends by itself within the connect timeout; nobody waits for it.
+        *error = QCoreApplication::translate("GuiApp", "Connecting was cancelled.");
+        watcher.disconnect();
+        return false;
+    }
+    const ConnectionDialog::TestResult result = watcher.result();
+    if (!result.ok)
+        *error = result.message;
+    return result.ok;
+}
 
 /// The default embedded database stands for "nothing chosen": reopen the last connection then.
 Engine::DatabaseUrl startUrl(const Engine::DatabaseUrl &url)
@@ -151,17 +191,18 @@ int runGui(int argc, char **argv, const Engine::DatabaseUrl &url, const QString 
         while (!done)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         target.password = password;
-        if (password.isEmpty()) {
-            QString error;
-            if (!ConnectionDialog::probe(target).ok) {
-                ConnectionDialog dialog;
-                dialog.setUrl(target);
-                if (dialog.exec() != QDialog::Accepted)
-                    return 1;
-                if (const auto chosen = dialog.url(&error))
-                    target = *chosen;
-            }
-        }
+    }
+
+    // A server that does not answer gets the connection dialog, not a frozen start.
+    QString error;
+    while (target.isPostgres() && !probeWithProgress(target, nullptr, &error)) {
+        ConnectionDialog dialog;
+        dialog.setUrl(target);
+        dialog.testConnection();
+        if (dialog.exec() != QDialog::Accepted)
+            return 1;
+        if (const auto chosen = dialog.url())
+            target = *chosen;
     }
 
     GuiSession session(workers);

@@ -1,6 +1,8 @@
 #include "engine/parse/chunkparser.h"
 
 #include "engine/parse/heuristicchunkparser.h"
+#include "engine/parse/llmconfig.h"
+#include "engine/parse/openaichunkparser.h"
 #include "engine/parse/parsetr.h"
 
 namespace Engine {
@@ -10,12 +12,16 @@ std::unique_ptr<ChunkParser> ChunkParser::create(const QJsonObject &jobConfig, P
     const QJsonValue provider = jobConfig.value(QStringLiteral("provider"));
     if (provider.isUndefined() || provider.isNull() || provider.toString() == u"heuristic")
         return std::make_unique<HeuristicChunkParser>();
+    if (provider.toString() == u"openai") {
+        const std::optional<LlmConfig> config = LlmConfig::fromJob(jobConfig, error);
+        if (!config)
+            return nullptr;
+        return std::make_unique<OpenAiChunkParser>(*config);
+    }
     if (error) {
         error->permanent = true;
         if (!provider.isString())
             error->message = ParseTr::tr("config \"provider\" must be a string");
-        else if (provider.toString() == u"openai")
-            error->message = ParseTr::tr("provider 'openai' is not available in this build");
         else
             error->message = ParseTr::tr("unknown provider '%1'").arg(provider.toString());
     }

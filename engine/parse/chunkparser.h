@@ -16,8 +16,8 @@ class SourceLines;
 /// A parser provider: turns one chunk of lines into playbook entries, carrying its state between
 /// chunks in the ParsingContext only (so a run can resume from any checkpoint).
 ///
-/// The heuristic parser is the built-in provider. An LLM provider ("openai") implements the same
-/// interface: prepare() can stay trivial, parseChunk() sends the chunk plus the context (act,
+/// The heuristic parser is the built-in provider; OpenAiChunkParser ("openai") implements the same
+/// interface: its prepare() is trivial, parseChunk() sends the chunk plus the context (act,
 /// scene, characters, unfinished speech) and applies the answer to the builder. parseChunk() must
 /// leave the context untouched when it fails; ParseRun undoes builder changes itself.
 class ChunkParser

@@ -72,6 +72,7 @@ private slots:
     BACKENDS(tenThousandJobsFiftyChangeWithoutReset)
     BACKENDS(proxyFiltersByStatusesAndText)
     void burstIsCoalesced();
+    void starNotificationRereadsRecentChanges();
 };
 
 void TestJobTableModel::loadsEveryJob()
@@ -268,6 +269,28 @@ void TestJobTableModel::burstIsCoalesced()
         queue.setPriority(id, i);  // 20 notifications within a few milliseconds
     QTRY_COMPARE_WITH_TIMEOUT(model.jobRow(0).priority, 20, 1000);
     QVERIFY2(changed.size() <= 2, qPrintable(QString::number(changed.size())));
+}
+
+void TestJobTableModel::starNotificationRereadsRecentChanges()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a.txt")));
+    JobTableModel model(test.db());
+    model.setPollInterval(0);  // only the notification can bring the change
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    OtherConnection other(test.url());
+    QString added;
+    silently([&] {
+        other.queue.setPriority(id, 6);
+        added = other.queue.enqueue(play(QStringLiteral("b.txt")));
+    });
+    JobNotifier::instance()->publish({QStringLiteral("*")});
+    QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, 1000);
+    QCOMPARE(model.jobRow(model.rowOfJob(id)).priority, 6);
+    QCOMPARE(reset.size(), 0);
 }
 
 QTEST_MAIN(TestJobTableModel)

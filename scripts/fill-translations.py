@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Fills translations/callboard_{de,fr}.ts from the tables below (after `update_translations`).
+
+Kept as a script so that a new string is one line here; Linguist works on the .ts files as well.
+Exits 1 and lists what is missing when a source string has no translation.
+"""
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+# source -> (German, French); numerus entries give (singular, plural) tuples.
+T = {
+    "Connect to a Queue Database": ("Mit einer Auftragsdatenbank verbinden", "Se connecter à une base de tâches"),
+    "(choose a recent connection)": ("(zuletzt benutzte Verbindung wählen)", "(choisir une connexion récente)"),
+    "Embedded SQLite file (this computer only)": ("Eingebettete SQLite-Datei (nur dieser Rechner)", "Fichier SQLite intégré (cet ordinateur seulement)"),
+    "PostgreSQL server (shared by many computers)": ("PostgreSQL-Server (von mehreren Rechnern geteilt)", "Serveur PostgreSQL (partagé par plusieurs ordinateurs)"),
+    "Browse…": ("Durchsuchen…", "Parcourir…"),
+    "Database file:": ("Datenbankdatei:", "Fichier de base :"),
+    "The file is created if it does not exist. Only this computer's workers can share it.": (
+        "Die Datei wird angelegt, falls sie fehlt. Nur die Worker dieses Rechners können sie teilen.",
+        "Le fichier est créé s'il n'existe pas. Seuls les workers de cet ordinateur peuvent le partager."),
+    "Remember the password in the system keychain": ("Passwort im Schlüsselbund des Systems speichern", "Mémoriser le mot de passe dans le trousseau du système"),
+    "Port:": ("Port:", "Port :"),
+    "Host:": ("Host:", "Hôte :"),
+    "Database:": ("Datenbank:", "Base de données :"),
+    "User:": ("Benutzer:", "Utilisateur :"),
+    "Password:": ("Passwort:", "Mot de passe :"),
+    "SSL mode:": ("SSL-Modus:", "Mode SSL :"),
+    "&Test Connection": ("Verbindung &testen", "&Tester la connexion"),
+    "&Connect": ("&Verbinden", "Se &connecter"),
+    "Cancel": ("Abbrechen", "Annuler"),
+    "Queue database": ("Auftragsdatenbank", "Base de tâches"),
+    "Recent:": ("Zuletzt:", "Récentes :"),
+    "Queue Database File": ("Datei der Auftragsdatenbank", "Fichier de la base de tâches"),
+    "SQLite databases (*.db *.sqlite);;All files (*)": ("SQLite-Datenbanken (*.db *.sqlite);;Alle Dateien (*)", "Bases SQLite (*.db *.sqlite);;Tous les fichiers (*)"),
+    "Looking for the password in the system keychain…": ("Passwort wird im Schlüsselbund gesucht…", "Recherche du mot de passe dans le trousseau…"),
+    "Password taken from the keychain.": ("Passwort aus dem Schlüsselbund übernommen.", "Mot de passe repris du trousseau."),
+    "No keychain is available: please enter the password.": ("Kein Schlüsselbund verfügbar: Bitte geben Sie das Passwort ein.", "Aucun trousseau disponible : veuillez saisir le mot de passe."),
+    "Choose a database file.": ("Wählen Sie eine Datenbankdatei.", "Choisissez un fichier de base."),
+    "Enter the server's host name.": ("Geben Sie den Hostnamen des Servers ein.", "Saisissez le nom d'hôte du serveur."),
+    "The port must be a number from 1 to 65535.": ("Der Port muss eine Zahl von 1 bis 65535 sein.", "Le port doit être un nombre de 1 à 65535."),
+    "Enter the database name.": ("Geben Sie den Namen der Datenbank ein.", "Saisissez le nom de la base de données."),
+    "Connected to %1. The queue tables will be created.": ("Verbunden mit %1. Die Tabellen der Warteschlange werden angelegt.", "Connecté à %1. Les tables de la file seront créées."),
+    "Connected to %1 (schema version %2).": ("Verbunden mit %1 (Schemaversion %2).", "Connecté à %1 (version du schéma %2)."),
+    "Connecting to %1…": ("Verbindung zu %1 wird aufgebaut…", "Connexion à %1…"),
+    "%1 s": ("%1 s", "%1 s"),
+    "%1 min %2 s": ("%1 min %2 s", "%1 min %2 s"),
+    "%1 h %2 min": ("%1 h %2 min", "%1 h %2 min"),
+    "does not exist": ("existiert nicht", "n'existe pas"),
+    "is not a regular file": ("ist keine normale Datei", "n'est pas un fichier ordinaire"),
+    "is empty": ("ist leer", "est vide"),
+    "is too large (%1 MB, the limit is %2 MB)": ("ist zu groß (%1 MB, die Grenze ist %2 MB)", "est trop volumineux (%1 Mo, la limite est %2 Mo)"),
+    "cannot be read (%1)": ("kann nicht gelesen werden (%1)", "ne peut pas être lu (%1)"),
+    "is too large": ("ist zu groß", "est trop volumineux"),
+    "is a binary file, not text": ("ist eine Binärdatei, kein Text", "est un fichier binaire, pas du texte"),
+    "is not UTF-8 text": ("ist kein UTF-8-Text", "n'est pas du texte UTF-8"),
+    "&Add Files…": ("Dateien &hinzufügen…", "&Ajouter des fichiers…"),
+    "Enqueue play files or folders": ("Stückdateien oder Ordner einreihen", "Mettre en file des fichiers de pièces ou des dossiers"),
+    "&Pause": ("&Pausieren", "Mettre en &pause"),
+    "Pause the selected jobs (a running job stops at its next chunk)": (
+        "Ausgewählte Aufträge pausieren (ein laufender Auftrag hält am nächsten Abschnitt an)",
+        "Mettre en pause les tâches sélectionnées (une tâche en cours s'arrête au prochain segment)"),
+    "&Resume": ("&Fortsetzen", "&Reprendre"),
+    "Put the selected paused jobs back in the queue": ("Ausgewählte pausierte Aufträge wieder einreihen", "Remettre en file les tâches en pause sélectionnées"),
+    "&Cancel": ("Abb&rechen", "A&nnuler"),
+    "Cancel the selected jobs": ("Ausgewählte Aufträge abbrechen", "Annuler les tâches sélectionnées"),
+    "Re&try": ("&Wiederholen", "Réess&ayer"),
+    "Queue the selected failed or cancelled jobs again": ("Ausgewählte fehlgeschlagene oder abgebrochene Aufträge erneut einreihen", "Remettre en file les tâches échouées ou annulées sélectionnées"),
+    "Priority &Up": ("Priorität &erhöhen", "Priorité &plus haute"),
+    "Raise the priority of the selected jobs by one": ("Priorität der ausgewählten Aufträge um eins erhöhen", "Augmenter d'un la priorité des tâches sélectionnées"),
+    "Priority &Down": ("Priorität &senken", "Priorité plus &basse"),
+    "Lower the priority of the selected jobs by one": ("Priorität der ausgewählten Aufträge um eins senken", "Diminuer d'un la priorité des tâches sélectionnées"),
+    "Set Pr&iority…": ("Pr&iorität festlegen…", "Définir la pr&iorité…"),
+    "Set the priority of the selected jobs": ("Priorität der ausgewählten Aufträge festlegen", "Définir la priorité des tâches sélectionnées"),
+    "Cancel jobs": ("Aufträge abbrechen", "Annuler des tâches"),
+    "Set Priority": ("Priorität festlegen", "Définir la priorité"),
+    "Priority (higher runs first):": ("Priorität (höhere läuft zuerst):", "Priorité (la plus haute passe en premier) :"),
+    "paused": ("pausiert", "mises en pause"),
+    "resumed": ("fortgesetzt", "reprises"),
+    "Cancel %n job(s)? A running job stops at its next chunk.": (
+        ("%n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.",
+         "%n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an."),
+        ("Annuler %n tâche ? Une tâche en cours s'arrête au prochain segment.",
+         "Annuler %n tâches ? Une tâche en cours s'arrête au prochain segment.")),
+    "cancelled": ("abgebrochen", "annulées"),
+    "queued again": ("erneut eingereiht", "remises en file"),
+    "%1: %2": ("%1: %2", "%1 : %2"),
+    "%n job(s) refused: %1": (("%n Auftrag abgelehnt: %1", "%n Aufträge abgelehnt: %1"),
+                               ("%n tâche refusée : %1", "%n tâches refusées : %1")),
+    "%n job(s) %1.": (("%n Auftrag %1.", "%n Aufträge %1."), ("Tâches %1 : %n.", "Tâches %1 : %n.")),
+    "Nothing was %1: the selected jobs are in states that do not allow it.": (
+        "Nichts wurde %1: Der Zustand der ausgewählten Aufträge erlaubt es nicht.",
+        "Aucune tâche n'a été traitée (%1) : l'état des tâches sélectionnées ne le permet pas."),
+    "Priority changed for %n job(s).": (("Priorität von %n Auftrag geändert.", "Priorität von %n Aufträgen geändert."),
+                                        ("Priorité modifiée pour %n tâche.", "Priorité modifiée pour %n tâches.")),
+    "Select a job to see its details.": ("Wählen Sie einen Auftrag, um seine Details zu sehen.", "Sélectionnez une tâche pour voir ses détails."),
+    "Job:": ("Auftrag:", "Tâche :"),
+    "File:": ("Datei:", "Fichier :"),
+    "Status:": ("Status:", "État :"),
+    "Priority:": ("Priorität:", "Priorité :"),
+    "Progress:": ("Fortschritt:", "Progression :"),
+    "Retries:": ("Wiederholungen:", "Reprises :"),
+    "Worker:": ("Worker:", "Worker :"),
+    "Created:": ("Erstellt:", "Créée :"),
+    "Started:": ("Gestartet:", "Démarrée :"),
+    "Finished:": ("Beendet:", "Terminée :"),
+    "Updated:": ("Aktualisiert:", "Mise à jour :"),
+    "Duration:": ("Dauer:", "Durée :"),
+    "Error:": ("Fehler:", "Erreur :"),
+    "The playbook appears here when the job has completed.": ("Das Playbook erscheint hier, sobald der Auftrag abgeschlossen ist.", "Le playbook apparaît ici quand la tâche est terminée."),
+    "Export JSON…": ("Als JSON exportieren…", "Exporter en JSON…"),
+    "Details": ("Details", "Détails"),
+    "Timeline": ("Verlauf", "Historique"),
+    "Playbook": ("Playbook", "Playbook"),
+    "Export Playbook": ("Playbook exportieren", "Exporter le playbook"),
+    "JSON files (*.json)": ("JSON-Dateien (*.json)", "Fichiers JSON (*.json)"),
+    " (%1 requested)": (" (%1 angefordert)", " (%1 demandée)"),
+    "pause": ("Pause", "pause"),
+    "cancel": ("Abbruch", "annulation"),
+    " (%1 of %2 chunks)": (" (%1 von %2 Abschnitten)", " (%1 segments sur %2)"),
+    "%1 of %2": ("%1 von %2", "%1 sur %2"),
+    "—": ("—", "—"),
+    "<b>%1</b><br>%2 characters · %3 acts · %4 scenes · %5 speeches": (
+        "<b>%1</b><br>%2 Figuren · %3 Akte · %4 Szenen · %5 Repliken",
+        "<b>%1</b><br>%2 personnages · %3 actes · %4 scènes · %5 répliques"),
+    "Playbook exported to %1.": ("Playbook nach %1 exportiert.", "Playbook exporté vers %1."),
+    "Could not export the playbook: %1": ("Das Playbook konnte nicht exportiert werden: %1", "Impossible d'exporter le playbook : %1"),
+    "Enqueued": ("Eingereiht", "Mise en file"),
+    "Claimed by a worker": ("Von einem Worker übernommen", "Prise par un worker"),
+    "Reclaimed after lock expiry": ("Nach Ablauf der Sperre neu übernommen", "Reprise après expiration du verrou"),
+    "Chunk parsed": ("Abschnitt eingelesen", "Segment analysé"),
+    "Completed": ("Abgeschlossen", "Terminée"),
+    "Retry scheduled": ("Wiederholung geplant", "Nouvel essai planifié"),
+    "Failed": ("Fehlgeschlagen", "Échouée"),
+    "Released to the queue": ("An die Warteschlange zurückgegeben", "Rendue à la file"),
+    "Paused": ("Pausiert", "En pause"),
+    "Cancelled": ("Abgebrochen", "Annulée"),
+    "Resumed": ("Fortgesetzt", "Reprise"),
+    "Retried by hand": ("Von Hand wiederholt", "Relancée à la main"),
+    "Pause requested": ("Pause angefordert", "Pause demandée"),
+    "Cancel requested": ("Abbruch angefordert", "Annulation demandée"),
+    "Priority changed": ("Priorität geändert", "Priorité modifiée"),
+    "Time": ("Zeit", "Heure"),
+    "Event": ("Ereignis", "Événement"),
+    "Actor": ("Akteur", "Acteur"),
+    "Queued": ("Wartend", "En file"),
+    "Running": ("Läuft", "En cours"),
+    "Retrying": ("Wird wiederholt", "Nouvel essai"),
+    "Status": ("Status", "État"),
+    "File": ("Datei", "Fichier"),
+    "Priority": ("Priorität", "Priorité"),
+    "Progress": ("Fortschritt", "Progression"),
+    "Retries": ("Wiederh.", "Reprises"),
+    "Worker": ("Worker", "Worker"),
+    "Created": ("Erstellt", "Créée"),
+    "Started": ("Gestartet", "Démarrée"),
+    "Duration": ("Dauer", "Durée"),
+    "Last error": ("Letzter Fehler", "Dernière erreur"),
+    "%1\nJob %2": ("%1\nAuftrag %2", "%1\nTâche %2"),
+    "%1 / %2 chunks": ("%1 / %2 Abschnitte", "%1 / %2 segments"),
+    "%1 (pausing…)": ("%1 (wird pausiert…)", "%1 (mise en pause…)"),
+    "%1 (cancelling…)": ("%1 (wird abgebrochen…)", "%1 (annulation…)"),
+    "%1 — Callboard": ("%1 — Callboard", "%1 — Callboard"),
+    "<b>Status</b>": ("<b>Status</b>", "<b>État</b>"),
+    "<b>Workers</b>": ("<b>Worker</b>", "<b>Workers</b>"),
+    "Filter by file, job or worker…": ("Nach Datei, Auftrag oder Worker filtern…", "Filtrer par fichier, tâche ou worker…"),
+    "Enqueuing %v of %m": ("Einreihen: %v von %m", "Mise en file : %v sur %m"),
+    "Stop enqueuing": ("Einreihen beenden", "Arrêter la mise en file"),
+    "Not connected: %1": ("Nicht verbunden: %1", "Non connecté : %1"),
+    "<p style='font-size:18pt'><b>Drop to enqueue</b></p><p>Play files and folders (searched recursively) become queued jobs.</p>": (
+        "<p style='font-size:18pt'><b>Zum Einreihen ablegen</b></p><p>Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.</p>",
+        "<p style='font-size:18pt'><b>Déposer pour mettre en file</b></p><p>Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.</p>"),
+    "Add Play Files": ("Stückdateien hinzufügen", "Ajouter des fichiers de pièces"),
+    "Text files (*.txt *.text *.md);;All files (*)": ("Textdateien (*.txt *.text *.md);;Alle Dateien (*)", "Fichiers texte (*.txt *.text *.md);;Tous les fichiers (*)"),
+    "Could not open the queue database: %1": ("Die Auftragsdatenbank konnte nicht geöffnet werden: %1", "Impossible d'ouvrir la base de tâches : %1"),
+    "&Connect to Database…": ("Mit Datenbank &verbinden…", "Se &connecter à une base…"),
+    "Open another queue database (SQLite file or PostgreSQL)": ("Eine andere Auftragsdatenbank öffnen (SQLite-Datei oder PostgreSQL)", "Ouvrir une autre base de tâches (fichier SQLite ou PostgreSQL)"),
+    "&Quit": ("&Beenden", "&Quitter"),
+    "&About Callboard": ("Ü&ber Callboard", "À &propos de Callboard"),
+    "About Callboard": ("Über Callboard", "À propos de Callboard"),
+    "<h3>Callboard %1</h3><p>Watches and controls the play-import jobs of Theatre Play Buddy.</p>": (
+        "<h3>Callboard %1</h3><p>Überwacht und steuert die Import-Aufträge für Theaterstücke von Theatre Play Buddy.</p>",
+        "<h3>Callboard %1</h3><p>Surveille et pilote les tâches d'import de pièces de Theatre Play Buddy.</p>"),
+    "&File": ("&Datei", "&Fichier"),
+    "&Jobs": ("&Aufträge", "&Tâches"),
+    "&Help": ("&Hilfe", "&Aide"),
+    "Jobs": ("Aufträge", "Tâches"),
+    "All": ("Alle", "Toutes"),
+    "All (%1)": ("Alle (%1)", "Toutes (%1)"),
+    "%1 (%2)": ("%1 (%2)", "%1 (%2)"),
+    "%1 %2": ("%1 %2", "%1 %2"),
+    "%n job(s)": (("%n Auftrag", "%n Aufträge"), ("%n tâche", "%n tâches")),
+    "Enqueuing %n item(s)…": (("%n Eintrag wird eingereiht…", "%n Einträge werden eingereiht…"),
+                               ("Mise en file de %n élément…", "Mise en file de %n éléments…")),
+    "%n file(s) enqueued.": (("%n Datei eingereiht.", "%n Dateien eingereiht."),
+                             ("%n fichier mis en file.", "%n fichiers mis en file.")),
+    "Stopped before the end.": ("Vor dem Ende angehalten.", "Arrêté avant la fin."),
+    "Enqueue Failed": ("Einreihen fehlgeschlagen", "Échec de la mise en file"),
+    "The queue database refused the files: %1": ("Die Auftragsdatenbank hat die Dateien abgelehnt: %1", "La base de tâches a refusé les fichiers : %1"),
+    "%n file(s) could not be enqueued.": (("%n Datei konnte nicht eingereiht werden.", "%n Dateien konnten nicht eingereiht werden."),
+                                          ("%n fichier n'a pas pu être mis en file.", "%n fichiers n'ont pas pu être mis en file.")),
+    "• %1 %2": ("• %1 %2", "• %1 %2"),
+    "… and %n more.": (("… und %n weitere.", "… und %n weitere."), ("… et %n autre.", "… et %n autres.")),
+    "%n file(s) could not be enqueued:": (("%n Datei konnte nicht eingereiht werden:", "%n Dateien konnten nicht eingereiht werden:"),
+                                          ("%n fichier n'a pas pu être mis en file :", "%n fichiers n'ont pas pu être mis en file :")),
+    "The other %n file(s) were enqueued.": (("Die andere Datei wurde eingereiht.", "Die anderen %n Dateien wurden eingereiht."),
+                                            ("L'autre fichier a été mis en file.", "Les %n autres fichiers ont été mis en file.")),
+    "Some Files Were Not Enqueued": ("Einige Dateien wurden nicht eingereiht", "Certains fichiers n'ont pas été mis en file"),
+    "Reset Columns": ("Spalten zurücksetzen", "Réinitialiser les colonnes"),
+    "This build has no keychain support": ("Dieser Build unterstützt keinen Schlüsselbund", "Cette version ne prend pas en charge le trousseau"),
+    "Name": ("Name", "Nom"),
+    "Speeches": ("Repliken", "Répliques"),
+    "Acts and scenes": ("Akte und Szenen", "Actes et scènes"),
+    "(untitled act %1)": ("(Akt %1 ohne Titel)", "(acte %1 sans titre)"),
+    "(untitled scene %1)": ("(Szene %1 ohne Titel)", "(scène %1 sans titre)"),
+    "Characters (%1)": ("Figuren (%1)", "Personnages (%1)"),
+    "0 (monitor only)": ("0 (nur beobachten)", "0 (surveillance seule)"),
+    "Worker threads this window runs; 0 only watches the queue": ("Worker-Threads dieses Fensters; 0 beobachtet nur die Warteschlange", "Threads workers de cette fenêtre ; 0 surveille seulement la file"),
+    "Job": ("Auftrag", "Tâche"),
+    "Since": ("Seit", "Depuis"),
+    "Workers here:": ("Worker hier:", "Workers ici :"),
+    "This window only watches the queue: it runs no workers": ("Dieses Fenster beobachtet nur die Warteschlange: Es führt keine Worker aus", "Cette fenêtre surveille seulement la file : elle n'exécute aucun worker"),
+    "idle": ("untätig", "inactif"),
+    "This window (%1)": ("Dieses Fenster (%1)", "Cette fenêtre (%1)"),
+    "Other processes (%1)": ("Andere Prozesse (%1)", "Autres processus (%1)"),
+    "chunk %1 of %2": ("Abschnitt %1 von %2", "segment %1 sur %2"),
+    "%n speech(es)": (("%n Replik", "%n Repliken"), ("%n réplique", "%n répliques")),
+    "%1 ms": ("%1 ms", "%1 ms"),
+    "Connecting was cancelled.": ("Der Verbindungsaufbau wurde abgebrochen.", "La connexion a été annulée."),
+    "Not Connected": ("Nicht verbunden", "Non connecté"),
+}
+# The same source in another context where the words differ.
+CONTEXT = {
+    ("JobStatus", "Completed"): ("Abgeschlossen", "Terminée"),
+    ("JobEvent", "Paused"): ("Pausiert", "Mise en pause"),
+    ("JobEvent", "Cancelled"): ("Abgebrochen", "Annulée"),
+    ("JobEvent", "Failed"): ("Fehlgeschlagen", "Échec"),
+    ("JobEvent", "Completed"): ("Abgeschlossen", "Terminée"),
+}
+
+
+def fill(path: Path, column: int) -> list:
+    tree = ET.parse(path)
+    missing = []
+    for context in tree.getroot().findall("context"):
+        name = context.find("name").text
+        for message in context.findall("message"):
+            source = message.find("source").text
+            entry = CONTEXT.get((name, source), T.get(source))
+            translation = message.find("translation")
+            if entry is None:
+                missing.append(f"{name}: {source!r}")
+                continue
+            value = entry[column]
+            for child in list(translation):
+                translation.remove(child)
+            translation.text = None
+            translation.attrib.pop("type", None)
+            if message.get("numerus") == "yes":
+                forms = value if isinstance(value, tuple) else (value, value)
+                for form in forms:
+                    ET.SubElement(translation, "numerusform").text = form
+            else:
+                translation.text = value[0] if isinstance(value, tuple) else value
+    tree.write(path, encoding="utf-8", xml_declaration=True)
+    # lupdate/lrelease expect the DOCTYPE line.
+    text = path.read_text(encoding="utf-8")
+    if "<!DOCTYPE TS>" not in text:
+        text = text.replace("?>\n", "?>\n<!DOCTYPE TS>\n", 1)
+    path.write_text(text, encoding="utf-8")
+    return missing
+
+
+root = Path(__file__).resolve().parent.parent / "translations"
+missing = fill(root / "callboard_de.ts", 0) + fill(root / "callboard_fr.ts", 1)
+if missing:
+    print("untranslated:\n  " + "\n  ".join(sorted(set(missing))))
+    sys.exit(1)

@@ -1,0 +1,496 @@
+#include "engine/database.h"
+#include "engine/jobnotifier.h"
+#include "engine/jobqueue.h"
+#include "models/jobeventmodel.h"
+#include "models/jobfilterproxymodel.h"
+#include "models/jobtablemodel.h"
+#include "testdatabase.h"
+#include "ui/jobactions.h"
+#include "ui/jobdetailpane.h"
+#include "ui/mainwindow.h"
+#include "models/playbookmodel.h"
+
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/workerpool.h"
+#endif
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <QTreeWidget>
+#include <QSpinBox>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace Engine;
+
+namespace {
+
+const QString kHamlet = QStringLiteral(CALLBOARD_PLAYS_DIR "/hamlet.txt");
+
+EnqueueInput play(const QString &name, int priority = 0)
+{
+    EnqueueInput input;
+    input.filename = name;
+    input.rawText = QByteArrayLiteral("HAMLET. To be, or not to be.\nHORATIO. My lord.\n");
+    input.priority = priority;
+    return input;
+}
+
+struct Messages
+{
+    QStringList titles;
+    QStringList texts;
+};
+
+void drop(QWidget *target, const QStringList &paths)
+{
+    QList<QUrl> urls;
+    for (const QString &path : paths)
+        urls << QUrl::fromLocalFile(path);
+    QMimeData mime;
+    mime.setUrls(urls);
+    const QPoint pos = target->rect().center();
+    QDragEnterEvent enter(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(target, &enter);
+    QVERIFY(enter.isAccepted());
+    QVERIFY(target->findChild<QWidget *>(QStringLiteral("dropOverlay"))->isVisible());
+    QDropEvent dropEvent(QPointF(pos), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(target, &dropEvent);
+    QVERIFY(dropEvent.isAccepted());
+    QVERIFY(!target->findChild<QWidget *>(QStringLiteral("dropOverlay"))->isVisible());
+}
+
+QAction *action(MainWindow &window, const char *name)
+{
+    auto *found = window.findChild<QAction *>(QLatin1String(name));
+    if (!found)
+        qFatal("no action %s", name);
+    return found;
+}
+
+std::unique_ptr<MainWindow> makeWindow(const TestDatabase &test, Messages *messages = nullptr)
+{
+    auto window = std::make_unique<MainWindow>(test.url(), nullptr);
+    if (messages) {
+        window->setMessageHandler([messages](const QString &title, const QString &text) {
+            messages->titles << title;
+            messages->texts << text;
+        });
+    }
+    window->resize(1200, 800);
+    window->show();
+    return window;
+}
+
+} // namespace
+
+#define BACKENDS(name)                                                                           \
+    void name##_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }     \
+    void name();
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    BACKENDS(dropPlayFileAddsQueuedRow)
+    BACKENDS(dropBinaryFileShowsMessageAndNoRow)
+    void dropFolderEnqueuesGoodFilesAndListsTheRest();
+    BACKENDS(pauseResumeCancelRetryPriority)
+    BACKENDS(actionsDisabledForStatesThatRefuse)
+    BACKENDS(refusedActionSaysWhy)
+    void changeBySecondConnectionAppears_data();
+    void changeBySecondConnectionAppears();
+    void selectionKeptWhileRowsChange();
+    void settingsRoundTrip();
+    void titleShowsDatabaseWithoutPassword();
+    void embeddedWorkersParseADroppedPlay();
+};
+
+void TestMainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("CallboardTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+}
+
+void TestMainWindow::init()
+{
+    QSettings().clear();
+}
+
+void TestMainWindow::dropPlayFileAddsQueuedRow()
+{
+    OPEN_TEST_DATABASE(test);
+    Messages messages;
+    auto window = makeWindow(test, &messages);
+    QTreeView *view = window->jobView();
+    QAbstractItemModelTester tester(view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(window->jobModel()->rowCount(), 0);
+    drop(window.get(), {kHamlet});
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 5000);
+    const JobRow &row = window->jobModel()->jobRow(0);
+    QCOMPARE(row.filename, QStringLiteral("hamlet.txt"));
+    QCOMPARE(row.status, JobStatus::Queued);
+    QCOMPARE(view->model()->rowCount(), 1);
+    QVERIFY(messages.texts.isEmpty());
+}
+
+void TestMainWindow::dropBinaryFileShowsMessageAndNoRow()
+{
+    OPEN_TEST_DATABASE(test);
+    Messages messages;
+    auto window = makeWindow(test, &messages);
+    QTemporaryDir dir;
+    const QString binary = dir.filePath(QStringLiteral("cover.png"));
+    QFile file(binary);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
+    file.close();
+    drop(window.get(), {binary});
+    QTRY_COMPARE_WITH_TIMEOUT(messages.texts.size(), 1, 5000);
+    QVERIFY2(messages.texts.first().contains(QStringLiteral("cover.png")), qPrintable(messages.texts.first()));
+    QVERIFY(messages.texts.first().contains(QStringLiteral("binary")));
+    QTest::qWait(200);  // the poll must not find a job either
+    QCOMPARE(window->jobModel()->rowCount(), 0);
+}
+
+void TestMainWindow::dropFolderEnqueuesGoodFilesAndListsTheRest()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    Messages messages;
+    auto window = makeWindow(test, &messages);
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("act/deeper")));
+    auto write = [&](const QString &name, const QByteArray &data) {
+        QFile f(dir.filePath(name));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(data);
+    };
+    write(QStringLiteral("one.txt"), "HAMLET. One.\n");
+    write(QStringLiteral("act/two.txt"), "HAMLET. Two.\n");
+    write(QStringLiteral("act/deeper/three.txt"), "HAMLET. Three.\n");
+    write(QStringLiteral("act/empty.txt"), "");
+    write(QStringLiteral("act/latin1.txt"), "Faust: Habe nun, ach! Philosophie,\xe4\n");
+    drop(window.get(), {dir.path()});
+    QTRY_COMPARE_WITH_TIMEOUT(messages.texts.size(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 3, 2000);
+    const QString text = messages.texts.first();
+    QVERIFY2(text.contains(QStringLiteral("empty.txt")) && text.contains(QStringLiteral("latin1.txt")),
+             qPrintable(text));
+    QVERIFY(!text.contains(QStringLiteral("three.txt")));
+}
+
+void TestMainWindow::pauseResumeCancelRetryPriority()
+{
+    OPEN_TEST_DATABASE(test);
+    ScopedConnection other(test.url(), QStringLiteral("worker"));
+    JobQueue workerQueue(other.database());
+    const QString runningId = workerQueue.enqueue(play(QStringLiteral("running.txt"), 5));
+    const QString queuedId = workerQueue.enqueue(play(QStringLiteral("queued.txt")));
+    QVERIFY(workerQueue.claimNext(QStringLiteral("elsewhere-1-1")));  // the priority 5 job
+    JobQueue check(test.db());
+    QCOMPARE(check.job(runningId)->status, JobStatus::Running);
+
+    auto window = makeWindow(test);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 2, 2000);
+    int confirmations = 0;
+    bool answer = true;
+    window->jobActions()->setConfirmHandler([&](const QString &) {
+        ++confirmations;
+        return answer;
+    });
+
+    // Running job: pause is a request to its worker.
+    window->selectJobs({runningId});
+    QCOMPARE(window->selectedJobIds(), QStringList{runningId});
+    QVERIFY(action(*window, "job.pause")->isEnabled());
+    QVERIFY(!action(*window, "job.resume")->isEnabled());
+    action(*window, "job.pause")->trigger();
+    QCOMPARE(check.job(runningId)->status, JobStatus::Running);
+    QCOMPARE(check.job(runningId)->controlRequest, QStringLiteral("pause"));
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(window->jobModel()->rowOfJob(runningId)).controlRequest,
+                              QStringLiteral("pause"), 1000);
+
+    // Queued job: pause applies at once; resume puts it back in the queue.
+    window->selectJobs({queuedId});
+    action(*window, "job.pause")->trigger();
+    QCOMPARE(check.job(queuedId)->status, JobStatus::Paused);
+    QTRY_VERIFY_WITH_TIMEOUT(action(*window, "job.resume")->isEnabled(), 1000);
+    QVERIFY(!action(*window, "job.pause")->isEnabled());
+    action(*window, "job.resume")->trigger();
+    QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
+
+    // Priority up / down.
+    action(*window, "job.priorityUp")->trigger();
+    QCOMPARE(check.job(queuedId)->priority, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(window->jobModel()->rowOfJob(queuedId)).priority, 1, 1000);
+    action(*window, "job.priorityUp")->trigger();
+    action(*window, "job.priorityDown")->trigger();
+    QCOMPARE(check.job(queuedId)->priority, 1);
+    window->jobActions()->setPriorityPrompt([](int current) { return std::optional<int>(current + 40); });
+    action(*window, "job.setPriority")->trigger();
+    QCOMPARE(check.job(queuedId)->priority, 41);
+
+    // Cancel asks first; "no" changes nothing.
+    answer = false;
+    action(*window, "job.cancel")->trigger();
+    QCOMPARE(confirmations, 1);
+    QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
+    answer = true;
+    action(*window, "job.cancel")->trigger();
+    QCOMPARE(confirmations, 2);
+    QCOMPARE(check.job(queuedId)->status, JobStatus::Cancelled);
+
+    // Retry brings a cancelled job back.
+    QTRY_VERIFY_WITH_TIMEOUT(action(*window, "job.retry")->isEnabled(), 1000);
+    action(*window, "job.retry")->trigger();
+    QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
+
+    // Both at once: cancel the running (a request) and the queued job.
+    window->selectJobs({runningId, queuedId});
+    action(*window, "job.cancel")->trigger();
+    QCOMPARE(check.job(queuedId)->status, JobStatus::Cancelled);
+    QCOMPARE(check.job(runningId)->controlRequest, QStringLiteral("cancel"));
+}
+
+void TestMainWindow::actionsDisabledForStatesThatRefuse()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString done = queue.enqueue(play(QStringLiteral("done.txt"), 9));
+    auto job = queue.claimNext(QStringLiteral("w-1-1"));
+    QVERIFY(job && job->id == done);
+    QVERIFY(queue.complete(done, QStringLiteral("w-1-1")));
+    const QString cancelled = queue.enqueue(play(QStringLiteral("cancelled.txt")));
+    queue.cancel(cancelled);
+
+    auto window = makeWindow(test);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 2, 2000);
+    // Nothing selected: nothing to act on.
+    for (const char *name : {"job.pause", "job.resume", "job.cancel", "job.retry", "job.priorityUp",
+                             "job.priorityDown", "job.setPriority"})
+        QVERIFY2(!action(*window, name)->isEnabled(), name);
+    QVERIFY(action(*window, "job.add")->isEnabled());
+
+    window->selectJobs({done});
+    for (const char *name : {"job.pause", "job.resume", "job.cancel", "job.retry", "job.priorityUp",
+                             "job.priorityDown", "job.setPriority"})
+        QVERIFY2(!action(*window, name)->isEnabled(), name);
+
+    window->selectJobs({cancelled});
+    QVERIFY(action(*window, "job.retry")->isEnabled());
+    QVERIFY(!action(*window, "job.pause")->isEnabled());
+    QVERIFY(!action(*window, "job.resume")->isEnabled());
+    QVERIFY(!action(*window, "job.cancel")->isEnabled());
+    QVERIFY(action(*window, "job.priorityUp")->isEnabled());
+
+    // Shortcuts are set, and the objectNames are stable.
+    QCOMPARE(action(*window, "job.pause")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_P));
+    QVERIFY(!action(*window, "job.cancel")->shortcut().isEmpty());
+}
+
+void TestMainWindow::refusedActionSaysWhy()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a.txt")));
+    auto window = makeWindow(test);
+    window->jobModel()->setPollInterval(0);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 2000);
+    window->selectJobs({id});
+    QVERIFY(action(*window, "job.pause")->isEnabled());
+    // The job completes elsewhere before the table knows (no notification reaches the window).
+    ScopedConnection other(test.url(), QStringLiteral("other"));
+    JobQueue otherQueue(other.database());
+    const bool was = JobNotifier::instance()->blockSignals(true);
+    QVERIFY(otherQueue.claimNext(QStringLiteral("w-9-1")));
+    QVERIFY(otherQueue.complete(id, QStringLiteral("w-9-1")));
+    JobNotifier::instance()->blockSignals(was);
+    action(*window, "job.pause")->trigger();
+    const QString message = window->statusBar()->currentMessage();
+    QVERIFY2(message.contains(QStringLiteral("a.txt")) && message.contains(QStringLiteral("refused")),
+             qPrintable(message));
+    QCOMPARE(window->jobModel()->jobRow(0).status, JobStatus::Completed);
+    QVERIFY(!action(*window, "job.pause")->isEnabled());
+}
+
+void TestMainWindow::changeBySecondConnectionAppears_data()
+{
+    TestDatabase::addBackendColumn();
+    TestDatabase::addBackendRows();
+}
+
+void TestMainWindow::changeBySecondConnectionAppears()
+{
+    OPEN_TEST_DATABASE(test);
+    auto window = makeWindow(test);
+    ScopedConnection other(test.url(), QStringLiteral("other"));
+    JobQueue otherQueue(other.database());
+    // As another process: no in-process notification.
+    const bool was = JobNotifier::instance()->blockSignals(true);
+    const QString id = otherQueue.enqueue(play(QStringLiteral("remote.txt")));
+    JobNotifier::instance()->blockSignals(was);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 1000);
+    window->selectJobs({id});
+    QTRY_COMPARE_WITH_TIMEOUT(window->detailPane()->eventModel()->rowCount(), 1, 1000);
+    JobNotifier::instance()->blockSignals(true);
+    otherQueue.pause(id);
+    JobNotifier::instance()->blockSignals(was);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(0).status, JobStatus::Paused, 1000);
+    // The timeline of the selected job gains the event too.
+    QTRY_COMPARE_WITH_TIMEOUT(window->detailPane()->eventModel()->rowCount(), 2, 1500);
+}
+
+void TestMainWindow::selectionKeptWhileRowsChange()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    JobQueue queue(test.db());
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < 200; ++i)
+        inputs << play(QStringLiteral("p%1.txt").arg(i, 3, 10, QLatin1Char('0')));
+    const QStringList ids = queue.enqueueMany(inputs);
+    auto window = makeWindow(test);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 200, 2000);
+    window->jobView()->sortByColumn(JobTableModel::PriorityColumn, Qt::DescendingOrder);
+    window->selectJobs({ids.at(10), ids.at(11)});
+    QSignalSpy reset(window->jobView()->model(), &QAbstractItemModel::modelReset);
+    for (int i = 100; i < 150; ++i)
+        queue.setPriority(ids.at(i), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(window->jobModel()->rowOfJob(ids.at(149))).priority,
+                              3, 2000);
+    QCOMPARE(reset.size(), 0);
+    QStringList selected = window->selectedJobIds();
+    selected.sort();
+    QStringList expected{ids.at(10), ids.at(11)};
+    expected.sort();
+    QCOMPARE(selected, expected);
+    QCOMPARE(window->detailPane()->jobId(), ids.at(10));
+}
+
+void TestMainWindow::settingsRoundTrip()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    QByteArray header;
+    {
+        auto window = makeWindow(test);
+        QHeaderView *h = window->jobView()->header();
+        h->setSectionHidden(JobTableModel::WorkerColumn, true);
+        h->moveSection(JobTableModel::PriorityColumn, 0);
+        h->resizeSection(JobTableModel::FileColumn, 333);
+        window->jobView()->sortByColumn(JobTableModel::PriorityColumn, Qt::DescendingOrder);
+        QListWidget *statuses = window->statusFilterList();
+        statuses->item(1)->setSelected(true);  // Queued
+        statuses->item(3)->setSelected(true);  // Paused
+        window->textFilterEdit()->setText(QStringLiteral("hamlet"));
+        QCOMPARE(window->proxyModel()->statusFilter(),
+                 (QList<JobStatus>{JobStatus::Queued, JobStatus::Paused}));
+        header = h->saveState();
+        window->close();  // saves
+    }
+    QVERIFY(!QSettings().value(QStringLiteral("JobTable/HeaderState/v1")).toByteArray().isEmpty());
+    auto window = makeWindow(test);
+    QHeaderView *h = window->jobView()->header();
+    QCOMPARE(h->saveState(), header);
+    QVERIFY(h->isSectionHidden(JobTableModel::WorkerColumn));
+    QCOMPARE(h->visualIndex(JobTableModel::PriorityColumn), 0);
+    QCOMPARE(h->sectionSize(JobTableModel::FileColumn), 333);
+    QCOMPARE(window->proxyModel()->statusFilter(),
+             (QList<JobStatus>{JobStatus::Queued, JobStatus::Paused}));
+    QCOMPARE(window->proxyModel()->textFilter(), QStringLiteral("hamlet"));
+    QCOMPARE(window->textFilterEdit()->text(), QStringLiteral("hamlet"));
+    QVERIFY(window->statusFilterList()->item(3)->isSelected());
+    QVERIFY(!window->statusFilterList()->item(0)->isSelected());
+
+    // A header saved by another layout (wrong column count) falls back to the defaults.
+    window->close();
+    QSettings().setValue(QStringLiteral("JobTable/HeaderState/v1"), QByteArray("garbage"));
+    auto third = makeWindow(test);
+    QVERIFY(!third->jobView()->header()->isSectionHidden(JobTableModel::WorkerColumn));
+}
+
+void TestMainWindow::titleShowsDatabaseWithoutPassword()
+{
+    QString error;
+    auto url = DatabaseUrl::parse(QStringLiteral("postgres://someone:s3cret@127.0.0.1:1/nothing"), &error);
+    QVERIFY(url);
+    url->connectTimeoutSeconds = 1;
+    MainWindow window(*url, nullptr);
+    QVERIFY(!window.isConnected());
+    QVERIFY(window.windowTitle().contains(QStringLiteral("127.0.0.1")));
+    QVERIFY(!window.windowTitle().contains(QStringLiteral("s3cret")));
+    QVERIFY(!window.connectionError().contains(QStringLiteral("s3cret")));
+    window.saveSettings();
+    QSettings settings;
+    for (const QString &key : settings.allKeys())
+        QVERIFY(!settings.value(key).toString().contains(QStringLiteral("s3cret")));
+}
+
+void TestMainWindow::embeddedWorkersParseADroppedPlay()
+{
+#ifndef CALLBOARD_HAVE_WORKERPOOL
+    QSKIP("the engine has no WorkerPool yet");
+#else
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.workers = 1;
+    options.pollMs = 200;
+    WorkerPool pool(options);
+    QString error;
+    QVERIFY2(pool.start(&error), qPrintable(error));
+    Messages messages;
+    auto window = std::make_unique<MainWindow>(test.url(), &pool);
+    window->setMessageHandler([&](const QString &, const QString &text) { messages.texts << text; });
+    window->show();
+    auto *count = window->findChild<QSpinBox *>(QStringLiteral("workerCount"));
+    QVERIFY(count && count->isEnabled());
+    QCOMPARE(count->value(), 1);
+    drop(window.get(), {kHamlet});
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(0).status, JobStatus::Completed, 60000);
+    QCOMPARE(window->jobModel()->jobRow(0).progress, 100.0);
+    auto *list = window->findChild<QTreeWidget *>(QStringLiteral("workerList"));
+    QVERIFY(list->topLevelItem(0)->text(0).contains(QStringLiteral("(1)")));
+
+    // The playbook preview of the completed job.
+    window->selectJobs({window->jobModel()->jobRow(0).id});
+    window->detailPane()->tabs()->setCurrentIndex(2);
+    QTRY_VERIFY_WITH_TIMEOUT(window->detailPane()->playbookModel()->characterCount() > 10, 2000);
+    QTemporaryDir dir;
+    const QString exported = dir.filePath(QStringLiteral("hamlet.json"));
+    window->detailPane()->setSaveFileProvider([&](const QString &) { return exported; });
+    window->detailPane()->findChild<QPushButton *>(QStringLiteral("exportJson"))->click();
+    QFile file(exported);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(file.readAll()).object().contains(QStringLiteral("acts")));
+
+    count->setValue(0);
+    QTRY_COMPARE_WITH_TIMEOUT(pool.workerCount(), 0, 2000);
+    QCOMPARE(QSettings().value(QStringLiteral("Workers/Count")).toInt(), 0);
+    window.reset();
+    pool.stop();
+#endif
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

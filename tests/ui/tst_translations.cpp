@@ -1,0 +1,160 @@
+#include "testdatabase.h"
+#include "ui/languagesupport.h"
+#include "ui/mainwindow.h"
+#include "ui/connectiondialog.h"
+
+#include <QAbstractButton>
+#include <QAction>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTest>
+#include <QTranslator>
+#include <QTreeView>
+#include <QTreeWidget>
+
+namespace {
+
+/// Every string a person can read in a widget tree, in a stable order.
+QStringList visibleStrings(QWidget *root)
+{
+    QStringList strings;
+    auto add = [&](const QString &s) {
+        QString text = s;
+        text.remove(QLatin1Char('&'));
+        text.remove(QRegularExpression(QStringLiteral("<[^>]*>")));
+        strings << text.trimmed();
+    };
+    add(root->windowTitle());
+    for (QWidget *w : root->findChildren<QWidget *>()) {
+        if (auto *label = qobject_cast<QLabel *>(w))
+            add(label->text());
+        else if (auto *button = qobject_cast<QAbstractButton *>(w))
+            add(button->text());
+        else if (auto *box = qobject_cast<QGroupBox *>(w))
+            add(box->title());
+        else if (auto *edit = qobject_cast<QLineEdit *>(w))
+            add(edit->placeholderText());
+        if (auto *tabs = qobject_cast<QTabWidget *>(w)) {
+            for (int i = 0; i < tabs->count(); ++i)
+                add(tabs->tabText(i));
+        }
+        if (auto *list = qobject_cast<QListWidget *>(w)) {
+            for (int i = 0; i < list->count(); ++i)
+                add(list->item(i)->text());
+        }
+        if (auto *tree = qobject_cast<QTreeView *>(w)) {
+            QAbstractItemModel *model = tree->model();
+            for (int c = 0; model && c < model->columnCount(); ++c)
+                add(model->headerData(c, Qt::Horizontal).toString());
+        }
+        if (auto *tree = qobject_cast<QTreeWidget *>(w)) {
+            for (int i = 0; i < tree->topLevelItemCount(); ++i)
+                add(tree->topLevelItem(i)->text(0));
+        }
+        if (!w->toolTip().isEmpty())
+            add(w->toolTip());
+    }
+    for (QAction *action : root->findChildren<QAction *>()) {
+        add(action->text());
+        add(action->toolTip());
+        if (action->menu())
+            add(action->menu()->title());
+    }
+    if (auto *window = qobject_cast<QMainWindow *>(root)) {
+        for (QAction *action : window->menuBar()->actions())
+            add(action->text());
+    }
+    return strings;
+}
+
+} // namespace
+
+class TestTranslations final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void everyTranslationLoads_data();
+    void everyTranslationLoads();
+    void noVisibleStringLeftUntranslated_data();
+    void noVisibleStringLeftUntranslated();
+    void cleanup() { LanguageSupport::install(QStringLiteral("en")); }
+};
+
+void TestTranslations::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("CallboardTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_translations"));
+    QSettings().clear();
+}
+
+void TestTranslations::everyTranslationLoads_data()
+{
+    QTest::addColumn<QString>("lang");
+    for (const QString &lang : LanguageSupport::availableLanguages())
+        QTest::newRow(qPrintable(lang)) << lang;
+}
+
+void TestTranslations::everyTranslationLoads()
+{
+    QFETCH(QString, lang);
+    QTranslator translator;
+    QVERIFY(translator.load(QStringLiteral(":/i18n/callboard_%1.qm").arg(lang)));
+    QVERIFY(!translator.isEmpty());
+    QVERIFY(LanguageSupport::install(lang));
+    QVERIFY(QCoreApplication::translate("JobStatus", "Running") != QStringLiteral("Running"));
+}
+
+void TestTranslations::noVisibleStringLeftUntranslated_data()
+{
+    QTest::addColumn<QString>("lang");
+    QTest::newRow("de") << QStringLiteral("de");
+    QTest::newRow("fr") << QStringLiteral("fr");
+}
+
+void TestTranslations::noVisibleStringLeftUntranslated()
+{
+    QFETCH(QString, lang);
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    // Words that are the same in the translation.
+    const QSet<QString> same{QStringLiteral("Status"), QStringLiteral("Worker"), QStringLiteral("Job"),
+                             QStringLiteral("Details"), QStringLiteral("Port:"), QStringLiteral("Callboard"),
+                             QStringLiteral("Playbook"), QStringLiteral("Actor"), QStringLiteral("Timeline"),
+                             QStringLiteral("Workers"), QStringLiteral("Name"),
+                             QStringLiteral("Status:"), QStringLiteral("Worker:"), QStringLiteral("Host:")};
+
+    auto collect = [&](const QString &language) {
+        LanguageSupport::install(language);
+        MainWindow window(test.url(), nullptr);
+        ConnectionDialog dialog;
+        return visibleStrings(&window) + visibleStrings(&dialog);
+    };
+    const QStringList english = collect(QStringLiteral("en"));
+    const QStringList translated = collect(lang);
+    QCOMPARE(translated.size(), english.size());
+    QStringList untranslated;
+    for (int i = 0; i < english.size(); ++i) {
+        if (!english.at(i).contains(QRegularExpression(QStringLiteral("[A-Za-z]{3,}"))))
+            continue;
+        if (english.at(i) == translated.at(i) && !same.contains(english.at(i))
+            && !english.at(i).contains(QStringLiteral("sqlite:")) && !english.at(i).contains(QStringLiteral("/")))
+            untranslated << english.at(i);
+    }
+    untranslated.removeDuplicates();
+    QVERIFY2(untranslated.isEmpty(), qPrintable(untranslated.join(QStringLiteral(" | "))));
+}
+
+QTEST_MAIN(TestTranslations)
+#include "tst_translations.moc"
