@@ -867,7 +867,7 @@ JobQueue::Current JobQueue::lockCurrent(const QString &jobId)
 // Moves a job to target (or, for a running job with a live owner, records the request for the
 // owner to honour at its next chunk boundary). Returns the status the job now has.
 JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, JobStatus target,
-                                 const QString &request)
+                                 const QString &request, const QList<JobStatus> &allowedFrom)
 {
     const SqlDialect sql(m_db);
     JobStatus result;
@@ -877,6 +877,19 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
         if (current.status == target)
             throw JobTransitionError(jobId, QStringLiteral("Job %1 is already %2")
                                                 .arg(jobId, statusName(target)));
+        // Resume and retry both lead to "queued" but from different states: checked here,
+        // inside the transaction, so a concurrent change cannot slip between check and write.
+        if (!allowedFrom.isEmpty() && !allowedFrom.contains(current.status)) {
+            QStringList names;
+            for (JobStatus status : allowedFrom)
+                names << statusName(status);
+            throw JobTransitionError(jobId, QStringLiteral("Job %1 is %2: only %3 jobs can be %4")
+                                                .arg(jobId, statusName(current.status),
+                                                     names.join(QStringLiteral(" or ")),
+                                                     allowedFrom.contains(JobStatus::Paused)
+                                                         ? QStringLiteral("resumed")
+                                                         : QStringLiteral("retried")));
+        }
         JobStateMachine::assertTransition(jobId, current.status, target);
 
         QJsonObject details = transition(actor, current.status, target);
@@ -935,13 +948,7 @@ JobStatus JobQueue::pause(const QString &jobId, const QString &actor)
 
 JobStatus JobQueue::resume(const QString &jobId, const QString &actor)
 {
-    const std::optional<Job> current = job(jobId);
-    if (!current)
-        throw JobNotFoundError(jobId);
-    if (current->status != JobStatus::Paused)
-        throw JobTransitionError(jobId, QStringLiteral("Job %1 is %2, not paused")
-                                            .arg(jobId, statusName(current->status)));
-    return applyControl(jobId, actor, JobStatus::Queued, QString());
+    return applyControl(jobId, actor, JobStatus::Queued, QString(), {JobStatus::Paused});
 }
 
 JobStatus JobQueue::cancel(const QString &jobId, const QString &actor)
@@ -951,14 +958,8 @@ JobStatus JobQueue::cancel(const QString &jobId, const QString &actor)
 
 JobStatus JobQueue::retry(const QString &jobId, const QString &actor)
 {
-    const std::optional<Job> current = job(jobId);
-    if (!current)
-        throw JobNotFoundError(jobId);
-    if (current->status != JobStatus::Failed && current->status != JobStatus::Cancelled)
-        throw JobTransitionError(jobId, QStringLiteral("Job %1 is %2: only failed or cancelled "
-                                                       "jobs can be retried")
-                                            .arg(jobId, statusName(current->status)));
-    return applyControl(jobId, actor, JobStatus::Queued, QString());
+    return applyControl(jobId, actor, JobStatus::Queued, QString(),
+                        {JobStatus::Failed, JobStatus::Cancelled});
 }
 
 void JobQueue::setPriority(const QString &jobId, int priority, const QString &actor)

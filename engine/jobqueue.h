@@ -145,7 +145,7 @@ private:
     };
     Current lockCurrent(const QString &jobId);
     JobStatus applyControl(const QString &jobId, const QString &actor, JobStatus target,
-                           const QString &request);
+                           const QString &request, const QList<JobStatus> &allowedFrom = {});
     std::optional<Job> claimPostgres(const QString &workerId);
     std::optional<Job> claimSqlite(const QString &workerId);
     static QString jobColumns(bool withText);

@@ -247,6 +247,19 @@ QString QueueMetrics::reasonName(StuckJob::Reason reason)
     return {};
 }
 
+QHash<JobStatus, qint64> QueueMetrics::finishedStatusCounts()
+{
+    QHash<JobStatus, qint64> counts;
+    QSqlQuery query = run(m_db, QStringLiteral(
+        R"(SELECT "status", COUNT(*) FROM "ParseJob"
+           WHERE "status" IN ('completed', 'failed', 'cancelled') GROUP BY "status")"));
+    while (query.next()) {
+        if (const auto status = jobStatusFromString(query.value(0).toString()))
+            counts.insert(*status, query.value(1).toLongLong());
+    }
+    return counts;
+}
+
 QueueSnapshot QueueMetrics::snapshot(const MetricsOptions &options)
 {
     const SqlDialect sql(m_db);
@@ -270,10 +283,12 @@ QueueSnapshot QueueMetrics::snapshot(const MetricsOptions &options)
     const QString windowStart = ago(now, options.windowSeconds);
     const QString hourAgo = ago(now, 3600);
 
-    // Depth per status: an index-only scan of the status index on PostgreSQL.
+    // Depth per status. The live statuses are few rows, found through the status index; the
+    // finished ones are most of the table and only counted on request.
     {
         QSqlQuery query = run(m_db, QStringLiteral(
-            R"(SELECT "status", COUNT(*) FROM "ParseJob" GROUP BY "status")"));
+            R"(SELECT "status", COUNT(*) FROM "ParseJob"
+               WHERE "status" IN ('queued', 'running', 'paused', 'retrying') GROUP BY "status")"));
         while (query.next()) {
             const auto status = jobStatusFromString(query.value(0).toString());
             if (!status)
@@ -281,6 +296,13 @@ QueueSnapshot QueueMetrics::snapshot(const MetricsOptions &options)
             const qint64 count = query.value(1).toLongLong();
             snap.counts.insert(*status, count);
             snap.total += count;
+        }
+        if (options.countFinishedStatuses) {
+            const QHash<JobStatus, qint64> finished = finishedStatusCounts();
+            for (auto it = finished.cbegin(); it != finished.cend(); ++it) {
+                snap.counts.insert(it.key(), it.value());
+                snap.total += it.value();
+            }
         }
     }
 
@@ -401,7 +423,8 @@ QueueSnapshot QueueMetrics::snapshot(const MetricsOptions &options)
     {
         QHash<QString, WorkerFigures> byId;
         const QString actor = m_postgres ? QStringLiteral(R"("details"->>'actor')")
-                                         : QStringLiteral(R"(json_extract("details", '$.actor'))");
+                                         : QStringLiteral(R"(CASE WHEN json_valid("details")
+                                              THEN json_extract("details", '$.actor') END)");
         QSqlQuery seen = run(m_db, QStringLiteral(R"(
             SELECT %1 AS "actor", MAX("createdAt") FROM "JobEvent"
             WHERE "createdAt" >= %2 AND "event" IN %3

@@ -218,10 +218,29 @@ void JobTableModel::applyPending()
 
 void JobTableModel::poll()
 {
-    refresh();
+    if (!m_queue->database().isOpen())
+        return;
+    bool changed = true;
+    if (!m_queue->isPostgres()) {
+        // SQLite says in O(1) whether another connection committed since we last asked; without
+        // that, "rows with a newer updatedAt" scans the whole table on every poll.
+        QSqlQuery version(m_queue->database());
+        if (version.exec(QStringLiteral("PRAGMA data_version")) && version.next()) {
+            const qint64 value = version.value(0).toLongLong();
+            changed = value != m_dataVersion;
+            m_dataVersion = value;
+        }
+    }
+    if (changed) {
+        refresh();
+        m_changedSinceReconcile = true;
+    }
     if (++m_pollsSinceReconcile >= kPollsPerReconcile) {
         m_pollsSinceReconcile = 0;
-        reconcileIds();
+        if (m_changedSinceReconcile) {
+            m_changedSinceReconcile = false;
+            reconcileIds();
+        }
     }
 }
 

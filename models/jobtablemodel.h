@@ -61,6 +61,8 @@ public:
     void refresh();
     /// Re-reads these jobs now (what a JobNotifier batch does after the coalescing delay).
     void refreshJobs(const QStringList &ids);
+    /// What the poll timer does: looks for changes no notification reported (other processes).
+    void poll();
 
     const JobRow &jobRow(int row) const { return m_rows.at(row); }
     int rowOfJob(const QString &id) const { return m_rowById.value(id, -1); }
@@ -81,7 +83,6 @@ signals:
 private:
     void onJobsChanged(const QStringList &ids);
     void applyPending();
-    void poll();
     void tickDurations();
     void apply(const QList<JobRow> &rows, const QStringList &vanished = {});
     void reconcileIds();
@@ -97,6 +98,8 @@ private:
     bool m_loaded = false;
     QDateTime m_lastSync;  ///< database time of the last refresh
     int m_pollsSinceReconcile = 0;
+    bool m_changedSinceReconcile = true;
+    qint64 m_dataVersion = -1;  ///< SQLite's PRAGMA data_version at the last poll
     QTimer m_coalesceTimer;
     QTimer m_pollTimer;
     QTimer m_durationTimer;

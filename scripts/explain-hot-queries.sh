@@ -84,15 +84,15 @@ FROM shape;
 
 -- Two events per job: enqueued, and the last transition by its worker.
 INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-SELECT 'ev-a-' || i, 'job-' || i, 'enqueued', '{"actor":"api"}', j."createdAt"
-FROM shape JOIN "ParseJob" j ON j."id" = 'job-' || i;
+SELECT 'ev-a-' || s.i, j."id", 'enqueued', '{"actor":"api"}', j."createdAt"
+FROM shape s JOIN "ParseJob" j ON j."id" = 'job-' || s.i;
 INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-SELECT 'ev-b-' || i, 'job-' || i,
-       CASE status WHEN 'completed' THEN 'completed' WHEN 'failed' THEN 'failed'
+SELECT 'ev-b-' || s.i, j."id",
+       CASE s.status WHEN 'completed' THEN 'completed' WHEN 'failed' THEN 'failed'
                    WHEN 'cancelled' THEN 'cancelled' WHEN 'retrying' THEN 'retry_scheduled'
                    ELSE 'claimed' END,
-       jsonb_build_object('actor', 'bench-' || (i % 4) || '-1'), j."updatedAt"
-FROM shape JOIN "ParseJob" j ON j."id" = 'job-' || i;
+       jsonb_build_object('actor', 'bench-' || (s.i % 4) || '-1'), j."updatedAt"
+FROM shape s JOIN "ParseJob" j ON j."id" = 'job-' || s.i;
 VACUUM (ANALYZE) "ParseJob";
 VACUUM (ANALYZE) "JobEvent";
 SQL
@@ -175,7 +175,11 @@ explain refresh "SELECT \"id\", \"type\", \"priority\", \"status\", \"filename\"
         \"completedAt\", \"updatedAt\", \"runAfter\", \"controlRequest\"
     FROM \"ParseJob\" WHERE \"updatedAt\" >= $(ts "$since") ORDER BY \"createdAt\" ASC, \"id\" ASC"
 
-explain metrics-counts 'SELECT "status", COUNT(*) FROM "ParseJob" GROUP BY "status"'
+explain metrics-counts-live 'SELECT "status", COUNT(*) FROM "ParseJob"
+    WHERE "status" IN ('"'queued', 'running', 'paused', 'retrying'"') GROUP BY "status"'
+# Every scrape would read all finished rows here: the exporter refreshes it once a minute.
+explain metrics-counts-finished 'SELECT "status", COUNT(*) FROM "ParseJob"
+    WHERE "status" IN ('"'completed', 'failed', 'cancelled'"') GROUP BY "status"'
 
 explain metrics-ready "SELECT COALESCE(SUM(CASE WHEN \"runAfter\" IS NULL OR \"runAfter\" <= $(ts "$now_text") THEN 1 ELSE 0 END), 0),
         COALESCE(SUM(CASE WHEN \"runAfter\" > $(ts "$now_text") THEN 1 ELSE 0 END), 0), MIN(\"createdAt\")

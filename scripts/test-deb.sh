@@ -33,7 +33,7 @@ rm -f "$build"/callboard_*.deb
 (cd "$build" && cpack -G DEB >/dev/null)
 deb=$(ls "$build"/callboard_*.deb)
 echo "$deb"
-dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+dpkg-deb --field "$deb" Package Version Architecture Depends
 dpkg-deb --contents "$deb" | awk '{print "  " $6}'
 
 work=$(mktemp -d /tmp/callboard-deb.XXXXXX)

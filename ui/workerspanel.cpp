@@ -22,7 +22,7 @@ WorkersPanel::WorkersPanel(JobTableModel *model, Engine::WorkerPool *pool, QWidg
 {
     m_count = new QSpinBox;
     m_count->setObjectName(QStringLiteral("workerCount"));
-    m_count->setRange(0, 32);
+    m_count->setRange(0, 64);
     m_count->setSpecialValueText(tr("0 (monitor only)"));
     m_count->setToolTip(tr("Worker threads this window runs; 0 only watches the queue"));
     m_list = new QTreeWidget;
@@ -61,8 +61,16 @@ WorkersPanel::WorkersPanel(JobTableModel *model, Engine::WorkerPool *pool, QWidg
         emit workerCountChanged(count);
         refresh();
     });
-    connect(m_model, &JobTableModel::countsChanged, this, &WorkersPanel::refresh);
-    connect(m_model, &JobTableModel::jobsUpdated, this, &WorkersPanel::refresh);
+    // Progress from many workers arrives ten times a second: redraw the list at most twice.
+    m_throttle.setSingleShot(true);
+    m_throttle.setInterval(500);
+    connect(&m_throttle, &QTimer::timeout, this, &WorkersPanel::refresh);
+    auto later = [this] {
+        if (!m_throttle.isActive())
+            m_throttle.start();
+    };
+    connect(m_model, &JobTableModel::countsChanged, this, later);
+    connect(m_model, &JobTableModel::jobsUpdated, this, later);
     m_timer.setInterval(2000);
     connect(&m_timer, &QTimer::timeout, this, &WorkersPanel::refresh);
     m_timer.start();

@@ -34,4 +34,5 @@ private:
     QSpinBox *m_count;
     QTreeWidget *m_list;
     QTimer m_timer;
+    QTimer m_throttle;
 };

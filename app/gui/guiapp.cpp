@@ -1,6 +1,7 @@
 #include "app/gui/guiapp.h"
 
 #include "engine/database.h"
+#include "engine/shutdownsignals.h"
 #include "models/jobpresentation.h"
 #include "ui/connectiondialog.h"
 #include "ui/languagesupport.h"
@@ -21,6 +22,7 @@
 #include <QtConcurrent>
 #include <QSettings>
 
+#include <cstdlib>
 #include <memory>
 
 namespace {
@@ -55,7 +57,8 @@ public:
         Engine::WorkerPool *pool = nullptr;
 #ifdef CALLBOARD_HAVE_WORKERPOOL
         auto options = Engine::WorkerPoolOptions::fromEnvironment(url);
-        options.workers = m_workers;
+        if (m_workers >= 0)
+            options.workers = m_workers;
         m_pool = std::make_unique<Engine::WorkerPool>(options);
         QString poolError;
         if (!m_pool->start(&poolError))
@@ -85,6 +88,8 @@ public:
         }
         if (m_window)
             m_window->saveSettings();
+        // The count chosen in the window carries over to the new database.
+        m_workers = QSettings().value(QStringLiteral("Workers/Count"), m_workers).toInt();
         if (!open(url))
             QMessageBox::warning(m_window.get(), QCoreApplication::translate("GuiApp", "Not Connected"),
                                  m_window->connectionError());
@@ -174,7 +179,9 @@ int runGui(int argc, char **argv, const Engine::DatabaseUrl &url, const QString 
     QApplication::setWindowIcon(JobPresentation::icon(QStringLiteral("callboard")));
     LanguageSupport::install(lang);
 
-    if (workers < 0)
+    // --workers, else WORKER_COUNT (applied by WorkerPoolOptions), else the count last chosen in
+    // the window, else 2.
+    if (workers < 0 && !qEnvironmentVariableIsSet("WORKER_COUNT"))
         workers = QSettings().value(QStringLiteral("Workers/Count"), kDefaultWorkers).toInt();
 
     Engine::DatabaseUrl target = startUrl(url);
@@ -207,6 +214,14 @@ int runGui(int argc, char **argv, const Engine::DatabaseUrl &url, const QString 
 
     GuiSession session(workers);
     session.open(target);
+    // SIGTERM / SIGINT: close like the window's close button (settings saved, the pool released
+    // its jobs to the queue); a second signal does not wait.
+    Engine::installShutdownSignals(&app, [](int count) {
+        if (count > 1)
+            std::_Exit(130);
+        QApplication::closeAllWindows();
+        QApplication::quit();
+    });
     const int code = QApplication::exec();
     session.close();
     return code;

@@ -142,7 +142,18 @@ QString MetricsServer::renderMetrics(QString *error)
     }
     try {
         Engine::QueueMetrics metrics(m_db);
-        const Engine::QueueSnapshot snapshot = metrics.snapshot(m_options.metrics);
+        Engine::MetricsOptions options = m_options.metrics;
+        options.countFinishedStatuses = false;
+        Engine::QueueSnapshot snapshot = metrics.snapshot(options);
+        if (!m_finishedCountsAge.isValid()
+            || m_finishedCountsAge.elapsed() >= 1000LL * m_options.finishedCountsSeconds) {
+            m_finishedCounts = metrics.finishedStatusCounts();
+            m_finishedCountsAge.start();
+        }
+        for (auto it = m_finishedCounts.cbegin(); it != m_finishedCounts.cend(); ++it) {
+            snapshot.counts.insert(it.key(), it.value());
+            snapshot.total += it.value();
+        }
         const QDateTime to = snapshot.takenAt.addSecs(-m_options.counterLagSeconds);
         if (to > m_highWater) {
             m_counters += metrics.countFinished(m_highWater, to);

@@ -22,6 +22,9 @@ struct MetricsServerOptions
     quint16 port = 0;                                 ///< --metrics-port; 0 picks a free one
     int heartbeatMs = 5000;     ///< the server's own database heartbeat
     int counterLagSeconds = 5;  ///< counters read up to now − lag: commits land late
+    /// The completed/failed/cancelled gauges read the whole finished part of the table, so they
+    /// are refreshed at most this often (0: on every scrape).
+    int finishedCountsSeconds = 60;
     Engine::MetricsOptions metrics;
     /// Extra liveness check for /healthz, e.g. "the worker pool runs" (optional).
     std::function<bool()> healthProbe;
@@ -67,4 +70,6 @@ private:
     QElapsedTimer m_lastTick;
     QDateTime m_highWater;
     Engine::FinishedCounters m_counters;
+    QHash<Engine::JobStatus, qint64> m_finishedCounts;
+    QElapsedTimer m_finishedCountsAge;
 };

@@ -174,6 +174,8 @@ void TestMetricsServer::metricsEndpoint()
     Fixtures::insertJob(test.db(), later, failed);
     QTRY_COMPARE_WITH_TIMEOUT(sample(server.port(), QStringLiteral("callboard_jobs_completed_total")),
                               1.0, 10000);
+    // The finished gauges are cached for finishedCountsSeconds (60 s by default).
+    QCOMPARE(sample(server.port(), QStringLiteral("callboard_jobs{status=\"completed\"}")), 0.0);
     const QHash<QString, double> after = parse(get(server.port(), "/metrics").body, &error);
     QCOMPARE(after.value(QStringLiteral("callboard_jobs_failed_total")), 1.0);
     QCOMPARE(after.value(QStringLiteral("callboard_job_run_duration_seconds_count")), 1.0);
@@ -185,6 +187,12 @@ void TestMetricsServer::metricsEndpoint()
 
     QCOMPARE(get(server.port(), "/healthz").status, 200);
     QCOMPARE(get(server.port(), "/nothing-here").status, 404);
+
+    options.finishedCountsSeconds = 0;
+    MetricsServer fresh(options);
+    QVERIFY2(fresh.start(&error), qPrintable(error));
+    QCOMPARE(sample(fresh.port(), QStringLiteral("callboard_jobs{status=\"completed\"}")), 1.0);
+    QCOMPARE(sample(fresh.port(), QStringLiteral("callboard_jobs{status=\"failed\"}")), 1.0);
 }
 
 void TestMetricsServer::healthzFollowsDatabase()

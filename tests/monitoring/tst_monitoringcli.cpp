@@ -1,0 +1,180 @@
+// The monitoring commands of the real binary: stats, prune, worker --metrics-port.
+#include "engine/queuemetrics.h"
+#include "fixtures.h"
+#include "testdatabase.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+using Fixtures::Row;
+
+#define BACKENDS(name)                                                                           \
+    void name##_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }     \
+    void name();
+
+namespace {
+
+struct Result
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+
+Result run(const QString &url, const QStringList &arguments)
+{
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("CALLBOARD_DB"));
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(CALLBOARD_BINARY), QStringList{QStringLiteral("--db"), url} + arguments);
+    Result result;
+    if (!process.waitForFinished(60000)) {
+        process.kill();
+        process.waitForFinished();
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+int httpStatus(quint16 port, const char *path, QString *body = nullptr)
+{
+    static QNetworkAccessManager manager;
+    QNetworkReply *reply = manager.get(
+        QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(QLatin1String(path)))));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        finished.wait(10000);
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (body)
+        *body = QString::fromUtf8(reply->readAll());
+    reply->deleteLater();
+    return status;
+}
+
+quint16 freePort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
+}
+
+} // namespace
+
+class TestMonitoringCli final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    BACKENDS(stats)
+    BACKENDS(prune)
+    BACKENDS(workerMetricsPort)
+};
+
+void TestMonitoringCli::stats()
+{
+    OPEN_TEST_DATABASE(test);
+    const QDateTime now = Engine::QueueMetrics(test.db()).databaseNow();
+    Row row;
+    row.createdAgo = 120;
+    Fixtures::insertJob(test.db(), now, row);
+    row = {};
+    row.status = QStringLiteral("completed");
+    row.createdAgo = 100;
+    row.startedAgo = 90;
+    row.completedAgo = 60;
+    Fixtures::insertJob(test.db(), now, row);
+
+    Result result = run(test.urlString(), {QStringLiteral("stats"), QStringLiteral("--json"),
+                                           QStringLiteral("--window"), QStringLiteral("1h")});
+    QCOMPARE(result.exitCode, 0);
+    const QJsonObject json = result.json();
+    QCOMPARE(json[QStringLiteral("counts")][QStringLiteral("queued")].toInt(), 1);
+    QCOMPARE(json[QStringLiteral("counts")][QStringLiteral("completed")].toInt(), 1);
+    QCOMPARE(json[QStringLiteral("total")].toInt(), 2);
+    QCOMPARE(json[QStringLiteral("windowSeconds")].toInt(), 3600);
+    QCOMPARE(json[QStringLiteral("durations")][QStringLiteral("runMs")][QStringLiteral("p50")].toDouble(),
+             30000.0);
+    QVERIFY(json[QStringLiteral("oldestQueuedAgeSeconds")].toDouble() >= 120);
+
+    result = run(test.urlString(), {QStringLiteral("stats")});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.out.contains(QStringLiteral("Stuck jobs")), qPrintable(result.out));
+    QCOMPARE(run(test.urlString(), {QStringLiteral("stats"), QStringLiteral("--window"),
+                                    QStringLiteral("soon")}).exitCode, 2);
+}
+
+void TestMonitoringCli::prune()
+{
+    OPEN_TEST_DATABASE(test);
+    const QDateTime now = Engine::QueueMetrics(test.db()).databaseNow();
+    Row row;
+    row.status = QStringLiteral("completed");
+    row.createdAgo = 50 * 86400;
+    row.completedAgo = 40 * 86400;
+    const QString old = Fixtures::insertJob(test.db(), now, row);
+    Fixtures::insertEvent(test.db(), now, old, QStringLiteral("completed"), QStringLiteral("w-1-1"),
+                          40 * 86400);
+    row = {};
+    row.createdAgo = 50 * 86400;
+    Fixtures::insertJob(test.db(), now, row);
+
+    Result result = run(test.urlString(), {QStringLiteral("prune"), QStringLiteral("--completed-older-than"),
+                                           QStringLiteral("30d"), QStringLiteral("--dry-run"),
+                                           QStringLiteral("--json")});
+    QCOMPARE(result.exitCode, 0);
+    QCOMPARE(result.json()[QStringLiteral("jobs")].toInt(), 1);
+    QCOMPARE(result.json()[QStringLiteral("events")].toInt(), 1);
+    QCOMPARE(Fixtures::scalar(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")")), 2);
+
+    result = run(test.urlString(), {QStringLiteral("prune"), QStringLiteral("--completed-older-than"),
+                                    QStringLiteral("30d")});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.out.contains(QStringLiteral("Deleted 1 finished jobs")), qPrintable(result.out));
+    QCOMPARE(Fixtures::scalar(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")")), 1);
+
+    QCOMPARE(run(test.urlString(), {QStringLiteral("prune")}).exitCode, 2);
+    QCOMPARE(run(test.urlString(), {QStringLiteral("prune"), QStringLiteral("--completed-older-than"),
+                                    QStringLiteral("old")}).exitCode, 2);
+}
+
+void TestMonitoringCli::workerMetricsPort()
+{
+    OPEN_TEST_DATABASE(test);
+    const quint16 port = freePort();
+    QProcess worker;
+    worker.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    worker.start(QStringLiteral(CALLBOARD_BINARY),
+                 {QStringLiteral("--db"), test.urlString(), QStringLiteral("worker"),
+                  QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--metrics-port"),
+                  QString::number(port)});
+    QVERIFY(worker.waitForStarted());
+    QTRY_COMPARE_WITH_TIMEOUT(httpStatus(port, "/healthz"), 200, 20000);
+    QString body;
+    QCOMPARE(httpStatus(port, "/metrics", &body), 200);
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_worker_up 1\n")), qPrintable(body));
+    worker.terminate();
+    QVERIFY(worker.waitForFinished(60000));
+    QCOMPARE(worker.exitCode(), 0);
+
+    // A taken port is a clear failure, not a silent worker without metrics.
+    QTcpServer taken;
+    QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
+    const Result busy = run(test.urlString(), {QStringLiteral("worker"), QStringLiteral("--metrics-port"),
+                                               QString::number(taken.serverPort())});
+    QCOMPARE(busy.exitCode, 1);
+    QVERIFY2(busy.err.contains(QString::number(taken.serverPort())), qPrintable(busy.err));
+}
+
+QTEST_GUILESS_MAIN(TestMonitoringCli)
+#include "tst_monitoringcli.moc"
