@@ -27,6 +27,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QScreen>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -602,7 +603,11 @@ void MainWindow::saveSettings() const
 void MainWindow::restoreSettings()
 {
     QSettings settings;
-    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray())) {
+        // First start: room for every column of the table and a readable timeline.
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1440, 900);
+        resize(available.size().boundedTo(QSize(1360, 860)));
+    }
     restoreState(settings.value(kStateKey).toByteArray());
     const QVariantList splitters = settings.value(kSplittersKey).toList();
     if (splitters.size() == 3) {
