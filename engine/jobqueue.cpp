@@ -199,20 +199,16 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
     for (const EnqueueInput &input : inputs)
         validate(input);
     QStringList ids;
-    ids.reserve(inputs.size());
-    {
+    if (m_postgres) {
+        ids = insertJobsBatched(inputs, actor);
+    } else {
+        ids.reserve(inputs.size());
         Transaction transaction(m_db);
-        if (m_postgres && inputs.size() > 1) {
-            ids = insertJobsBatched(inputs, actor);
-        } else {
-            for (const EnqueueInput &input : inputs) {
-                const QString id = newId();
-                insertJob(id, input, QString::fromUtf8(input.rawText), actor);
-                ids << id;
-            }
+        for (const EnqueueInput &input : inputs) {
+            const QString id = newId();
+            insertJob(id, input, QString::fromUtf8(input.rawText), actor);
+            ids << id;
         }
-        announce(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids,
-                 statusName(JobStatus::Queued));
         transaction.commit();
     }
     published(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids);
@@ -222,6 +218,11 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
 // One statement per batch instead of two round trips per job: the rows travel as one JSON
 // document that PostgreSQL unpacks with jsonb_to_recordset, and the events are written from the
 // same rows. Batches are cut by count and size so one statement stays reasonable.
+namespace {
+constexpr int kBatchRows = 5000;
+constexpr qint64 kBatchBytes = 16 * 1024 * 1024;
+} // namespace
+
 QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor)
 {
     static const QString sql = QStringLiteral(R"(
@@ -241,11 +242,21 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
                                   'filename', r."filename", 'priority', r."priority",
                                   'bytes', r."bytes"),
                LOCALTIMESTAMP(3)
-        FROM r JOIN inserted USING ("id"))");
+        FROM r JOIN inserted USING ("id")
+        RETURNING pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
+                                                   THEN "jobId" || ':queued' ELSE '*' END))");
     QStringList ids;
     ids.reserve(inputs.size());
     QJsonArray rows;
     qint64 batchBytes = 0;
+    qint64 totalBytes = 0;
+    for (const EnqueueInput &input : inputs)
+        totalBytes += input.rawText.size();
+    // One statement commits on its own (one round trip for a single job); several batches
+    // share a transaction so that the whole call stays all or nothing.
+    std::optional<Transaction> transaction;
+    if (inputs.size() > kBatchRows || totalBytes > kBatchBytes)
+        transaction.emplace(m_db);
     auto flush = [&] {
         if (rows.isEmpty())
             return;
@@ -253,7 +264,10 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
         query.bindValue(QStringLiteral(":rows"),
                         QString::fromUtf8(QJsonDocument(rows).toJson(QJsonDocument::Compact)));
         query.bindValue(QStringLiteral(":actor"), actor);
+        // A notification per job for a few, one "*" (re-read what changed) for many.
+        query.bindValue(QStringLiteral(":few"), rows.size() <= 50);
         exec(query);
+        query.finish();
         rows = QJsonArray();
         batchBytes = 0;
     };
@@ -271,10 +285,12 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
                                                         : QJsonValue(QJsonValue::Null)},
             {QStringLiteral("bytes"), qint64(input.rawText.size())}});
         batchBytes += input.rawText.size();
-        if (rows.size() >= 5000 || batchBytes >= 16 * 1024 * 1024)
+        if (rows.size() >= kBatchRows || batchBytes >= kBatchBytes)
             flush();
     }
     flush();
+    if (transaction)
+        transaction->commit();
     return ids;
 }
 
@@ -329,7 +345,9 @@ std::optional<Job> JobQueue::claimPostgres(const QString &workerId)
 {
     // One statement, one round trip, one commit: pick the best queued/retrying job and the best
     // expired one (each through its own partial index, SKIP LOCKED so claimers never wait on
-    // each other), keep the better, claim it, write its event and NOTIFY.
+    // each other), keep the better, claim it and write its event. No NOTIFY: a claim makes
+    // nothing claimable, and NOTIFY serialises every committing transaction on one lock (it
+    // halved the claim rate at 4 threads); windows see claims through their refresh.
     static const QString sql = QStringLiteral(R"(
         WITH ready AS (
             SELECT "id", "status" AS "oldStatus", "workerId" AS "oldWorker", "priority", "createdAt"
@@ -366,7 +384,7 @@ std::optional<Job> JobQueue::claimPostgres(const QString &workerId)
                        'previousWorker', CASE WHEN "oldStatus" = 'running' THEN "oldWorker" END)),
                    LOCALTIMESTAMP(3)
             FROM claimed)
-        SELECT c.*, pg_notify('callboard_jobs', c."id" || ':running') FROM claimed c)");
+        SELECT c.* FROM claimed c)");
     static const QString full = sql.arg(QStringLiteral(
         R"(j."id", j."type", j."priority", j."status", j."filename", j."config", j."playbookId",
            j."retryCount", j."maxRetries", j."totalChunks", j."completedChunks", j."progress",
@@ -498,8 +516,7 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
         details.insert(QStringLiteral("totalChunks"), update.totalChunks);
         details.insert(QStringLiteral("progress"), update.progress);
         insertEvent(jobId, QStringLiteral("progress"), details);
-        announce({jobId}, statusName(JobStatus::Running));
-        transaction.commit();
+        transaction.commit(); // no NOTIFY for progress: see claimPostgres()
     }
     published({jobId});
     return result;
@@ -565,8 +582,7 @@ bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJs
         if (!playbookId.isEmpty())
             details.insert(QStringLiteral("playbookId"), playbookId);
         insertEvent(jobId, QStringLiteral("completed"), details);
-        announce({jobId}, statusName(JobStatus::Completed));
-        transaction.commit();
+        transaction.commit(); // no NOTIFY for completions: see claimPostgres()
     }
     published({jobId});
     return true;
@@ -621,12 +637,8 @@ std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString
             SELECT gen_random_uuid()::text, "id", 'claimed',
                    jsonb_build_object('actor', CAST(:worker AS text), 'from', "oldStatus"::text,
                                       'to', 'running'), LOCALTIMESTAMP(3)
-            FROM claimed),
-        notified AS (
-            SELECT pg_notify('callboard_jobs', string_agg(x, ',')) FROM (
-                SELECT "id" || ':completed' AS x FROM done
-                UNION ALL SELECT "id" || ':running' FROM claimed) changes)
-        SELECT (SELECT count(*) FROM done) AS "doneCount", c.*, (SELECT 1 FROM notified)
+            FROM claimed)
+        SELECT (SELECT count(*) FROM done) AS "doneCount", c.*
         FROM (SELECT 1) one LEFT JOIN claimed c ON true)");
     // Without a playbook the statement commits on its own; with one, the playbook row joins it
     // in a transaction, so a completion that lost its lock leaves no orphan playbook.
