@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, starts a throwaway PostgreSQL server and runs every test
 # through CTest: the full build, then the engine and parser tests again under ASan + UBSan,
-# then a short fuzz run of the parser. Any failure (or sanitizer report) fails the run.
+# then the .deb (built, installed, run, removed), then a short fuzz run of the parser. Any failure (or sanitizer report) fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,6 +19,9 @@ echo "Test PostgreSQL: $CALLBOARD_TEST_PG_URL"
 
 export QT_QPA_PLATFORM=offscreen
 ctest --test-dir build --output-on-failure --timeout 900 -j2
+
+echo "== Debian package: build, install, run, remove"
+bash scripts/test-deb.sh
 
 echo "== Engine and parser tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCALLBOARD_ENGINE_ONLY=ON \

@@ -41,6 +41,7 @@ int runControl(const QString &action, CommandContext &context);
 int runPriority(CommandContext &context);
 int runPlaybook(CommandContext &context);
 int runStats(CommandContext &context);
+int runPrune(CommandContext &context);
 int runImportLegacy(CommandContext &context);
 
 // Shared by enqueue and parse.

@@ -190,29 +190,4 @@ int runPriority(CommandContext &context)
     return 0;
 }
 
-int runStats(CommandContext &context)
-{
-    CliSession session(context.url());
-    session.open();
-    const QHash<Engine::JobStatus, int> counts = session.queue().countsByStatus();
-    int total = 0;
-    for (int count : counts)
-        total += count;
-    if (context.json()) {
-        QJsonObject byStatus;
-        for (Engine::JobStatus status : Engine::allJobStatuses())
-            byStatus.insert(Engine::statusName(status), counts.value(status));
-        context.printJson(QJsonObject{{QStringLiteral("counts"), byStatus},
-                                      {QStringLiteral("total"), total}});
-        return 0;
-    }
-    TableWriter table({QStringLiteral("STATUS"), QStringLiteral("JOBS")});
-    table.setRightAligned(1);
-    for (Engine::JobStatus status : Engine::allJobStatuses())
-        table.addRow({Engine::statusName(status), QString::number(counts.value(status))});
-    table.addRow({QStringLiteral("total"), QString::number(total)});
-    table.write(context.out());
-    return 0;
-}
-
 } // namespace Cli

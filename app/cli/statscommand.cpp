@@ -39,7 +39,7 @@ QString durations(const Engine::DurationFigures &figures)
 
 } // namespace
 
-int runQueueStats(CommandContext &context)
+int runStats(CommandContext &context)
 {
     Engine::MetricsOptions options;
     options.lockSeconds = Engine::QueueOptions::fromEnvironment().lockSeconds;

@@ -4,6 +4,7 @@
 #include "app/cli/commandcontext.h"
 #include "app/cli/commands.h"
 #include "app/cli/logoutput.h"
+#include "app/metricsserver/metricsserver.h"
 #include "engine/jobnotifier.h"
 #include "engine/shutdownsignals.h"
 #include "engine/workerpool.h"
@@ -13,6 +14,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <memory>
 
 namespace Cli {
 
@@ -58,10 +60,29 @@ int runWorker(CommandContext &context)
                                   .arg(options.heartbeatSeconds)
                                   .arg(options.lockSeconds));
 
+    MetricsServerOptions metricsOptions;
+    const std::optional<int> metricsPort = context.intOption(QStringLiteral("metrics-port"), 0, 65535);
+    if (context.isSet(QStringLiteral("metrics-bind"))
+        && !metricsOptions.address.setAddress(context.value(QStringLiteral("metrics-bind"))))
+        throw CliError::usage(QStringLiteral("--metrics-bind needs an IP address, not \"%1\"")
+                                  .arg(context.value(QStringLiteral("metrics-bind"))));
+
     Engine::WorkerPool pool(options);
     QString error;
     if (!pool.start(&error))
         throw CliError(error);
+    std::unique_ptr<MetricsServer> metrics;
+    if (metricsPort) {
+        metricsOptions.url = context.url();
+        metricsOptions.port = quint16(*metricsPort);
+        metricsOptions.metrics.lockSeconds = options.lockSeconds;
+        metricsOptions.healthProbe = [&pool] { return pool.isRunning(); };
+        metrics = std::make_unique<MetricsServer>(metricsOptions);
+        if (!metrics->start(&error)) {
+            pool.stop();
+            throw CliError(error);
+        }
+    }
     qCInfo(lcCli).noquote() << QStringLiteral("worker %1 started: %2 workers on %3%4")
                                    .arg(pool.workerIdPrefix())
                                    .arg(options.workers)
