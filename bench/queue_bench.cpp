@@ -1,7 +1,7 @@
 // Queue engine benchmark: enqueue rates, claim+complete rates, WorkerPool drain rates and
 // enqueue→start latency, on SQLite and (with --pg URL) PostgreSQL. Prints one line per figure.
 //
-//   queue_bench [--pg postgres://…] [--sqlite-only] [--quick]
+//   queue_bench [--pg postgres://…] [--no-sqlite] [--quick] [--only enqueue,claim,drain,latency]
 #include "engine/database.h"
 #include "engine/jobqueue.h"
 #include "engine/migrations.h"
@@ -214,6 +214,7 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addOption({QStringLiteral("pg"), QStringLiteral("PostgreSQL admin URL."), QStringLiteral("url")});
     parser.addOption({QStringLiteral("quick"), QStringLiteral("Smaller counts, for a smoke run.")});
+    parser.addOption({QStringLiteral("no-sqlite"), QStringLiteral("Measure PostgreSQL only.")});
     parser.addOption({QStringLiteral("only"), QStringLiteral("enqueue,claim,drain,latency"), QStringLiteral("list")});
     parser.process(app);
     const bool quick = parser.isSet(QStringLiteral("quick"));
@@ -231,6 +232,8 @@ int main(int argc, char **argv)
         admin = *url;
         kinds.prepend(QStringLiteral("postgres"));
     }
+    if (parser.isSet(QStringLiteral("no-sqlite")))
+        kinds.removeAll(QStringLiteral("sqlite"));
     QLoggingCategory::setFilterRules(QStringLiteral("callboard.*.info=false"));
     const int scale = quick ? 10 : 1;
     for (const QString &kind : kinds) {
