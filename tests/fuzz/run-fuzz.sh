@@ -18,9 +18,9 @@ mkdir -p "$work/corpus" "$work/artifacts"
 echo "building $work/fuzz_parse"
 # shellcheck disable=SC2046
 "$CXX" -std=c++20 -g -O1 -fPIC -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -DQT_NO_CAST_FROM_ASCII -I"$repo" $(pkg-config --cflags Qt6Core) \
+    -DQT_NO_CAST_FROM_ASCII -I"$repo" $(pkg-config --cflags Qt6Core Qt6Network) \
     "$here/fuzz_parse.cpp" "$repo"/engine/parse/*.cpp \
-    $(pkg-config --libs Qt6Core) -o "$work/fuzz_parse"
+    $(pkg-config --libs Qt6Core Qt6Network) -o "$work/fuzz_parse"
 
 # seed corpus: the first lines of every play and a slice from the middle, small enough to mutate
 if [ -d "$plays" ]; then
