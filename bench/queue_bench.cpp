@@ -61,6 +61,18 @@ DatabaseUrl freshDatabase(const QString &kind, const DatabaseUrl &admin, QTempor
     return url;
 }
 
+/// A backlog of no-op jobs, with fresh planner statistics.
+void fillQueue(const DatabaseUrl &url, int jobs)
+{
+    ScopedConnection connection(url, QStringLiteral("bench"));
+    JobQueue queue(connection.database());
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < jobs; ++i)
+        inputs << noop(i);
+    queue.enqueueMany(inputs);
+    QSqlQuery(connection.database()).exec(QStringLiteral("ANALYZE"));
+}
+
 void enqueueRates(const QString &kind, const DatabaseUrl &url, int single, int bulk)
 {
     ScopedConnection connection(url, QStringLiteral("bench"));
@@ -82,15 +94,7 @@ void enqueueRates(const QString &kind, const DatabaseUrl &url, int single, int b
 
 void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads, int jobs)
 {
-    {
-        ScopedConnection connection(url, QStringLiteral("bench"));
-        JobQueue queue(connection.database());
-        QList<EnqueueInput> inputs;
-        for (int i = 0; i < jobs; ++i)
-            inputs << noop(i);
-        queue.enqueueMany(inputs);
-        QSqlQuery(connection.database()).exec(QStringLiteral("ANALYZE"));
-    }
+    fillQueue(url, jobs);
     std::atomic<int> done{0};
     QList<QThread *> workers;
     QElapsedTimer timer;
@@ -120,15 +124,7 @@ void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads,
 
 void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int jobs)
 {
-    {
-        ScopedConnection connection(url, QStringLiteral("bench"));
-        JobQueue queue(connection.database());
-        QList<EnqueueInput> inputs;
-        for (int i = 0; i < jobs; ++i)
-            inputs << noop(i);
-        queue.enqueueMany(inputs);
-        QSqlQuery(connection.database()).exec(QStringLiteral("ANALYZE"));
-    }
+    fillQueue(url, jobs);
     WorkerPoolOptions options;
     options.url = url;
     options.workers = workers;
