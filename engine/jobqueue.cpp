@@ -407,10 +407,23 @@ std::optional<Job> JobQueue::claimSqlite(const QString &workerId)
 {
     const SqlDialect sql(m_db);
     Transaction transaction(m_db);
+    // Two index-friendly candidates instead of one OR (which would scan and sort the whole
+    // table on every claim): the best ready job through the claim index, the best expired one
+    // through the lock-expiry index; the better of the two wins. SQLite's planner prefers the
+    // seed's status index and then sorts every queued row, hence INDEXED BY.
     QSqlQuery &pick = prepared(QStringLiteral(R"(
-        SELECT "id", "status", "workerId" FROM "ParseJob"
-        WHERE ("status" IN ('queued', 'retrying') AND ("runAfter" IS NULL OR "runAfter" <= %1))
-           OR ("status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NULL)
+        SELECT "id", "status", "workerId" FROM (
+            SELECT * FROM (
+                SELECT "id", "status", "workerId", "priority", "createdAt"
+                FROM "ParseJob" INDEXED BY "ParseJob_claim_idx"
+                WHERE "status" IN ('queued', 'retrying') AND ("runAfter" IS NULL OR "runAfter" <= %1)
+                ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1)
+            UNION ALL
+            SELECT * FROM (
+                SELECT "id", "status", "workerId", "priority", "createdAt"
+                FROM "ParseJob" INDEXED BY "ParseJob_lockExpiry_idx"
+                WHERE "status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NULL
+                ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1))
         ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1)")
                                    .arg(sql.now()));
     exec(pick);

@@ -224,6 +224,8 @@ void WorkerPoolPrivate::runWorker(int index)
             failures = 0;
         }
 
+        if (stopping || index >= desired)
+            break; // the count shrank while this worker was connecting
         std::optional<Job> job = std::exchange(handedOver, std::nullopt);
         quint64 generation;
         {

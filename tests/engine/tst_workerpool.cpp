@@ -281,6 +281,7 @@ void TestWorkerPool::workerCountAdjustsWhileRunning()
     QCOMPARE(pool.workers().size(), 2);
     pool.setWorkerCount(0);
     QCOMPARE(pool.workers().size(), 0);
+    QThread::msleep(200); // a worker still opening its connection notices the new count
     JobQueue queue(test.db());
     const QString id = queue.enqueue(smallPlay(QStringLiteral("waits")));
     QThread::msleep(400);
