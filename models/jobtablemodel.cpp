@@ -261,6 +261,7 @@ void JobTableModel::refresh()
         apply(rows);
         m_lastSync = now;
         m_loaded = true;
+        emit refreshSucceeded();
     } catch (const Engine::JobError &error) {
         emit errorOccurred(error.message());
     }

@@ -79,6 +79,8 @@ signals:
     void jobsUpdated(const QStringList &ids);
     /// A read failed (connection lost, …); the model keeps its rows and tries again.
     void errorOccurred(const QString &message);
+    /// A full refresh read the database without error (the connection works again).
+    void refreshSucceeded();
 
 private:
     void onJobsChanged(const QStringList &ids);

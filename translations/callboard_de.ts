@@ -1,6 +1,52 @@
-<?xml version="1.0" encoding="utf-8"?>
+<?xml version='1.0' encoding='utf-8'?>
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
+<context>
+    <name>ActivityDock</name>
+    <message>
+        <source>Activity</source>
+        <translation>Aktivität</translation>
+    </message>
+    <message>
+        <source>All events</source>
+        <translation>Alle Ereignisse</translation>
+    </message>
+    <message>
+        <source>Job or file…</source>
+        <translation>Auftrag oder Datei…</translation>
+    </message>
+    <message>
+        <source>Worker…</source>
+        <translation>Worker filtern…</translation>
+    </message>
+</context>
+<context>
+    <name>ActivityModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Auftrag</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+</context>
 <context>
     <name>ConnectionDialog</name>
     <message>
@@ -28,7 +74,7 @@
         <translation>Datenbankdatei:</translation>
     </message>
     <message>
-        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
+        <source>The file is created if it does not exist. Only this computer's workers can share it.</source>
         <translation>Die Datei wird angelegt, falls sie fehlt. Nur die Worker dieses Rechners können sie teilen.</translation>
     </message>
     <message>
@@ -104,7 +150,7 @@
         <translation>Wählen Sie eine Datenbankdatei.</translation>
     </message>
     <message>
-        <source>Enter the server&apos;s host name.</source>
+        <source>Enter the server's host name.</source>
         <translation>Geben Sie den Hostnamen des Servers ein.</translation>
     </message>
     <message>
@@ -285,10 +331,7 @@
     </message>
     <message numerus="yes">
         <source>Cancel %n job(s)? A running job stops at its next chunk.</source>
-        <translation>
-            <numerusform>%n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
-            <numerusform>%n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform><numerusform>%n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform></translation>
     </message>
     <message>
         <source>cancelled</source>
@@ -304,17 +347,11 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) refused: %1</source>
-        <translation>
-            <numerusform>%n Auftrag abgelehnt: %1</numerusform>
-            <numerusform>%n Aufträge abgelehnt: %1</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag abgelehnt: %1</numerusform><numerusform>%n Aufträge abgelehnt: %1</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n job(s) %1.</source>
-        <translation>
-            <numerusform>%n Auftrag %1.</numerusform>
-            <numerusform>%n Aufträge %1.</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag %1.</numerusform><numerusform>%n Aufträge %1.</numerusform></translation>
     </message>
     <message>
         <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
@@ -322,10 +359,7 @@
     </message>
     <message numerus="yes">
         <source>Priority changed for %n job(s).</source>
-        <translation>
-            <numerusform>Priorität von %n Auftrag geändert.</numerusform>
-            <numerusform>Priorität von %n Aufträgen geändert.</numerusform>
-        </translation>
+        <translation><numerusform>Priorität von %n Auftrag geändert.</numerusform><numerusform>Priorität von %n Aufträgen geändert.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -538,10 +572,7 @@
     </message>
     <message numerus="yes">
         <source>%n speech(es)</source>
-        <translation>
-            <numerusform>%n Replik</numerusform>
-            <numerusform>%n Repliken</numerusform>
-        </translation>
+        <translation><numerusform>%n Replik</numerusform><numerusform>%n Repliken</numerusform></translation>
     </message>
     <message>
         <source>%1 ms</source>
@@ -671,8 +702,8 @@ Auftrag %2</translation>
         <translation>Nicht verbunden: %1</translation>
     </message>
     <message>
-        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
+        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -744,24 +775,15 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s)</source>
-        <translation>
-            <numerusform>%n Auftrag</numerusform>
-            <numerusform>%n Aufträge</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag</numerusform><numerusform>%n Aufträge</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Enqueuing %n item(s)…</source>
-        <translation>
-            <numerusform>%n Eintrag wird eingereiht…</numerusform>
-            <numerusform>%n Einträge werden eingereiht…</numerusform>
-        </translation>
+        <translation><numerusform>%n Eintrag wird eingereiht…</numerusform><numerusform>%n Einträge werden eingereiht…</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) enqueued.</source>
-        <translation>
-            <numerusform>%n Datei eingereiht.</numerusform>
-            <numerusform>%n Dateien eingereiht.</numerusform>
-        </translation>
+        <translation><numerusform>%n Datei eingereiht.</numerusform><numerusform>%n Dateien eingereiht.</numerusform></translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
@@ -777,10 +799,7 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued.</source>
-        <translation>
-            <numerusform>%n Datei konnte nicht eingereiht werden.</numerusform>
-            <numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform>
-        </translation>
+        <translation><numerusform>%n Datei konnte nicht eingereiht werden.</numerusform><numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform></translation>
     </message>
     <message>
         <source>• %1 %2</source>
@@ -788,24 +807,15 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more.</source>
-        <translation>
-            <numerusform>… und %n weitere.</numerusform>
-            <numerusform>… und %n weitere.</numerusform>
-        </translation>
+        <translation><numerusform>… und %n weitere.</numerusform><numerusform>… und %n weitere.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued:</source>
-        <translation>
-            <numerusform>%n Datei konnte nicht eingereiht werden:</numerusform>
-            <numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform>
-        </translation>
+        <translation><numerusform>%n Datei konnte nicht eingereiht werden:</numerusform><numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>The other %n file(s) were enqueued.</source>
-        <translation>
-            <numerusform>Die andere Datei wurde eingereiht.</numerusform>
-            <numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform>
-        </translation>
+        <translation><numerusform>Die andere Datei wurde eingereiht.</numerusform><numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform></translation>
     </message>
     <message>
         <source>Some Files Were Not Enqueued</source>
@@ -814,6 +824,133 @@ Auftrag %2</translation>
     <message>
         <source>Reset Columns</source>
         <translation>Spalten zurücksetzen</translation>
+    </message>
+    <message>
+        <source>SSL: %1</source>
+        <translation>SSL: %1</translation>
+    </message>
+    <message>
+        <source>default (prefer)</source>
+        <translation>Standard (prefer)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <source>&amp;Queue Metrics</source>
+        <translation>&amp;Warteschlangen-Kennzahlen</translation>
+    </message>
+    <message>
+        <source>&amp;Activity</source>
+        <translation>&amp;Aktivität</translation>
+    </message>
+    <message>
+        <source>Connection to the queue database lost: %1</source>
+        <translation>Verbindung zur Auftragsdatenbank verloren: %1</translation>
+    </message>
+</context>
+<context>
+    <name>MetricsDock</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 / %2 / %3</source>
+        <translation>%1 / %2 / %3</translation>
+    </message>
+    <message>
+        <source>Lock expired</source>
+        <translation>Sperre abgelaufen</translation>
+    </message>
+    <message>
+        <source>Many retries</source>
+        <translation>Viele Wiederholungen</translation>
+    </message>
+    <message>
+        <source>Paused for long</source>
+        <translation>Lange pausiert</translation>
+    </message>
+    <message>
+        <source>Queue Metrics</source>
+        <translation>Warteschlangen-Kennzahlen</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <translation>%1:</translation>
+    </message>
+    <message>
+        <source>Ready / scheduled:</source>
+        <translation>Bereit / geplant:</translation>
+    </message>
+    <message>
+        <source>Oldest queued:</source>
+        <translation>Ältester wartender:</translation>
+    </message>
+    <message>
+        <source>Completed / failed per min:</source>
+        <translation>Abgeschlossen / fehlgeschlagen pro Min.:</translation>
+    </message>
+    <message>
+        <source>Failure rate:</source>
+        <translation>Fehlerquote:</translation>
+    </message>
+    <message>
+        <source>Retry rate:</source>
+        <translation>Wiederholungsquote:</translation>
+    </message>
+    <message>
+        <source>Wait p50 / p95 / max:</source>
+        <translation>Wartezeit p50 / p95 / max:</translation>
+    </message>
+    <message>
+        <source>Run p50 / p95 / max:</source>
+        <translation>Laufzeit p50 / p95 / max:</translation>
+    </message>
+    <message>
+        <source>Updated:</source>
+        <translation>Aktualisiert:</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>Letzte Stunde</translation>
+    </message>
+    <message>
+        <source>Completed per minute</source>
+        <translation>Abgeschlossen pro Minute</translation>
+    </message>
+    <message>
+        <source>Queue depth</source>
+        <translation>Warteschlangenlänge</translation>
+    </message>
+    <message>
+        <source>Minutes</source>
+        <translation>Minuten</translation>
+    </message>
+    <message>
+        <source>Stuck job</source>
+        <translation>Hängender Auftrag</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>Metrics: %1</source>
+        <translation>Kennzahlen: %1</translation>
+    </message>
+    <message>
+        <source>%1 / %2</source>
+        <translation>%1 / %2</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,52 @@
-<?xml version="1.0" encoding="utf-8"?>
+<?xml version='1.0' encoding='utf-8'?>
 <!DOCTYPE TS>
 <TS version="2.1" language="fr">
+<context>
+    <name>ActivityDock</name>
+    <message>
+        <source>Activity</source>
+        <translation>Activité</translation>
+    </message>
+    <message>
+        <source>All events</source>
+        <translation>Tous les événements</translation>
+    </message>
+    <message>
+        <source>Job or file…</source>
+        <translation>Tâche ou fichier…</translation>
+    </message>
+    <message>
+        <source>Worker…</source>
+        <translation>Filtrer par worker…</translation>
+    </message>
+</context>
+<context>
+    <name>ActivityModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Heure</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Événement</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Tâche</translation>
+    </message>
+    <message>
+        <source>Worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Détails</translation>
+    </message>
+</context>
 <context>
     <name>ConnectionDialog</name>
     <message>
@@ -28,8 +74,8 @@
         <translation>Fichier de base :</translation>
     </message>
     <message>
-        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
-        <translation>Le fichier est créé s&apos;il n&apos;existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
+        <source>The file is created if it does not exist. Only this computer's workers can share it.</source>
+        <translation>Le fichier est créé s'il n'existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
     </message>
     <message>
         <source>Remember the password in the system keychain</source>
@@ -104,8 +150,8 @@
         <translation>Choisissez un fichier de base.</translation>
     </message>
     <message>
-        <source>Enter the server&apos;s host name.</source>
-        <translation>Saisissez le nom d&apos;hôte du serveur.</translation>
+        <source>Enter the server's host name.</source>
+        <translation>Saisissez le nom d'hôte du serveur.</translation>
     </message>
     <message>
         <source>The port must be a number from 1 to 65535.</source>
@@ -147,11 +193,11 @@
     <name>FileEnqueuer</name>
     <message>
         <source>does not exist</source>
-        <translation>n&apos;existe pas</translation>
+        <translation>n'existe pas</translation>
     </message>
     <message>
         <source>is not a regular file</source>
-        <translation>n&apos;est pas un fichier ordinaire</translation>
+        <translation>n'est pas un fichier ordinaire</translation>
     </message>
     <message>
         <source>is empty</source>
@@ -175,7 +221,7 @@
     </message>
     <message>
         <source>is not UTF-8 text</source>
-        <translation>n&apos;est pas du texte UTF-8</translation>
+        <translation>n'est pas du texte UTF-8</translation>
     </message>
 </context>
 <context>
@@ -213,7 +259,7 @@
     </message>
     <message>
         <source>Pause the selected jobs (a running job stops at its next chunk)</source>
-        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s&apos;arrête au prochain segment)</translation>
+        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s'arrête au prochain segment)</translation>
     </message>
     <message>
         <source>&amp;Resume</source>
@@ -245,7 +291,7 @@
     </message>
     <message>
         <source>Raise the priority of the selected jobs by one</source>
-        <translation>Augmenter d&apos;un la priorité des tâches sélectionnées</translation>
+        <translation>Augmenter d'un la priorité des tâches sélectionnées</translation>
     </message>
     <message>
         <source>Priority &amp;Down</source>
@@ -253,7 +299,7 @@
     </message>
     <message>
         <source>Lower the priority of the selected jobs by one</source>
-        <translation>Diminuer d&apos;un la priorité des tâches sélectionnées</translation>
+        <translation>Diminuer d'un la priorité des tâches sélectionnées</translation>
     </message>
     <message>
         <source>Set Pr&amp;iority…</source>
@@ -285,10 +331,7 @@
     </message>
     <message numerus="yes">
         <source>Cancel %n job(s)? A running job stops at its next chunk.</source>
-        <translation>
-            <numerusform>Annuler %n tâche ? Une tâche en cours s&apos;arrête au prochain segment.</numerusform>
-            <numerusform>Annuler %n tâches ? Une tâche en cours s&apos;arrête au prochain segment.</numerusform>
-        </translation>
+        <translation><numerusform>Annuler %n tâche ? Une tâche en cours s'arrête au prochain segment.</numerusform><numerusform>Annuler %n tâches ? Une tâche en cours s'arrête au prochain segment.</numerusform></translation>
     </message>
     <message>
         <source>cancelled</source>
@@ -304,28 +347,19 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) refused: %1</source>
-        <translation>
-            <numerusform>%n tâche refusée : %1</numerusform>
-            <numerusform>%n tâches refusées : %1</numerusform>
-        </translation>
+        <translation><numerusform>%n tâche refusée : %1</numerusform><numerusform>%n tâches refusées : %1</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n job(s) %1.</source>
-        <translation>
-            <numerusform>Tâches %1 : %n.</numerusform>
-            <numerusform>Tâches %1 : %n.</numerusform>
-        </translation>
+        <translation><numerusform>Tâches %1 : %n.</numerusform><numerusform>Tâches %1 : %n.</numerusform></translation>
     </message>
     <message>
         <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
-        <translation>Aucune tâche n&apos;a été traitée (%1) : l&apos;état des tâches sélectionnées ne le permet pas.</translation>
+        <translation>Aucune tâche n'a été traitée (%1) : l'état des tâches sélectionnées ne le permet pas.</translation>
     </message>
     <message numerus="yes">
         <source>Priority changed for %n job(s).</source>
-        <translation>
-            <numerusform>Priorité modifiée pour %n tâche.</numerusform>
-            <numerusform>Priorité modifiée pour %n tâches.</numerusform>
-        </translation>
+        <translation><numerusform>Priorité modifiée pour %n tâche.</numerusform><numerusform>Priorité modifiée pour %n tâches.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -448,7 +482,7 @@
     </message>
     <message>
         <source>Could not export the playbook: %1</source>
-        <translation>Impossible d&apos;exporter le playbook : %1</translation>
+        <translation>Impossible d'exporter le playbook : %1</translation>
     </message>
 </context>
 <context>
@@ -538,10 +572,7 @@
     </message>
     <message numerus="yes">
         <source>%n speech(es)</source>
-        <translation>
-            <numerusform>%n réplique</numerusform>
-            <numerusform>%n répliques</numerusform>
-        </translation>
+        <translation><numerusform>%n réplique</numerusform><numerusform>%n répliques</numerusform></translation>
     </message>
     <message>
         <source>%1 ms</source>
@@ -671,8 +702,8 @@ Tâche %2</translation>
         <translation>Non connecté : %1</translation>
     </message>
     <message>
-        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
+        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -684,7 +715,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>Could not open the queue database: %1</source>
-        <translation>Impossible d&apos;ouvrir la base de tâches : %1</translation>
+        <translation>Impossible d'ouvrir la base de tâches : %1</translation>
     </message>
     <message>
         <source>&amp;Connect to Database…</source>
@@ -708,7 +739,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Watches and controls the play-import jobs of Theatre Play Buddy.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d&apos;import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
+        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d'import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -744,24 +775,15 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s)</source>
-        <translation>
-            <numerusform>%n tâche</numerusform>
-            <numerusform>%n tâches</numerusform>
-        </translation>
+        <translation><numerusform>%n tâche</numerusform><numerusform>%n tâches</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Enqueuing %n item(s)…</source>
-        <translation>
-            <numerusform>Mise en file de %n élément…</numerusform>
-            <numerusform>Mise en file de %n éléments…</numerusform>
-        </translation>
+        <translation><numerusform>Mise en file de %n élément…</numerusform><numerusform>Mise en file de %n éléments…</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) enqueued.</source>
-        <translation>
-            <numerusform>%n fichier mis en file.</numerusform>
-            <numerusform>%n fichiers mis en file.</numerusform>
-        </translation>
+        <translation><numerusform>%n fichier mis en file.</numerusform><numerusform>%n fichiers mis en file.</numerusform></translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
@@ -777,10 +799,7 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued.</source>
-        <translation>
-            <numerusform>%n fichier n&apos;a pas pu être mis en file.</numerusform>
-            <numerusform>%n fichiers n&apos;ont pas pu être mis en file.</numerusform>
-        </translation>
+        <translation><numerusform>%n fichier n'a pas pu être mis en file.</numerusform><numerusform>%n fichiers n'ont pas pu être mis en file.</numerusform></translation>
     </message>
     <message>
         <source>• %1 %2</source>
@@ -788,32 +807,150 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more.</source>
-        <translation>
-            <numerusform>… et %n autre.</numerusform>
-            <numerusform>… et %n autres.</numerusform>
-        </translation>
+        <translation><numerusform>… et %n autre.</numerusform><numerusform>… et %n autres.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued:</source>
-        <translation>
-            <numerusform>%n fichier n&apos;a pas pu être mis en file :</numerusform>
-            <numerusform>%n fichiers n&apos;ont pas pu être mis en file :</numerusform>
-        </translation>
+        <translation><numerusform>%n fichier n'a pas pu être mis en file :</numerusform><numerusform>%n fichiers n'ont pas pu être mis en file :</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>The other %n file(s) were enqueued.</source>
-        <translation>
-            <numerusform>L&apos;autre fichier a été mis en file.</numerusform>
-            <numerusform>Les %n autres fichiers ont été mis en file.</numerusform>
-        </translation>
+        <translation><numerusform>L'autre fichier a été mis en file.</numerusform><numerusform>Les %n autres fichiers ont été mis en file.</numerusform></translation>
     </message>
     <message>
         <source>Some Files Were Not Enqueued</source>
-        <translation>Certains fichiers n&apos;ont pas été mis en file</translation>
+        <translation>Certains fichiers n'ont pas été mis en file</translation>
     </message>
     <message>
         <source>Reset Columns</source>
         <translation>Réinitialiser les colonnes</translation>
+    </message>
+    <message>
+        <source>SSL: %1</source>
+        <translation>SSL : %1</translation>
+    </message>
+    <message>
+        <source>default (prefer)</source>
+        <translation>par défaut (prefer)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Affichage</translation>
+    </message>
+    <message>
+        <source>&amp;Queue Metrics</source>
+        <translation>&amp;Métriques de la file</translation>
+    </message>
+    <message>
+        <source>&amp;Activity</source>
+        <translation>&amp;Activité</translation>
+    </message>
+    <message>
+        <source>Connection to the queue database lost: %1</source>
+        <translation>Connexion à la base de tâches perdue : %1</translation>
+    </message>
+</context>
+<context>
+    <name>MetricsDock</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 / %2 / %3</source>
+        <translation>%1 / %2 / %3</translation>
+    </message>
+    <message>
+        <source>Lock expired</source>
+        <translation>Verrou expiré</translation>
+    </message>
+    <message>
+        <source>Many retries</source>
+        <translation>Nombreuses reprises</translation>
+    </message>
+    <message>
+        <source>Paused for long</source>
+        <translation>En pause depuis longtemps</translation>
+    </message>
+    <message>
+        <source>Queue Metrics</source>
+        <translation>Métriques de la file</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <translation>%1 :</translation>
+    </message>
+    <message>
+        <source>Ready / scheduled:</source>
+        <translation>Prêtes / planifiées :</translation>
+    </message>
+    <message>
+        <source>Oldest queued:</source>
+        <translation>Plus ancienne en attente :</translation>
+    </message>
+    <message>
+        <source>Completed / failed per min:</source>
+        <translation>Terminées / échouées par min :</translation>
+    </message>
+    <message>
+        <source>Failure rate:</source>
+        <translation>Taux d'échec :</translation>
+    </message>
+    <message>
+        <source>Retry rate:</source>
+        <translation>Taux de reprise :</translation>
+    </message>
+    <message>
+        <source>Wait p50 / p95 / max:</source>
+        <translation>Attente p50 / p95 / max :</translation>
+    </message>
+    <message>
+        <source>Run p50 / p95 / max:</source>
+        <translation>Exécution p50 / p95 / max :</translation>
+    </message>
+    <message>
+        <source>Updated:</source>
+        <translation>Mise à jour :</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>Dernière heure</translation>
+    </message>
+    <message>
+        <source>Completed per minute</source>
+        <translation>Terminées par minute</translation>
+    </message>
+    <message>
+        <source>Queue depth</source>
+        <translation>Profondeur de la file</translation>
+    </message>
+    <message>
+        <source>Minutes</source>
+        <translation>Minutes</translation>
+    </message>
+    <message>
+        <source>Stuck job</source>
+        <translation>Tâche bloquée</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Raison</translation>
+    </message>
+    <message>
+        <source>Metrics: %1</source>
+        <translation>Métriques : %1</translation>
+    </message>
+    <message>
+        <source>%1 / %2</source>
+        <translation>%1 / %2</translation>
     </message>
 </context>
 <context>
@@ -878,7 +1015,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>This window only watches the queue: it runs no workers</source>
-        <translation>Cette fenêtre surveille seulement la file : elle n&apos;exécute aucun worker</translation>
+        <translation>Cette fenêtre surveille seulement la file : elle n'exécute aucun worker</translation>
     </message>
     <message>
         <source>idle</source>

@@ -11,11 +11,18 @@
 #include "ui/jobdetailpane.h"
 #include "ui/progressbardelegate.h"
 #include "ui/workerspanel.h"
+#include "ui/metricsdock.h"
+#include "ui/activitydock.h"
+
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/workerpool.h"
+#endif
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QHeaderView>
@@ -140,7 +147,30 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     m_mainSplitter->addWidget(m_tableSplitter);
     m_mainSplitter->setStretchFactor(1, 1);
     m_mainSplitter->setSizes({310, 1000});
-    setCentralWidget(m_mainSplitter);
+
+    m_banner = new QLabel;
+    m_banner->setObjectName(QStringLiteral("connectionBanner"));
+    m_banner->setWordWrap(true);
+    m_banner->setTextFormat(Qt::PlainText);
+    m_banner->setMargin(6);
+    m_banner->setStyleSheet(QStringLiteral(
+        "QLabel#connectionBanner { background: #fdecea; color: #b71c1c;"
+        " border: 1px solid #e57373; border-radius: 4px; font-weight: bold; }"));
+    m_banner->hide();
+    auto *central = new QWidget;
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(2);
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(m_mainSplitter, 1);
+    setCentralWidget(central);
+
+    m_metricsDock = new MetricsDock(url, this);
+    m_activityDock = new ActivityDock(m_db, this);
+    addDockWidget(Qt::RightDockWidgetArea, m_metricsDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_activityDock);
+    m_metricsDock->hide();
+    m_activityDock->hide();
 
     m_search = new QLineEdit;
     m_search->setObjectName(QStringLiteral("textFilter"));
@@ -170,6 +200,15 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     statusBar()->addPermanentWidget(m_enqueueCancel);
     statusBar()->addPermanentWidget(m_countsLabel);
     statusBar()->addPermanentWidget(m_dbLabel);
+    m_sslLabel = new QLabel;
+    m_sslLabel->setObjectName(QStringLiteral("sslModeLabel"));
+    if (url.isPostgres()) {
+        m_sslLabel->setText(tr("SSL: %1").arg(url.sslMode.isEmpty() ? tr("default (prefer)")
+                                                                     : url.sslMode));
+        statusBar()->addPermanentWidget(m_sslLabel);
+    } else {
+        m_sslLabel->hide();
+    }
     m_dbLabel->setText(isConnected() ? url.displayString()
                                      : tr("Not connected: %1").arg(m_connectionError));
 
@@ -232,6 +271,19 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     });
     connect(m_enqueuer, &FileEnqueuer::finished, this, &MainWindow::onEnqueueFinished);
     connect(m_enqueueCancel, &QToolButton::clicked, m_enqueuer, &FileEnqueuer::cancel);
+    connect(m_model, &JobTableModel::refreshSucceeded, this, &MainWindow::clearConnectionProblem);
+    connect(m_metricsDock, &MetricsDock::jobActivated, this, [this](const QString &id) {
+        selectJobs({id});
+    });
+    connect(m_activityDock, &ActivityDock::jobActivated, this, [this](const QString &id) {
+        selectJobs({id});
+    });
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+    if (m_pool) {
+        connect(m_pool, &Engine::WorkerPool::connectionProblem, this,
+                &MainWindow::showConnectionProblem);
+    }
+#endif
     connect(m_workers, &WorkersPanel::workerCountChanged, this, [](int count) {
         QSettings().setValue(kWorkerCountKey, count);
     });
@@ -249,6 +301,10 @@ MainWindow::~MainWindow()
     m_enqueuer = nullptr;
     delete m_detail;
     m_detail = nullptr;
+    delete m_activityDock;
+    m_activityDock = nullptr;
+    delete m_metricsDock;
+    m_metricsDock = nullptr;
     m_view->setModel(nullptr);
     delete m_workers;
     m_workers = nullptr;
@@ -302,6 +358,17 @@ void MainWindow::createMenus()
     jobs->addActions(actions.mid(0, 4));
     jobs->addSeparator();
     jobs->addActions(actions.mid(4));
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *metricsAction = m_metricsDock->toggleViewAction();
+    metricsAction->setObjectName(QStringLiteral("view.metrics"));
+    metricsAction->setText(tr("&Queue Metrics"));
+    metricsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    QAction *activityAction = m_activityDock->toggleViewAction();
+    activityAction->setObjectName(QStringLiteral("view.activity"));
+    activityAction->setText(tr("&Activity"));
+    activityAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    view->addAction(metricsAction);
+    view->addAction(activityAction);
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(aboutAction);
 
@@ -433,6 +500,17 @@ void MainWindow::onJobsUpdated(const QStringList &ids)
     m_actions->updateEnabled();
     if (!m_detail->jobId().isEmpty() && ids.contains(m_detail->jobId()))
         m_detail->refresh();
+}
+
+void MainWindow::showConnectionProblem(const QString &message)
+{
+    m_banner->setText(tr("Connection to the queue database lost: %1").arg(message));
+    m_banner->show();
+}
+
+void MainWindow::clearConnectionProblem()
+{
+    m_banner->hide();
 }
 
 void MainWindow::showStatusMessage(const QString &text)

@@ -20,6 +20,8 @@ class JobDetailPane;
 class JobFilterProxyModel;
 class JobTableModel;
 class WorkersPanel;
+class MetricsDock;
+class ActivityDock;
 namespace Engine {
 class WorkerPool;
 }
@@ -49,6 +51,15 @@ public:
     FileEnqueuer *enqueuer() const { return m_enqueuer; }
     QListWidget *statusFilterList() const { return m_statusList; }
     QLineEdit *textFilterEdit() const { return m_search; }
+    MetricsDock *metricsDock() const { return m_metricsDock; }
+    ActivityDock *activityDock() const { return m_activityDock; }
+    /// The strip above the table that says the database connection is lost.
+    QLabel *connectionBanner() const { return m_banner; }
+
+    /// Shows the lost-connection banner with this message (worker pool, listener).
+    void showConnectionProblem(const QString &message);
+    /// Hides the banner (connection restored, or a refresh worked again).
+    void clearConnectionProblem();
 
     /// Enqueues files and folders (what a drop does), off the GUI thread.
     void enqueuePaths(const QStringList &paths);
@@ -118,6 +129,10 @@ private:
     QProgressBar *m_enqueueProgress = nullptr;
     QToolButton *m_enqueueCancel = nullptr;
     QLabel *m_dropOverlay = nullptr;
+    QLabel *m_banner = nullptr;
+    QLabel *m_sslLabel = nullptr;
+    MetricsDock *m_metricsDock = nullptr;
+    ActivityDock *m_activityDock = nullptr;
     QStringList m_pendingPaths;
     bool m_updatingStatusList = false;
     std::function<void(const QString &, const QString &)> m_showMessage;

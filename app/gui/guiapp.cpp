@@ -72,6 +72,14 @@ public:
                              QMetaObject::invokeMethod(this, [this, next] { reopen(next); },
                                                        Qt::QueuedConnection);
                          });
+#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
+        if (m_listener) {
+            QObject::connect(m_listener.get(), &Engine::PostgresListener::connectionLost,
+                             m_window.get(), &MainWindow::showConnectionProblem);
+            QObject::connect(m_listener.get(), &Engine::PostgresListener::connectionRestored,
+                             m_window.get(), &MainWindow::clearConnectionProblem);
+        }
+#endif
         if (m_window->isConnected())
             ConnectionDialog::remember(url);
         m_window->show();

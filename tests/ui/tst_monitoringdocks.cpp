@@ -1,0 +1,135 @@
+#include "engine/database.h"
+#include "engine/jobqueue.h"
+#include "models/activitymodel.h"
+#include "models/jobtablemodel.h"
+#include "testdatabase.h"
+#include "ui/activitydock.h"
+#include "ui/mainwindow.h"
+#include "ui/metricsdock.h"
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/workerpool.h"
+#endif
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QDir>
+#include <QLabel>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTest>
+#include <QTreeView>
+
+using namespace Engine;
+
+class TestMonitoringDocks final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init() { QSettings().clear(); }
+    void metricsShowDepthCounts_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+    void metricsShowDepthCounts();
+    void activityDockShowsEvents();
+    void bannerFollowsConnectionSignals();
+};
+
+void TestMonitoringDocks::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("CallboardTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_monitoringdocks"));
+}
+
+void TestMonitoringDocks::metricsShowDepthCounts()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    EnqueueInput input;
+    input.rawText = QByteArrayLiteral("HAMLET. To be.\n");
+    QStringList ids;
+    for (int i = 0; i < 3; ++i) {
+        input.filename = QStringLiteral("play%1.txt").arg(i);
+        ids << queue.enqueue(input);
+    }
+    queue.pause(ids.at(0));
+
+    MainWindow window(test.url(), nullptr);
+    window.show();
+    QAction *toggle = window.findChild<QAction *>(QStringLiteral("view.metrics"));
+    QVERIFY(toggle);
+    toggle->trigger();
+    QVERIFY(window.metricsDock()->isVisible());
+    window.metricsDock()->setInterval(200);
+    window.metricsDock()->refresh();
+    QLabel *queued = window.metricsDock()->figureLabel(QStringLiteral("depth.queued"));
+    QLabel *paused = window.metricsDock()->figureLabel(QStringLiteral("depth.paused"));
+    QVERIFY(queued && paused);
+    QTRY_COMPARE_WITH_TIMEOUT(queued->text(), QStringLiteral("2"), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(paused->text(), QStringLiteral("1"), 10000);
+    QCOMPARE(window.metricsDock()->figureLabel(QStringLiteral("ready"))->text(),
+             QStringLiteral("2 / 0"));
+
+    if (qEnvironmentVariableIsSet("CALLBOARD_SCREENSHOT")) {
+        window.activityDock()->show();
+        window.resize(1500, 900);
+        QTRY_VERIFY(window.activityDock()->model()->rowCount() > 0);
+        QTest::qWait(300);
+        window.grab().save(qEnvironmentVariable("CALLBOARD_SCREENSHOT"));
+    }
+}
+
+void TestMonitoringDocks::activityDockShowsEvents()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    MainWindow window(test.url(), nullptr);
+    QAbstractItemModelTester tester(window.activityDock()->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    window.activityDock()->model()->setPollInterval(200);
+    QCOMPARE(window.activityDock()->model()->rowCount(), 0);
+    ScopedConnection other(test.url(), QStringLiteral("other"));
+    JobQueue queue(other.database());
+    EnqueueInput input;
+    input.filename = QStringLiteral("hamlet.txt");
+    input.rawText = QByteArrayLiteral("HAMLET. To be.\n");
+    const QString id = queue.enqueue(input);
+    QTRY_COMPARE_WITH_TIMEOUT(window.activityDock()->model()->rowCount(), 1, 3000);
+    QCOMPARE(window.activityDock()->view()->model()->rowCount(), 1);
+}
+
+void TestMonitoringDocks::bannerFollowsConnectionSignals()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+    auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.workers = 0;
+    WorkerPool pool(options);
+    MainWindow window(test.url(), &pool);
+    window.show();
+    QVERIFY(window.connectionBanner()->isHidden());
+    emit pool.connectionProblem(QStringLiteral("server closed the connection"));
+    QVERIFY(window.connectionBanner()->isVisible());
+    QVERIFY(window.connectionBanner()->text().contains(QStringLiteral("server closed")));
+#else
+    MainWindow window(test.url(), nullptr);
+    window.show();
+    window.showConnectionProblem(QStringLiteral("server closed the connection"));
+    QVERIFY(window.connectionBanner()->isVisible());
+#endif
+    // The next successful refresh of the job table hides it again.
+    window.jobModel()->refresh();
+    QTRY_VERIFY(window.connectionBanner()->isHidden());
+    window.showConnectionProblem(QStringLiteral("again"));
+    QVERIFY(window.connectionBanner()->isVisible());
+    window.clearConnectionProblem();
+    QVERIFY(window.connectionBanner()->isHidden());
+}
+
+QTEST_MAIN(TestMonitoringDocks)
+#include "tst_monitoringdocks.moc"
