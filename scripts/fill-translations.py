@@ -10,6 +10,19 @@ from pathlib import Path
 
 # source -> (German, French); numerus entries give (singular, plural) tuples.
 T = {
+    "&Prune Finished Jobs…": ("Erledigte Aufträge &bereinigen…", "&Purger les tâches terminées…"),
+    "Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)": (
+        "Abgeschlossene, fehlgeschlagene und abgebrochene Aufträge löschen, die älter als eine Anzahl Tage sind, samt ihren Ereignissen (Playbooks bleiben erhalten)",
+        "Supprimer les tâches terminées, en échec ou annulées plus anciennes qu'un nombre de jours, avec leurs événements (les playbooks sont conservés)"),
+    "Prune Finished Jobs": ("Erledigte Aufträge bereinigen", "Purger les tâches terminées"),
+    "Delete finished jobs older than (days):": ("Erledigte Aufträge löschen, die älter sind als (Tage):", "Supprimer les tâches terminées plus anciennes que (jours) :"),
+    "Pruning finished jobs older than %n day(s)…": (
+        ("Erledigte Aufträge älter als %n Tag werden bereinigt…", "Erledigte Aufträge älter als %n Tage werden bereinigt…"),
+        ("Purge des tâches terminées de plus de %n jour…", "Purge des tâches terminées de plus de %n jours…")),
+    "Pruned %n finished job(s) older than %1 day(s).": (
+        ("%n erledigter Auftrag älter als %1 Tag(e) gelöscht.", "%n erledigte Aufträge älter als %1 Tag(e) gelöscht."),
+        ("%n tâche terminée de plus de %1 jour(s) supprimée.", "%n tâches terminées de plus de %1 jour(s) supprimées.")),
+    "Could not prune: %1": ("Bereinigen nicht möglich: %1", "Purge impossible : %1"),
     "Connect to a Queue Database": ("Mit einer Auftragsdatenbank verbinden", "Se connecter à une base de tâches"),
     "(choose a recent connection)": ("(zuletzt benutzte Verbindung wählen)", "(choisir une connexion récente)"),
     "Embedded SQLite file (this computer only)": ("Eingebettete SQLite-Datei (nur dieser Rechner)", "Fichier SQLite intégré (cet ordinateur seulement)"),

@@ -849,6 +849,34 @@ Auftrag %2</translation>
         <source>Connection to the queue database lost: %1</source>
         <translation>Verbindung zur Auftragsdatenbank verloren: %1</translation>
     </message>
+    <message>
+        <source>Prune Finished Jobs</source>
+        <translation>Erledigte Aufträge bereinigen</translation>
+    </message>
+    <message>
+        <source>Delete finished jobs older than (days):</source>
+        <translation>Erledigte Aufträge löschen, die älter sind als (Tage):</translation>
+    </message>
+    <message>
+        <source>&amp;Prune Finished Jobs…</source>
+        <translation>Erledigte Aufträge &amp;bereinigen…</translation>
+    </message>
+    <message>
+        <source>Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)</source>
+        <translation>Abgeschlossene, fehlgeschlagene und abgebrochene Aufträge löschen, die älter als eine Anzahl Tage sind, samt ihren Ereignissen (Playbooks bleiben erhalten)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Pruning finished jobs older than %n day(s)…</source>
+        <translation><numerusform>Erledigte Aufträge älter als %n Tag werden bereinigt…</numerusform><numerusform>Erledigte Aufträge älter als %n Tage werden bereinigt…</numerusform></translation>
+    </message>
+    <message>
+        <source>Could not prune: %1</source>
+        <translation>Bereinigen nicht möglich: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Pruned %n finished job(s) older than %1 day(s).</source>
+        <translation><numerusform>%n erledigter Auftrag älter als %1 Tag(e) gelöscht.</numerusform><numerusform>%n erledigte Aufträge älter als %1 Tag(e) gelöscht.</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>MetricsDock</name>

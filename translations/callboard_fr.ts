@@ -849,6 +849,34 @@ Tâche %2</translation>
         <source>Connection to the queue database lost: %1</source>
         <translation>Connexion à la base de tâches perdue : %1</translation>
     </message>
+    <message>
+        <source>Prune Finished Jobs</source>
+        <translation>Purger les tâches terminées</translation>
+    </message>
+    <message>
+        <source>Delete finished jobs older than (days):</source>
+        <translation>Supprimer les tâches terminées plus anciennes que (jours) :</translation>
+    </message>
+    <message>
+        <source>&amp;Prune Finished Jobs…</source>
+        <translation>&amp;Purger les tâches terminées…</translation>
+    </message>
+    <message>
+        <source>Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)</source>
+        <translation>Supprimer les tâches terminées, en échec ou annulées plus anciennes qu'un nombre de jours, avec leurs événements (les playbooks sont conservés)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Pruning finished jobs older than %n day(s)…</source>
+        <translation><numerusform>Purge des tâches terminées de plus de %n jour…</numerusform><numerusform>Purge des tâches terminées de plus de %n jours…</numerusform></translation>
+    </message>
+    <message>
+        <source>Could not prune: %1</source>
+        <translation>Purge impossible : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Pruned %n finished job(s) older than %1 day(s).</source>
+        <translation><numerusform>%n tâche terminée de plus de %1 jour(s) supprimée.</numerusform><numerusform>%n tâches terminées de plus de %1 jour(s) supprimées.</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>MetricsDock</name>

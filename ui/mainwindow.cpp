@@ -1,7 +1,9 @@
 #include "ui/mainwindow.h"
 
 #include "engine/database.h"
+#include "engine/joberrors.h"
 #include "engine/migrations.h"
+#include "engine/pruner.h"
 #include "models/jobfilterproxymodel.h"
 #include "models/jobpresentation.h"
 #include "models/jobtablemodel.h"
@@ -25,6 +27,9 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
+#include <QFutureWatcher>
+#include <QInputDialog>
+#include <QtConcurrent>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -235,6 +240,13 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
         return QFileDialog::getOpenFileNames(this, tr("Add Play Files"), QString(),
                                              tr("Text files (*.txt *.text *.md);;All files (*)"));
     };
+    m_pruneDays = [this]() -> std::optional<int> {
+        bool ok = false;
+        const int days = QInputDialog::getInt(this, tr("Prune Finished Jobs"),
+                                              tr("Delete finished jobs older than (days):"), 30,
+                                              0, 3650, 1, &ok);
+        return ok ? std::optional<int>(days) : std::nullopt;
+    };
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::onSelectionChanged);
@@ -348,9 +360,20 @@ void MainWindow::createMenus()
                                .arg(QStringLiteral(CALLBOARD_VERSION)));
     });
 
+    auto *pruneAction = new QAction(tr("&Prune Finished Jobs…"), this);
+    pruneAction->setObjectName(QStringLiteral("app.prune"));
+    pruneAction->setToolTip(tr("Delete completed, failed and cancelled jobs older than a number "
+                               "of days, with their events (playbooks are kept)"));
+    connect(pruneAction, &QAction::triggered, this, [this] {
+        if (const std::optional<int> days = m_pruneDays())
+            pruneFinishedJobs(*days);
+    });
+
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_actions->add());
     file->addAction(connectAction);
+    file->addSeparator();
+    file->addAction(pruneAction);
     file->addSeparator();
     file->addAction(quitAction);
     QMenu *jobs = menuBar()->addMenu(tr("&Jobs"));
@@ -511,6 +534,32 @@ void MainWindow::showConnectionProblem(const QString &message)
 void MainWindow::clearConnectionProblem()
 {
     m_banner->hide();
+}
+
+void MainWindow::pruneFinishedJobs(int days)
+{
+    // Pruning a large table takes a while: it runs in short batches on its own connection.
+    const Engine::DatabaseUrl url = m_url;
+    auto *watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
+        showStatusMessage(watcher->result());
+        watcher->deleteLater();
+    });
+    showStatusMessage(tr("Pruning finished jobs older than %n day(s)…", nullptr, days));
+    watcher->setFuture(QtConcurrent::run([url, days]() -> QString {
+        Engine::ScopedConnection connection(url, QStringLiteral("prune"));
+        if (!connection.isOpen())
+            return tr("Could not prune: %1").arg(connection.error());
+        try {
+            Engine::PruneOptions options;
+            options.olderThanSeconds = qint64(days) * 86400;
+            const Engine::PruneResult result = Engine::Pruner(connection.database()).run(options);
+            return tr("Pruned %n finished job(s) older than %1 day(s).", nullptr, int(result.jobs))
+                .arg(days);
+        } catch (const Engine::JobError &error) {
+            return tr("Could not prune: %1").arg(error.message());
+        }
+    }));
 }
 
 void MainWindow::showStatusMessage(const QString &text)

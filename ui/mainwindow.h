@@ -7,6 +7,7 @@
 #include <QSqlDatabase>
 
 #include <functional>
+#include <optional>
 
 class QLabel;
 class QLineEdit;
@@ -81,6 +82,15 @@ public:
         m_openFiles = std::move(provider);
     }
 
+    /// How "Prune Finished Jobs…" asks for the age in days (default: an input dialog);
+    /// std::nullopt cancels.
+    void setPruneDaysPrompt(std::function<std::optional<int>()> prompt)
+    {
+        m_pruneDays = std::move(prompt);
+    }
+    /// Deletes finished jobs older than the given age, off the GUI thread (what the action does).
+    void pruneFinishedJobs(int days);
+
 signals:
     /// The person chose another database in the connection dialog.
     void connectionRequested(const Engine::DatabaseUrl &url);
@@ -107,6 +117,7 @@ private:
     void showHeaderMenu(const QPoint &pos);
     void applyDefaultHeader();
 
+    std::function<std::optional<int>()> m_pruneDays;
     Engine::DatabaseUrl m_url;
     Engine::WorkerPool *m_pool;
     QString m_connectionName;

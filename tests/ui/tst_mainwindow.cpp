@@ -22,6 +22,7 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QSettings>
+#include <QSqlQuery>
 #include <QStatusBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -121,7 +122,39 @@ private slots:
     void settingsRoundTrip();
     void titleShowsDatabaseWithoutPassword();
     void embeddedWorkersParseADroppedPlay();
+    BACKENDS(pruneRemovesOldFinishedJobsOnly)
 };
+
+void TestMainWindow::pruneRemovesOldFinishedJobsOnly()
+{
+    OPEN_TEST_DATABASE(test);
+    Engine::JobQueue queue(test.db());
+    auto input = [](const QString &name) {
+        Engine::EnqueueInput in;
+        in.filename = name;
+        in.rawText = QByteArrayLiteral("A. line\n");
+        return in;
+    };
+    const QString oldDone = queue.enqueue(input(QStringLiteral("old-done.txt")));
+    const QString oldQueued = queue.enqueue(input(QStringLiteral("old-queued.txt")));
+    const QString recentDone = queue.enqueue(input(QStringLiteral("recent-done.txt")));
+    for (const QString &id : {oldDone, recentDone}) {
+        QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, id == oldDone ? oldDone : recentDone);
+        queue.setPriority(oldQueued, -1); // keep the queued job last in line
+        QVERIFY(queue.complete(id, QStringLiteral("w")));
+    }
+    QSqlQuery age(test.db());
+    QVERIFY(age.exec(QStringLiteral(R"(UPDATE "ParseJob" SET "updatedAt" = '2020-01-01T00:00:00.000Z'
+        WHERE "id" IN ('%1', '%2'))").arg(oldDone, oldQueued)));
+
+    auto window = makeWindow(test);
+    window->setPruneDaysPrompt([] { return std::optional<int>(30); });
+    action(*window, "app.prune")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!queue.job(oldDone).has_value(), 10000);
+    QVERIFY(queue.job(oldQueued).has_value()); // in progress: never pruned, however old
+    QVERIFY(queue.job(recentDone).has_value());
+    QTRY_VERIFY(window->statusBar()->currentMessage().contains(QStringLiteral("Pruned 1")));
+}
 
 void TestMainWindow::initTestCase()
 {
