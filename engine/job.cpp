@@ -20,7 +20,7 @@ QJsonValue textValue(const QString &text)
 
 QJsonObject Job::toJson() const
 {
-    QJsonObject o{
+    return {
         {QStringLiteral("id"), id},
         {QStringLiteral("type"), type},
         {QStringLiteral("priority"), priority},
@@ -30,7 +30,7 @@ QJsonObject Job::toJson() const
         {QStringLiteral("playbookId"), textValue(playbookId)},
         {QStringLiteral("retryCount"), retryCount},
         {QStringLiteral("maxRetries"), maxRetries},
-        {QStringLiteral("totalChunks"), totalChunks ? QJsonValue(*totalChunks) : QJsonValue()},
+        {QStringLiteral("totalChunks"), totalChunks ? QJsonValue(*totalChunks) : QJsonValue(QJsonValue::Null)},
         {QStringLiteral("completedChunks"), completedChunks},
         {QStringLiteral("progress"), progress},
         {QStringLiteral("lastError"), textValue(lastError)},
@@ -45,9 +45,6 @@ QJsonObject Job::toJson() const
         {QStringLiteral("runAfter"), timeValue(runAfter)},
         {QStringLiteral("controlRequest"), textValue(controlRequest)},
     };
-    if (o.value(QStringLiteral("totalChunks")).isUndefined())
-        o.insert(QStringLiteral("totalChunks"), QJsonValue::Null);
-    return o;
 }
 
 QJsonObject JobEvent::toJson() const

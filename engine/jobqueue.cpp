@@ -839,21 +839,18 @@ int JobQueue::applyOrphanedControlRequests()
 {
     const SqlDialect sql(m_db);
     QSqlQuery &find = prepared(QStringLiteral(R"(
-        SELECT "id" FROM "ParseJob"
+        SELECT "id", "controlRequest" FROM "ParseJob"
         WHERE "status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NOT NULL)")
                                    .arg(sql.now()));
     exec(find);
-    QStringList ids;
+    QList<std::pair<QString, JobStatus>> orphans;
     while (find.next())
-        ids << find.value(0).toString();
+        orphans.append({find.value(0).toString(),
+                        find.value(1).toString() == QLatin1String("pause") ? JobStatus::Paused
+                                                                          : JobStatus::Cancelled});
     find.finish();
     int applied = 0;
-    for (const QString &id : std::as_const(ids)) {
-        const std::optional<Job> job = this->job(id);
-        if (!job)
-            continue;
-        const JobStatus target = job->controlRequest == QLatin1String("pause") ? JobStatus::Paused
-                                                                                : JobStatus::Cancelled;
+    for (const auto &[id, target] : std::as_const(orphans)) {
         try {
             applyControl(id, QStringLiteral("system"), target, QString());
             ++applied;

@@ -33,9 +33,7 @@ WorkerPoolOptions WorkerPoolOptions::fromEnvironment(const DatabaseUrl &url)
     const int workers = qEnvironmentVariable("WORKER_COUNT").toInt(&ok);
     if (ok && workers >= 0)
         options.workers = workers;
-    const double lock = qEnvironmentVariable("CALLBOARD_LOCK_SECONDS").toDouble(&ok);
-    if (ok && lock > 0)
-        options.lockSeconds = lock;
+    options.lockSeconds = QueueOptions::fromEnvironment().lockSeconds;
     const double heartbeat = qEnvironmentVariable("CALLBOARD_HEARTBEAT_SECONDS").toDouble(&ok);
     if (ok && heartbeat > 0)
         options.heartbeatSeconds = heartbeat;
@@ -487,11 +485,10 @@ bool WorkerPool::start(QString *error)
 void WorkerPool::setWorkerCount(int count)
 {
     count = qBound(0, count, 64);
-    const int previous = d->desired.exchange(count);
+    d->desired = count;
     d->options.workers = count;
     if (!d->running)
         return;
-    Q_UNUSED(previous)
     // Workers whose index is at or above the count stop after their current job; a worker that
     // is still finishing when the count grows again simply carries on.
     for (int index = 0; index < count; ++index) {
