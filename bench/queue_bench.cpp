@@ -122,6 +122,43 @@ void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads,
           done * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
 }
 
+// The same, with each thread handing back and asking for `batch` jobs per statement.
+void claimCompleteBatchRate(const QString &kind, const DatabaseUrl &url, int threads, int jobs,
+                            int batch)
+{
+    fillQueue(url, jobs);
+    std::atomic<int> done{0};
+    QList<QThread *> workers;
+    QElapsedTimer timer;
+    timer.start();
+    for (int t = 0; t < threads; ++t) {
+        workers << QThread::create([&, t] {
+            ScopedConnection connection(url, QStringLiteral("bench-worker"));
+            JobQueue queue(connection.database());
+            const QStringList ids(batch, QStringLiteral("bench-%1").arg(t));
+            QList<Completion> finished;
+            for (;;) {
+                const BatchResult result = queue.completeAndClaim(finished, ids);
+                done += result.completed.size();
+                if (result.claimed.isEmpty())
+                    break;
+                finished.clear();
+                for (const Job &job : result.claimed)
+                    finished << Completion{job.id, job.workerId, {}};
+            }
+            // The last claim came back empty, but its completions counted.
+        });
+        workers.last()->start();
+    }
+    for (QThread *thread : workers) {
+        thread->wait();
+        delete thread;
+    }
+    print(kind, QStringLiteral("claim+complete no-op, %1 threads, %2 per statement")
+                    .arg(threads).arg(batch),
+          done * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
+}
+
 void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int jobs)
 {
     fillQueue(url, jobs);
@@ -238,6 +275,9 @@ int main(int argc, char **argv)
         if (want("claim")) {
             for (int threads : {1, 4, 8})
                 claimCompleteRate(kind, freshDatabase(kind, admin, dir), threads, 10000 / scale);
+            for (int threads : {1, 4, 8})
+                claimCompleteBatchRate(kind, freshDatabase(kind, admin, dir), threads,
+                                       20000 / scale, 16);
         }
         if (want("drain")) {
             for (int workers : {1, 4, 16})

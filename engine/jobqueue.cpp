@@ -535,12 +535,13 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
     return result;
 }
 
-QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbook)
+QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbook,
+                                 const QString &chosenId)
 {
     if (playbook.isEmpty())
         return {};
     const SqlDialect sql(m_db);
-    const QString playbookId = newId();
+    const QString playbookId = chosenId.isEmpty() ? newId() : chosenId;
     QSqlQuery &insert = prepared(QStringLiteral(R"(
         INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
             "sceneCount", "speechCount", "document", "createdAt")

@@ -46,6 +46,23 @@ struct ProgressResult
 
 enum class FailureOutcome { Retrying, Failed, LockLost };
 
+/// A finished job handed back by the worker that ran it.
+struct Completion
+{
+    QString jobId;
+    QString workerId;
+    QJsonObject playbook; ///< may be empty (no-op jobs)
+};
+
+/// What completeAndClaim did: the completions that counted, those whose lock was lost, and the
+/// jobs claimed, each already assigned to one of the requested worker ids.
+struct BatchResult
+{
+    QStringList completed;
+    QStringList lost;
+    QList<Job> claimed;
+};
+
 struct JobFilter
 {
     QList<JobStatus> statuses;  ///< empty = all
@@ -93,6 +110,10 @@ public:
     std::pair<bool, std::optional<Job>> completeAndClaimNext(const QString &jobId,
                                                              const QString &workerId,
                                                              const QJsonObject &playbook = {});
+    /// Completes many jobs and claims up to claimFor.size() more in one statement and one commit
+    /// (PostgreSQL): the i-th claimed job goes to claimFor[i]. This is how a pool amortises a
+    /// commit over many jobs. Fenced like complete(): a lost lock leaves its job untouched.
+    BatchResult completeAndClaim(const QList<Completion> &completions, const QStringList &claimFor);
     FailureOutcome handleFailure(const QString &jobId, const QString &workerId,
                                  const QString &error, bool permanent = false);
     /// Gives a running job back to the queue (shutdown), keeping its checkpoint.
@@ -131,7 +152,10 @@ private:
     QString insertJobSql() const;
     void insertJob(const QString &id, const EnqueueInput &input, const QString &text,
                    const QString &actor);
-    QString insertPlaybook(const QString &jobId, const QJsonObject &playbook);
+    QString insertPlaybook(const QString &jobId, const QJsonObject &playbook,
+                           const QString &playbookId = {});
+    BatchResult completeAndClaimPostgres(const QList<Completion> &completions,
+                                         const QStringList &claimFor);
     QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor);
     void insertEvent(const QString &jobId, const QString &event, const QJsonObject &details);
     void announce(const QStringList &jobIds, const QString &status);

@@ -100,6 +100,7 @@ private slots:
     BACKENDS(eventsOfAFullLife)
     BACKENDS(changesArePublished)
     BACKENDS(completeAndClaimNext)
+    BACKENDS(completeAndClaimBatch)
     BACKENDS(listAndCounts)
     BACKENDS(sameWorkerIdNeverSharesAJob)
 };
@@ -633,6 +634,63 @@ void TestJobQueue::completeAndClaimNext()
     auto [stale, next3] = queue.completeAndClaimNext(b, QStringLiteral("w"));
     QVERIFY(!stale);
     QVERIFY(!next3);
+}
+
+void TestJobQueue::completeAndClaimBatch()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QStringList ids;
+    for (int i = 0; i < 6; ++i)
+        ids << queue.enqueue(play(QStringLiteral("p%1").arg(i), i == 5 ? 9 : 0));
+    const QString high = ids.takeLast();
+
+    // Claim three for three workers: the high-priority job first, then in creation order.
+    BatchResult first = queue.completeAndClaim({}, {"w1", "w2", "w3"});
+    QVERIFY(first.completed.isEmpty());
+    QCOMPARE(first.claimed.size(), 3);
+    QCOMPARE(first.claimed.at(0).id, high);
+    QCOMPARE(first.claimed.at(0).workerId, QStringLiteral("w1"));
+    QCOMPARE(first.claimed.at(1).id, ids.at(0));
+    QCOMPARE(first.claimed.at(1).workerId, QStringLiteral("w2"));
+    QCOMPARE(first.claimed.at(2).id, ids.at(1));
+    QCOMPARE(first.claimed.at(2).workerId, QStringLiteral("w3"));
+    QCOMPARE(queue.job(ids.at(1))->status, JobStatus::Running);
+
+    // Hand back two (one with a playbook) and one that names the wrong worker; claim for two.
+    const QJsonObject playbook{{QStringLiteral("title"), QStringLiteral("Batch")}};
+    const QList<Completion> completions{{high, QStringLiteral("w1"), playbook},
+                                        {ids.at(0), QStringLiteral("w2"), {}},
+                                        {ids.at(1), QStringLiteral("intruder"), playbook}};
+    BatchResult second = queue.completeAndClaim(completions, {"w1", "w2"});
+    QCOMPARE(second.completed, (QStringList{high, ids.at(0)}));
+    QCOMPARE(second.lost, QStringList{ids.at(1)});
+    QCOMPARE(second.claimed.size(), 2);
+    QCOMPARE(second.claimed.at(0).id, ids.at(2));
+    QCOMPARE(second.claimed.at(1).id, ids.at(3));
+    QCOMPARE(queue.job(high)->status, JobStatus::Completed);
+    QVERIFY(queue.job(high)->workerId.isEmpty());
+    QCOMPARE(queue.playbook(high)->title, QStringLiteral("Batch"));
+    QVERIFY(!queue.playbook(ids.at(0)));
+    // The fenced-out completion changed nothing and stored no playbook.
+    QCOMPARE(queue.job(ids.at(1))->status, JobStatus::Running);
+    QCOMPARE(queue.job(ids.at(1))->workerId, QStringLiteral("w3"));
+    QVERIFY(!queue.playbook(ids.at(1)));
+    QSqlQuery count(test.db());
+    QVERIFY(count.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "Playbook")")));
+    QVERIFY(count.next());
+    QCOMPARE(count.value(0).toInt(), 1);
+    QCOMPARE(eventNames(queue, high), (QStringList{"enqueued", "claimed", "completed"}));
+    QCOMPARE(eventNames(queue, ids.at(1)), (QStringList{"enqueued", "claimed"}));
+    QCOMPARE(eventNames(queue, ids.at(2)), (QStringList{"enqueued", "claimed"}));
+
+    // More workers than jobs: only what exists is claimed; an empty call does nothing.
+    BatchResult third = queue.completeAndClaim({}, {"a", "b", "c", "d"});
+    QCOMPARE(third.claimed.size(), 1);
+    QCOMPARE(third.claimed.at(0).id, ids.at(4));
+    BatchResult none = queue.completeAndClaim({}, {});
+    QVERIFY(none.claimed.isEmpty() && none.completed.isEmpty() && none.lost.isEmpty());
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Running), 4);
 }
 
 void TestJobQueue::listAndCounts()

@@ -1,0 +1,210 @@
+// JobQueue::completeAndClaim: many completions and many claims in one round trip.
+//
+// On this 2-core machine a queue that commits once per job is bound by per-statement and
+// per-commit work (the client, the backend and the WAL writer take turns on two cores), not by
+// the rows. A pool with N idle workers therefore hands all of its finished jobs back and asks
+// for N new ones in a single statement; the rows cost the same, the overhead is paid once.
+#include "engine/jobqueue.h"
+
+#include "engine/joberrors.h"
+#include "engine/jobrowreader.h"
+#include "engine/logging.h"
+#include "engine/transaction.h"
+
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QUuid>
+
+#include <optional>
+
+namespace Engine {
+
+namespace {
+
+QString textArray(const QStringList &values)
+{
+    // PostgreSQL array literal: every element quoted, quotes and backslashes escaped.
+    QString out = QStringLiteral("{");
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        if (i)
+            out += QLatin1Char(',');
+        if (values.at(i).isNull()) {
+            out += QStringLiteral("NULL");
+            continue;
+        }
+        QString value = values.at(i);
+        value.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+        value.replace(QLatin1Char('"'), QStringLiteral("\\\""));
+        out += QLatin1Char('"') + value + QLatin1Char('"');
+    }
+    return out + QLatin1Char('}');
+}
+
+} // namespace
+
+BatchResult JobQueue::completeAndClaim(const QList<Completion> &completions,
+                                       const QStringList &claimFor)
+{
+    if (m_postgres)
+        return completeAndClaimPostgres(completions, claimFor);
+    // SQLite has one writer at a time and no round trips to save: the plain operations.
+    BatchResult result;
+    for (const Completion &completion : completions) {
+        if (complete(completion.jobId, completion.workerId, completion.playbook))
+            result.completed << completion.jobId;
+        else
+            result.lost << completion.jobId;
+    }
+    for (const QString &workerId : claimFor) {
+        std::optional<Job> job = claimNext(workerId);
+        if (!job)
+            break;
+        result.claimed << std::move(*job);
+    }
+    return result;
+}
+
+BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completions,
+                                               const QStringList &claimFor)
+{
+    // input: the completions (job, worker, playbook id). want: the worker ids to claim for,
+    // numbered. ready/expired/next: as in claimPostgres, but up to :n jobs, numbered in claim
+    // order so that job k goes to worker k.
+    static const QString sql = QStringLiteral(R"(
+        WITH input AS (
+            SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:workers AS text[]),
+                                 CAST(:playbooks AS text[])) AS t("id", "worker", "playbookId")),
+        done AS (
+            UPDATE "ParseJob" j SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
+                "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
+                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3),
+                "playbookId" = COALESCE(i."playbookId", j."playbookId")
+            FROM input i
+            WHERE j."id" = i."id" AND j."workerId" = i."worker" AND j."status" = 'running'
+            RETURNING j."id", i."worker", i."playbookId"),
+        doneEvent AS (
+            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+            SELECT gen_random_uuid()::text, "id", 'completed',
+                   jsonb_strip_nulls(jsonb_build_object(
+                       'actor', "worker", 'from', 'running', 'to', 'completed',
+                       'playbookId', "playbookId")),
+                   LOCALTIMESTAMP(3)
+            FROM done),
+        want AS (
+            SELECT "worker", "ord" FROM unnest(CAST(:claimFor AS text[]))
+                WITH ORDINALITY AS t("worker", "ord")),
+        ready AS (
+            SELECT "id", "status" AS "oldStatus", "workerId" AS "oldWorker", "priority", "createdAt"
+            FROM "ParseJob"
+            WHERE "status" IN ('queued', 'retrying')
+              AND ("runAfter" IS NULL OR "runAfter" <= LOCALTIMESTAMP(3))
+            ORDER BY "priority" DESC, "createdAt" ASC
+            LIMIT CAST(:n AS integer) FOR UPDATE SKIP LOCKED),
+        expired AS (
+            SELECT "id", "status", "workerId", "priority", "createdAt"
+            FROM "ParseJob"
+            WHERE "status" = 'running' AND "lockExpiry" < LOCALTIMESTAMP(3)
+              AND "controlRequest" IS NULL
+            ORDER BY "priority" DESC, "createdAt" ASC
+            LIMIT CAST(:n AS integer) FOR UPDATE SKIP LOCKED),
+        next AS (
+            SELECT c.*, row_number() OVER (ORDER BY "priority" DESC, "createdAt" ASC) AS "ord"
+            FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c
+            ORDER BY "priority" DESC, "createdAt" ASC LIMIT CAST(:n AS integer)),
+        claimed AS (
+            UPDATE "ParseJob" j
+            SET "status" = 'running', "workerId" = want."worker",
+                "lockedAt" = LOCALTIMESTAMP(3),
+                "lockExpiry" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(:lock AS float8)),
+                "startedAt" = COALESCE(j."startedAt", LOCALTIMESTAMP(3)),
+                "updatedAt" = LOCALTIMESTAMP(3), "runAfter" = NULL
+            FROM next JOIN want USING ("ord")
+            WHERE j."id" = next."id"
+            RETURNING j."id", j."type", j."priority", j."status", j."filename", j."config",
+               j."playbookId", j."retryCount", j."maxRetries", j."totalChunks",
+               j."completedChunks", j."progress", j."lastError", j."failureReason",
+               j."workerId", j."lockedAt", j."lockExpiry", j."createdAt", j."startedAt",
+               j."completedAt", j."updatedAt", j."runAfter", j."controlRequest", j."rawText",
+               j."checkpoints", j."currentState", next."oldStatus", next."oldWorker", next."ord"),
+        claimEvent AS (
+            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+            SELECT gen_random_uuid()::text, "id",
+                   CASE WHEN "oldStatus" = 'running' THEN 'reclaimed' ELSE 'claimed' END,
+                   jsonb_strip_nulls(jsonb_build_object(
+                       'actor', "workerId", 'from', "oldStatus"::text, 'to', 'running',
+                       'previousWorker', CASE WHEN "oldStatus" = 'running' THEN "oldWorker" END)),
+                   LOCALTIMESTAMP(3)
+            FROM claimed)
+        SELECT (SELECT string_agg("id", ',') FROM done) AS "doneIds", c.*
+        FROM (SELECT 1) one LEFT JOIN claimed c ON true
+        ORDER BY c."ord")");
+
+    QStringList ids, workers, playbookIds;
+    bool anyPlaybook = false;
+    for (const Completion &completion : completions) {
+        ids << completion.jobId;
+        workers << completion.workerId;
+        if (completion.playbook.isEmpty()) {
+            playbookIds << QString();
+        } else {
+            playbookIds << QUuid::createUuid().toString(QUuid::WithoutBraces);
+            anyPlaybook = true;
+        }
+    }
+    // Without playbooks the statement commits on its own. With them, the playbook rows are
+    // written in the same transaction, after the statement, and only for the completions that
+    // counted: a worker that lost its lock leaves no orphan playbook.
+    std::optional<Transaction> transaction;
+    if (anyPlaybook)
+        transaction.emplace(m_db);
+    QSqlQuery &query = prepared(sql);
+    query.bindValue(QStringLiteral(":ids"), textArray(ids));
+    query.bindValue(QStringLiteral(":workers"), textArray(workers));
+    query.bindValue(QStringLiteral(":playbooks"), textArray(playbookIds));
+    query.bindValue(QStringLiteral(":claimFor"), textArray(claimFor));
+    query.bindValue(QStringLiteral(":n"), int(claimFor.size()));
+    query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
+    if (transaction)
+        exec(query);
+    else
+        execAutocommit(query);
+
+    BatchResult result;
+    std::optional<JobRowReader> reader;
+    bool first = true;
+    while (query.next()) {
+        if (first) {
+            const QStringList done = query.value(0).toString().split(QLatin1Char(','),
+                                                                      Qt::SkipEmptyParts);
+            for (const QString &id : ids)
+                (done.contains(id) ? result.completed : result.lost) << id;
+            first = false;
+        }
+        if (query.isNull(1))
+            continue;
+        if (!reader)
+            reader.emplace(query.record());
+        result.claimed << reader->read(query, true);
+    }
+    query.finish();
+    if (first)
+        throw DatabaseError(QString(), QStringLiteral("complete-and-claim returned no row"));
+    for (const QString &id : std::as_const(result.lost))
+        qCWarning(lcQueue) << "completion not written, lock lost: job" << id;
+
+    if (transaction) {
+        for (qsizetype i = 0; i < completions.size(); ++i) {
+            if (!playbookIds.at(i).isEmpty() && result.completed.contains(ids.at(i)))
+                insertPlaybook(ids.at(i), completions.at(i).playbook, playbookIds.at(i));
+        }
+        transaction->commit();
+    }
+    QStringList changed = result.completed;
+    for (const Job &job : std::as_const(result.claimed))
+        changed << job.id;
+    if (!changed.isEmpty())
+        published(changed);
+    return result;
+}
+
+} // namespace Engine
