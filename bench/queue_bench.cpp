@@ -102,6 +102,7 @@ void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads,
     for (int t = 0; t < threads; ++t) {
         workers << QThread::create([&, t] {
             ScopedConnection connection(url, QStringLiteral("bench-worker"));
+            Database::preferGenericPlans(connection.database()); // as WorkerPool does
             JobQueue queue(connection.database());
             const QString id = QStringLiteral("bench-%1").arg(t);
             auto job = queue.claimNext(id);
@@ -134,6 +135,7 @@ void claimCompleteBatchRate(const QString &kind, const DatabaseUrl &url, int thr
     for (int t = 0; t < threads; ++t) {
         workers << QThread::create([&, t] {
             ScopedConnection connection(url, QStringLiteral("bench-worker"));
+            Database::preferGenericPlans(connection.database()); // as WorkerPool does
             JobQueue queue(connection.database());
             const QStringList ids(batch, QStringLiteral("bench-%1").arg(t));
             QList<Completion> finished;

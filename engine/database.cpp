@@ -23,6 +23,12 @@ bool isPostgres(const QSqlDatabase &db)
     return db.driverName() == QLatin1String("QPSQL");
 }
 
+void preferGenericPlans(const QSqlDatabase &db)
+{
+    if (isPostgres(db))
+        QSqlQuery(db).exec(QStringLiteral("SET plan_cache_mode = force_generic_plan"));
+}
+
 QString describeError(const QSqlError &error, const DatabaseUrl &url)
 {
     const QString text = error.databaseText().isEmpty() ? error.text() : error.databaseText();

@@ -18,6 +18,13 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
 QString uniqueConnectionName(const QString &prefix);
 /// Whether this connection speaks to PostgreSQL.
 bool isPostgres(const QSqlDatabase &db);
+/// For a worker's connection, which runs the same few prepared statements thousands of times:
+/// plan each once. PostgreSQL otherwise re-plans the claim statement on every execution (its
+/// planning took longer than running it: 1.1 ms against 0.7 ms), which halved a pool's rate.
+/// The worker statements are written for their indexes, so the generic plan is the right one.
+/// Not for the window's ad-hoc queries: a generic plan cannot see that "updatedAt >= :since"
+/// picks a few recent rows. No-op on SQLite.
+void preferGenericPlans(const QSqlDatabase &db);
 /// Turns a driver error into a message for a person.
 QString describeError(const QSqlError &error, const DatabaseUrl &url);
 

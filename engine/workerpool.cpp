@@ -45,7 +45,7 @@ WorkerPoolOptions WorkerPoolOptions::fromEnvironment(const DatabaseUrl &url)
 
 namespace {
 
-/// One job in the hands of this process: shared by its worker and the heartbeat.
+/// One job in the hands of this process: shared by its worker, the dispatcher and the heartbeat.
 struct HeldJob
 {
     QString workerId;
@@ -55,20 +55,44 @@ struct HeldJob
     std::atomic<bool> finishing{false}; ///< its outcome is being written: no more renewals
 };
 
+/// Where the dispatcher hands a claimed job to one worker.
+struct WorkerSlot
+{
+    std::optional<Job> assigned; ///< claimed for this worker, not yet picked up
+    bool busy = false;           ///< from assignment until the worker has handed the job back
+    bool present = false;        ///< a runnable is looping for this index
+    QWaitCondition wake;
+};
+
+constexpr int kMaxWorkers = 64;
+
 } // namespace
 
+// Threads and who talks to the database:
+// - one dispatcher thread claims jobs for idle workers and writes completions, both in one
+//   statement per round (JobQueue::completeAndClaim), so the commit is shared by every job that
+//   finished meanwhile and every worker that is waiting;
+// - N workers on the QThreadPool run handlers; each opens its own connection only when its job
+//   writes progress, fails or is released;
+// - one heartbeat thread renews the locks of every held job.
+// All shared state is guarded by `mutex`.
 class WorkerPoolPrivate
 {
 public:
     explicit WorkerPoolPrivate(WorkerPool *q, WorkerPoolOptions options)
         : q(q)
         , options(std::move(options))
-    {}
+    {
+        for (int i = 0; i < kMaxWorkers; ++i)
+            workerSlots.push_back(std::make_unique<WorkerSlot>());
+    }
 
     void runWorker(int index);
+    void dispatchLoop();
     void heartbeatLoop();
     void wakeAll();
     void releaseHeldJobs();
+    void forget(const QString &jobId, const QString &workerId);
     QueueOptions queueOptions() const
     {
         QueueOptions queue = QueueOptions::fromEnvironment();
@@ -81,6 +105,7 @@ public:
     WorkerPoolOptions options;
     QString prefix;
     QThreadPool threads;
+    std::unique_ptr<QThread> dispatcher;
     std::unique_ptr<QThread> heartbeat;
     PostgresListener *listener = nullptr;
 
@@ -90,12 +115,13 @@ public:
     std::atomic<int> desired{0};
     std::atomic<int> alive{0};           ///< runnables scheduled and not yet finished
 
-    QMutex wakeMutex;
-    QWaitCondition wakeCondition;
+    mutable QMutex mutex;
+    QWaitCondition dispatcherWake;     ///< new completions, an idle worker, a notification
     QWaitCondition heartbeatCondition; ///< only stop() wakes the heartbeat early
-    quint64 wakeGeneration = 0;
-
-    mutable QMutex heldMutex;
+    quint64 wakeGeneration = 0;        ///< bumped by every notification
+    bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
+    QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
+    std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
     QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
     QHash<QString, QString> currentJobOfWorker;       ///< workerId → jobId
     QSet<int> scheduled;                              ///< worker indices with a runnable
@@ -103,10 +129,48 @@ public:
 
 namespace {
 
+/// A worker's own connection, opened when its job first needs one.
+class LazyQueue
+{
+public:
+    LazyQueue(WorkerPoolPrivate *pool, QString name)
+        : m_pool(pool)
+        , m_name(std::move(name))
+    {}
+
+    JobQueue &get()
+    {
+        if (!m_queue) {
+            m_connection = std::make_unique<ScopedConnection>(m_pool->options.url, m_name);
+            if (!m_connection->isOpen()) {
+                const QString message = m_connection->error();
+                m_connection.reset();
+                throw DatabaseError(QString(), message);
+            }
+            Database::preferGenericPlans(m_connection->database());
+            m_queue = std::make_unique<JobQueue>(m_connection->database(), m_pool->queueOptions());
+        }
+        return *m_queue;
+    }
+    bool isOpen() const { return bool(m_queue); }
+    QSqlDatabase database() const { return m_connection->database(); }
+    void reset()
+    {
+        m_queue.reset();
+        m_connection.reset();
+    }
+
+private:
+    WorkerPoolPrivate *m_pool;
+    QString m_name;
+    std::unique_ptr<ScopedConnection> m_connection;
+    std::unique_ptr<JobQueue> m_queue;
+};
+
 class PoolJobContext final : public JobContext
 {
 public:
-    PoolJobContext(const Job &job, JobQueue &queue, std::shared_ptr<HeldJob> held,
+    PoolJobContext(const Job &job, LazyQueue &queue, std::shared_ptr<HeldJob> held,
                    WorkerPoolPrivate *pool)
         : m_job(job)
         , m_queue(queue)
@@ -122,13 +186,14 @@ public:
     {
         if (m_held->lost)
             return false;
-        const ProgressResult result = m_queue.updateProgress(m_job.id, m_held->workerId, update);
+        JobQueue &queue = m_queue.get();
+        const ProgressResult result = queue.updateProgress(m_job.id, m_held->workerId, update);
         if (!result.owned) {
             m_held->lost = true;
             return false;
         }
         if (result.control != ControlRequest::None) {
-            m_queue.honourControlRequest(m_job.id, m_held->workerId);
+            queue.honourControlRequest(m_job.id, m_held->workerId);
             qCInfo(lcWorker).noquote() << m_held->workerId << "job" << m_job.id
                                        << controlRequestName(result.control) << "at chunk"
                                        << update.completedChunks;
@@ -136,7 +201,7 @@ public:
             return false;
         }
         if (m_pool->releasing) {
-            m_queue.release(m_job.id, m_held->workerId, QStringLiteral("shutdown"));
+            queue.release(m_job.id, m_held->workerId, QStringLiteral("shutdown"));
             m_handled = true;
             return false;
         }
@@ -147,7 +212,7 @@ public:
 
 private:
     const Job &m_job;
-    JobQueue &m_queue;
+    LazyQueue &m_queue;
     std::shared_ptr<HeldJob> m_held;
     WorkerPoolPrivate *m_pool;
     bool m_handled = false;
@@ -179,62 +244,83 @@ bool connectionAlive(QSqlDatabase db)
 
 void WorkerPoolPrivate::wakeAll()
 {
-    QMutexLocker lock(&wakeMutex);
+    QMutexLocker lock(&mutex);
     ++wakeGeneration;
-    wakeCondition.wakeAll();
+    dispatcherWake.wakeAll();
+    for (const auto &slot : workerSlots)
+        slot->wake.wakeAll();
 }
 
-void WorkerPoolPrivate::runWorker(int index)
+// Under `mutex`: the job is no longer in this process's hands.
+void WorkerPoolPrivate::forget(const QString &jobId, const QString &workerId)
 {
-    const QString id = workerId(index);
-    auto finish = qScopeGuard([&] {
-        {
-            QMutexLocker lock(&heldMutex);
-            currentJobOfWorker.remove(id);
-            scheduled.remove(index);
-        }
-        if (--alive == 0 && options.drain && !stopping)
-            QMetaObject::invokeMethod(q, &WorkerPool::drained, Qt::QueuedConnection);
-        QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
-    });
+    held.remove(jobId);
+    if (currentJobOfWorker.value(workerId) == jobId)
+        currentJobOfWorker.remove(workerId);
+}
 
+void WorkerPoolPrivate::dispatchLoop()
+{
     std::unique_ptr<ScopedConnection> connection;
     std::unique_ptr<JobQueue> queue;
     int failures = 0;
-    std::optional<Job> handedOver; // claimed together with the previous job's completion
-    const JobHandler handler = options.handler ? options.handler : JobHandler(parsePlayHandler);
+    bool mayClaim = true; // something may be claimable: at start, after a wake, after a full round
+    QList<Completion> completions;
 
-    while (!stopping && index < desired) {
+    for (;;) {
+        QStringList claimFor;
+        quint64 generation;
+        {
+            QMutexLocker lock(&mutex);
+            for (;;) {
+                if (!running)
+                    return;
+                completions += std::exchange(pending, {});
+                claimFor.clear();
+                if (!stopping && !drainFinished) {
+                    for (int index = 0; index < desired; ++index) {
+                        const WorkerSlot &slot = *workerSlots[index];
+                        if (slot.present && !slot.busy && !slot.assigned)
+                            claimFor << workerId(index);
+                    }
+                }
+                if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim))
+                    break;
+                if (stopping && alive == 0)
+                    return; // every worker is gone and every completion written
+                const quint64 before = wakeGeneration;
+                const bool woken = dispatcherWake.wait(&mutex, options.pollMs);
+                if (!woken || wakeGeneration != before)
+                    mayClaim = true; // a notification, or the fallback poll
+            }
+            generation = wakeGeneration;
+        }
+
         if (!queue) {
-            connection = std::make_unique<ScopedConnection>(options.url, id);
+            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("dispatcher"));
             if (!connection->isOpen()) {
                 const QString message = connection->error();
                 connection.reset();
                 QMetaObject::invokeMethod(q, [this, message] { emit q->connectionProblem(message); },
                                           Qt::QueuedConnection);
-                // Reconnect with backoff: 0.5 s, 1 s, 2 s, … up to 10 s.
+                // Reconnect with backoff: 0.5 s, 1 s, 2 s, … up to 10 s. Completions wait.
                 const int wait = qMin(10000, 500 << qMin(failures++, 5));
-                QMutexLocker lock(&wakeMutex);
-                wakeCondition.wait(&wakeMutex, wait);
+                QMutexLocker lock(&mutex);
+                dispatcherWake.wait(&mutex, wait);
                 continue;
             }
+            Database::preferGenericPlans(connection->database());
             queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
             failures = 0;
         }
 
-        if (stopping || index >= desired)
-            break; // the count shrank while this worker was connecting
-        std::optional<Job> job = std::exchange(handedOver, std::nullopt);
-        quint64 generation;
-        {
-            QMutexLocker lock(&wakeMutex);
-            generation = wakeGeneration;
-        }
+        BatchResult result;
         try {
-            if (!job)
-                job = queue->claimNext(id);
+            result = queue->completeAndClaim(completions, claimFor);
         } catch (const JobError &error) {
-            qCWarning(lcWorker).noquote() << id << "claim failed:" << error.message();
+            // Nothing is lost: the completions are written again after reconnecting (a repeat of
+            // one that did commit changes nothing), and a claim that did commit expires.
+            qCWarning(lcWorker).noquote() << "dispatcher:" << error.message();
             if (!connectionAlive(connection->database())) {
                 queue.reset();
                 connection.reset();
@@ -242,31 +328,108 @@ void WorkerPoolPrivate::runWorker(int index)
             QThread::msleep(200);
             continue;
         }
+        completions.clear();
+        for (const QString &id : std::as_const(result.lost))
+            qCWarning(lcWorker).noquote() << "completion of job" << id << "not written: lock lost";
 
-        if (!job) {
-            if (options.drain)
-                break;
-            QMutexLocker lock(&wakeMutex);
-            if (generation == wakeGeneration && !stopping)
-                wakeCondition.wait(&wakeMutex, options.pollMs);
-            continue;
-        }
-
-        auto holder = std::make_shared<HeldJob>();
-        holder->workerId = id;
-        holder->filename = job->filename;
-        holder->since = QDateTime::currentDateTimeUtc();
+        QList<Job> toRelease;
         {
-            QMutexLocker lock(&heldMutex);
-            held.insert(job->id, holder);
-            currentJobOfWorker.insert(id, job->id);
+            QMutexLocker lock(&mutex);
+            for (const QString &id : std::as_const(result.completed)) {
+                if (const auto holder = held.value(id))
+                    forget(id, holder->workerId);
+            }
+            for (const QString &id : std::as_const(result.lost)) {
+                if (const auto holder = held.value(id))
+                    forget(id, holder->workerId);
+            }
+            for (Job &job : result.claimed) {
+                const int index = job.workerId.section(QLatin1Char('-'), -1).toInt();
+                WorkerSlot &slot = *workerSlots[index];
+                if (stopping || index >= desired || !slot.present || slot.busy || slot.assigned) {
+                    toRelease << job; // the worker left while the claim was on its way
+                    continue;
+                }
+                auto holder = std::make_shared<HeldJob>();
+                holder->workerId = job.workerId;
+                holder->filename = job.filename;
+                holder->since = QDateTime::currentDateTimeUtc();
+                held.insert(job.id, holder);
+                currentJobOfWorker.insert(job.workerId, job.id);
+                slot.busy = true;
+                slot.assigned = std::move(job);
+                slot.wake.wakeOne();
+            }
+            mayClaim = (!claimFor.isEmpty() && result.claimed.size() == claimFor.size())
+                       || wakeGeneration != generation;
+            if (options.drain && !claimFor.isEmpty() && result.claimed.isEmpty() && !mayClaim
+                && pending.isEmpty()) {
+                bool anyBusy = false;
+                for (const auto &slot : workerSlots)
+                    anyBusy = anyBusy || slot->busy;
+                if (!anyBusy) {
+                    drainFinished = true;
+                    for (const auto &slot : workerSlots)
+                        slot->wake.wakeAll();
+                }
+            }
+        }
+        for (const Job &job : std::as_const(toRelease)) {
+            try {
+                queue->release(job.id, job.workerId, QStringLiteral("worker stopping"));
+            } catch (const JobError &error) {
+                qCWarning(lcWorker) << "could not release job" << job.id << error.message();
+            }
+        }
+        if (!result.completed.isEmpty() || !result.claimed.isEmpty())
+            QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
+    }
+}
+
+void WorkerPoolPrivate::runWorker(int index)
+{
+    const QString id = workerId(index);
+    WorkerSlot &slot = *workerSlots[index];
+    {
+        QMutexLocker lock(&mutex);
+        slot.present = true;
+        ++wakeGeneration; // a new worker: worth a claim
+        dispatcherWake.wakeAll();
+    }
+    auto finish = qScopeGuard([&] {
+        {
+            QMutexLocker lock(&mutex);
+            slot.present = false;
+            slot.busy = false;
+            scheduled.remove(index);
+            dispatcherWake.wakeAll();
+        }
+        if (--alive == 0 && options.drain && !stopping)
+            QMetaObject::invokeMethod(q, &WorkerPool::drained, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
+    });
+
+    LazyQueue queue(this, id);
+    const JobHandler handler = options.handler ? options.handler : JobHandler(parsePlayHandler);
+
+    for (;;) {
+        std::optional<Job> job;
+        std::shared_ptr<HeldJob> holder;
+        {
+            QMutexLocker lock(&mutex);
+            while (!slot.assigned && !stopping && index < desired && !drainFinished)
+                slot.wake.wait(&mutex);
+            if (!slot.assigned) {
+                slot.present = false; // in the same breath, so the dispatcher claims no more for us
+                break;
+            }
+            job = std::exchange(slot.assigned, std::nullopt);
+            holder = held.value(job->id);
         }
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
-        qCDebug(lcWorker).noquote() << id << "claimed job" << job->id << job->filename;
+        qCDebug(lcWorker).noquote() << id << "started job" << job->id << job->filename;
 
-        QElapsedTimer timer;
-        timer.start();
-        PoolJobContext context(*job, *queue, holder, this);
+        PoolJobContext context(*job, queue, holder, this);
         JobOutcome outcome;
         QString lostConnection;
         try {
@@ -280,78 +443,52 @@ void WorkerPoolPrivate::runWorker(int index)
         }
 
         holder->finishing = true;
+        if (outcome.kind == JobOutcome::Completed && !holder->lost) {
+            // The dispatcher writes it, together with whatever else finished meanwhile, and in
+            // the same statement claims this worker's next job.
+            QMutexLocker lock(&mutex);
+            pending << Completion{job->id, id, outcome.playbook};
+            slot.busy = false;
+            dispatcherWake.wakeAll();
+            continue;
+        }
         try {
-            if (!lostConnection.isEmpty() && !connectionAlive(connection->database())) {
+            if (!lostConnection.isEmpty() && queue.isOpen() && !connectionAlive(queue.database())) {
                 // The connection died under the job: reconnect first, then record the failure
                 // so that the retry policy, not lock expiry, decides what happens to it.
                 queue.reset();
-                connection.reset();
                 for (int attempt = 0; attempt < 50 && !stopping; ++attempt) {
-                    connection = std::make_unique<ScopedConnection>(options.url, id);
-                    if (connection->isOpen())
+                    try {
+                        queue.get();
                         break;
-                    connection.reset();
-                    QThread::msleep(qMin(5000, 200 << qMin(attempt, 5)));
-                }
-                if (connection)
-                    queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
-            }
-            if (queue && !holder->lost) {
-                switch (outcome.kind) {
-                case JobOutcome::Completed: {
-                    bool done;
-                    if (!stopping && index < desired) {
-                        // One commit completes this job and claims the next.
-                        auto [completed, next] = queue->completeAndClaimNext(job->id, id,
-                                                                             outcome.playbook);
-                        done = completed;
-                        handedOver = std::move(next);
-                    } else {
-                        done = queue->complete(job->id, id, outcome.playbook);
+                    } catch (const DatabaseError &) {
+                        QThread::msleep(qMin(5000, 200 << qMin(attempt, 5)));
                     }
-                    if (done)
-                        qCDebug(lcWorker).noquote() << id << "completed job" << job->id << "in"
-                                                    << timer.elapsed() << "ms";
-                    break;
                 }
-                case JobOutcome::Failed:
-                    qCWarning(lcWorker).noquote() << id << "job" << job->id << "failed:"
-                                                  << outcome.error;
-                    queue->handleFailure(job->id, id, outcome.error, outcome.permanent);
-                    break;
-                case JobOutcome::Stopped:
-                    if (!context.handled() && releasing)
-                        queue->release(job->id, id, QStringLiteral("shutdown"));
-                    break;
-                }
-            } else if (holder->lost) {
-                qCWarning(lcWorker).noquote() << id << "abandoned job" << job->id
-                                              << "(lock lost)";
+            }
+            if (holder->lost) {
+                qCWarning(lcWorker).noquote() << id << "abandoned job" << job->id << "(lock lost)";
+            } else if (outcome.kind == JobOutcome::Failed) {
+                qCWarning(lcWorker).noquote() << id << "job" << job->id << "failed:" << outcome.error;
+                queue.get().handleFailure(job->id, id, outcome.error, outcome.permanent);
+            } else if (outcome.kind == JobOutcome::Stopped && !context.handled() && releasing) {
+                queue.get().release(job->id, id, QStringLiteral("shutdown"));
             }
         } catch (const JobError &error) {
             qCWarning(lcWorker).noquote() << id << "could not record the outcome of job" << job->id
                                           << ":" << error.message();
-            if (connection && !connectionAlive(connection->database())) {
+            if (queue.isOpen() && !connectionAlive(queue.database()))
                 queue.reset();
-                connection.reset();
-            }
         }
         {
-            QMutexLocker lock(&heldMutex);
-            held.remove(job->id);
-            currentJobOfWorker.remove(id);
+            QMutexLocker lock(&mutex);
+            forget(job->id, id);
+            slot.busy = false;
+            ++wakeGeneration; // a free worker: worth another claim
+            dispatcherWake.wakeAll();
         }
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
     }
-    if (handedOver && queue) {
-        try {
-            queue->release(handedOver->id, id, QStringLiteral("worker stopping"));
-        } catch (const JobError &error) {
-            qCWarning(lcWorker) << "could not release job" << handedOver->id << error.message();
-        }
-    }
-    queue.reset();
-    connection.reset();
 }
 
 // One heartbeat for the whole process, on its own connection and thread, so that a long chunk
@@ -363,8 +500,8 @@ void WorkerPoolPrivate::heartbeatLoop()
     const int intervalMs = qMax(50, int(options.heartbeatSeconds * 1000));
     while (running && !(stopping && alive == 0)) {
         {
-            QMutexLocker lock(&wakeMutex);
-            heartbeatCondition.wait(&wakeMutex, intervalMs);
+            QMutexLocker lock(&mutex);
+            heartbeatCondition.wait(&mutex, intervalMs);
         }
         if (!running)
             break;
@@ -374,11 +511,12 @@ void WorkerPoolPrivate::heartbeatLoop()
                 connection.reset();
                 continue;
             }
+            Database::preferGenericPlans(connection->database());
             queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
         }
         QList<std::pair<QString, std::shared_ptr<HeldJob>>> snapshot;
         {
-            QMutexLocker lock(&heldMutex);
+            QMutexLocker lock(&mutex);
             for (auto it = held.cbegin(); it != held.cend(); ++it)
                 snapshot << std::make_pair(it.key(), it.value());
         }
@@ -387,7 +525,7 @@ void WorkerPoolPrivate::heartbeatLoop()
                 if (holder->lost || holder->finishing)
                     continue;
                 if (!queue->renewLock(jobId, holder->workerId)) {
-                    QMutexLocker lock(&heldMutex);
+                    QMutexLocker lock(&mutex);
                     if (held.value(jobId) != holder || holder->finishing)
                         continue; // finished between the snapshot and the renewal
                     // Someone else owns it now: the worker stops at once, without writing.
@@ -411,9 +549,11 @@ void WorkerPoolPrivate::releaseHeldJobs()
 {
     QList<std::pair<QString, std::shared_ptr<HeldJob>>> snapshot;
     {
-        QMutexLocker lock(&heldMutex);
-        for (auto it = held.cbegin(); it != held.cend(); ++it)
-            snapshot << std::make_pair(it.key(), it.value());
+        QMutexLocker lock(&mutex);
+        for (auto it = held.cbegin(); it != held.cend(); ++it) {
+            if (!it.value()->finishing) // a finished job's completion is still on its way
+                snapshot << std::make_pair(it.key(), it.value());
+        }
     }
     if (snapshot.isEmpty())
         return;
@@ -476,6 +616,9 @@ bool WorkerPool::start(QString *error)
     d->running = true;
     d->stopping = false;
     d->releasing = false;
+    d->drainFinished = false;
+    d->dispatcher.reset(QThread::create([this] { d->dispatchLoop(); }));
+    d->dispatcher->start();
     d->heartbeat.reset(QThread::create([this] { d->heartbeatLoop(); }));
     d->heartbeat->start();
     setWorkerCount(d->options.workers);
@@ -493,7 +636,7 @@ void WorkerPool::setWorkerCount(int count)
     // is still finishing when the count grows again simply carries on.
     for (int index = 0; index < count; ++index) {
         {
-            QMutexLocker lock(&d->heldMutex);
+            QMutexLocker lock(&d->mutex);
             if (d->scheduled.contains(index))
                 continue;
             d->scheduled.insert(index);
@@ -523,11 +666,19 @@ void WorkerPool::stop()
         d->releaseHeldJobs();
         d->threads.waitForDone(5000);
     }
+    // The dispatcher leaves once the last worker's completion is written.
+    d->wakeAll();
+    if (d->dispatcher && !d->dispatcher->wait(10000))
+        qCWarning(lcWorker) << "dispatcher did not finish writing completions";
     d->running = false;
     d->wakeAll();
     {
-        QMutexLocker lock(&d->wakeMutex);
+        QMutexLocker lock(&d->mutex);
         d->heartbeatCondition.wakeAll();
+    }
+    if (d->dispatcher) {
+        d->dispatcher->wait();
+        d->dispatcher.reset();
     }
     if (d->heartbeat) {
         d->heartbeat->wait(5000);
@@ -547,7 +698,7 @@ bool WorkerPool::isRunning() const
 QList<WorkerInfo> WorkerPool::workers() const
 {
     QList<WorkerInfo> result;
-    QMutexLocker lock(&d->heldMutex);
+    QMutexLocker lock(&d->mutex);
     for (int index = 0; index < d->desired; ++index) {
         WorkerInfo info;
         info.id = d->workerId(index);
