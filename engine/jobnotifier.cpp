@@ -8,10 +8,13 @@ JobNotifier *JobNotifier::instance()
     return &notifier;
 }
 
-void JobNotifier::publish(const QStringList &jobIds)
+void JobNotifier::publish(const QStringList &jobIds, bool claimable)
 {
-    if (!jobIds.isEmpty())
-        emit jobsChanged(jobIds);
+    if (jobIds.isEmpty())
+        return;
+    emit jobsChanged(jobIds);
+    if (claimable)
+        emit workAvailable();
 }
 
 } // namespace Engine

@@ -16,10 +16,14 @@ public:
     static JobNotifier *instance();
 
     /// An id of "*" means "possibly many jobs changed": re-read what changed recently.
-    void publish(const QStringList &jobIds);
+    /// claimable: the change may have made a job claimable (enqueue, resume, retry, release…),
+    /// as opposed to a claim, progress or completion, which only windows care about.
+    void publish(const QStringList &jobIds, bool claimable = false);
 
 signals:
     void jobsChanged(const QStringList &jobIds);
+    /// Idle workers should look for work.
+    void workAvailable();
 
 private:
     JobNotifier() = default;

@@ -211,6 +211,7 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
         }
         transaction.commit();
     }
+    m_announced = true; // NOTIFY went with the insert on PostgreSQL
     published(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids);
     return ids;
 }
@@ -311,6 +312,7 @@ void JobQueue::insertEvent(const QString &jobId, const QString &event, const QJs
 // NOTIFY inside the transaction: PostgreSQL delivers it only if and when the commit succeeds.
 void JobQueue::announce(const QStringList &jobIds, const QString &status)
 {
+    m_announced = true; // and in this process, once committed: see published()
     if (!m_postgres || jobIds.isEmpty())
         return;
     QStringList parts;
@@ -327,7 +329,7 @@ void JobQueue::announce(const QStringList &jobIds, const QString &status)
 
 void JobQueue::published(const QStringList &jobIds)
 {
-    JobNotifier::instance()->publish(jobIds);
+    JobNotifier::instance()->publish(jobIds, std::exchange(m_announced, false));
 }
 
 // ---------------------------------------------------------------------------------------------

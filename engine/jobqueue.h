@@ -177,6 +177,7 @@ private:
     QSqlDatabase m_db;
     QueueOptions m_options;
     bool m_postgres;
+    bool m_announced = false; ///< the open change was announced: publish it as claimable
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
 };
 

@@ -65,7 +65,7 @@ void PostgresListener::onNotification(const QString &name, QSqlDriver::Notificat
         ids << part.section(QLatin1Char(':'), 0, 0);
     if (ids.isEmpty())
         ids << QStringLiteral("*");
-    JobNotifier::instance()->publish(ids);
+    JobNotifier::instance()->publish(ids, true); // NOTIFY is only sent for such changes
 }
 
 void PostgresListener::checkConnection()

@@ -37,6 +37,9 @@ WorkerPoolOptions WorkerPoolOptions::fromEnvironment(const DatabaseUrl &url)
     const double heartbeat = qEnvironmentVariable("CALLBOARD_HEARTBEAT_SECONDS").toDouble(&ok);
     if (ok && heartbeat > 0)
         options.heartbeatSeconds = heartbeat;
+    const int prefetch = qEnvironmentVariable("CALLBOARD_PREFETCH").toInt(&ok);
+    if (ok && prefetch >= 0)
+        options.prefetch = qMin(prefetch, 1000);
     const int poll = qEnvironmentVariable("CALLBOARD_POLL_MS").toInt(&ok);
     if (ok && poll > 0)
         options.pollMs = poll;
@@ -55,12 +58,13 @@ struct HeldJob
     std::atomic<bool> finishing{false}; ///< its outcome is being written: no more renewals
 };
 
-/// Where the dispatcher hands a claimed job to one worker.
+/// Where the dispatcher hands claimed jobs to one worker.
 struct WorkerSlot
 {
-    std::optional<Job> assigned; ///< claimed for this worker, not yet picked up
-    bool busy = false;           ///< from assignment until the worker has handed the job back
-    bool present = false;        ///< a runnable is looping for this index
+    QList<Job> assigned;  ///< claimed for this worker (locked in its name), not yet started
+    bool busy = false;    ///< running a job, until it has handed the job back
+    bool present = false; ///< a runnable is looping for this index
+    int reserved = 0;     ///< claims for this worker in a statement on its way
     QWaitCondition wake;
 };
 
@@ -69,7 +73,7 @@ constexpr int kMaxWorkers = 64;
 } // namespace
 
 // Threads and who talks to the database:
-// - one dispatcher thread claims jobs for idle workers and writes completions, both in one
+// - dispatcher threads claim jobs for idle workers and write completions, both in one
 //   statement per round (JobQueue::completeAndClaim), so the commit is shared by every job that
 //   finished meanwhile and every worker that is waiting;
 // - N workers on the QThreadPool run handlers; each opens its own connection only when its job
@@ -105,9 +109,10 @@ public:
     WorkerPoolOptions options;
     QString prefix;
     QThreadPool threads;
-    std::unique_ptr<QThread> dispatcher;
+    std::vector<std::unique_ptr<QThread>> dispatchers;
     std::unique_ptr<QThread> heartbeat;
-    PostgresListener *listener = nullptr;
+    PostgresListener *listener = nullptr; ///< lives in listenerThread
+    std::unique_ptr<QThread> listenerThread;
 
     std::atomic<bool> running{false};
     std::atomic<bool> stopping{false};   ///< no more claims
@@ -120,6 +125,7 @@ public:
     QWaitCondition heartbeatCondition; ///< only stop() wakes the heartbeat early
     quint64 wakeGeneration = 0;        ///< bumped by every notification
     bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
+    int statementsInFlight = 0;        ///< dispatcher statements on their way
     QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
     std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
     QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
@@ -269,6 +275,7 @@ void WorkerPoolPrivate::dispatchLoop()
 
     for (;;) {
         QStringList claimFor;
+        QList<int> reservedFor;
         quint64 generation;
         {
             QMutexLocker lock(&mutex);
@@ -277,11 +284,19 @@ void WorkerPoolPrivate::dispatchLoop()
                     return;
                 completions += std::exchange(pending, {});
                 claimFor.clear();
+                reservedFor.clear();
                 if (!stopping && !drainFinished) {
+                    // Each worker holds at most one job plus `prefetch` waiting ones.
+                    const int depth = 1 + options.prefetch;
                     for (int index = 0; index < desired; ++index) {
                         const WorkerSlot &slot = *workerSlots[index];
-                        if (slot.present && !slot.busy && !slot.assigned)
+                        if (!slot.present)
+                            continue;
+                        for (int n = int(slot.busy) + int(slot.assigned.size()) + slot.reserved;
+                             n < depth; ++n) {
                             claimFor << workerId(index);
+                            reservedFor << index;
+                        }
                     }
                 }
                 if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim))
@@ -294,7 +309,17 @@ void WorkerPoolPrivate::dispatchLoop()
                     mayClaim = true; // a notification, or the fallback poll
             }
             generation = wakeGeneration;
+            // Claims in flight count against their worker's depth, so that the other dispatcher
+            // does not claim for the same free place.
+            for (int index : std::as_const(reservedFor))
+                ++workerSlots[index]->reserved;
+            ++statementsInFlight;
         }
+        auto settle = [&] {
+            for (int index : std::as_const(reservedFor))
+                --workerSlots[index]->reserved;
+            --statementsInFlight;
+        };
 
         if (!queue) {
             connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("dispatcher"));
@@ -306,6 +331,7 @@ void WorkerPoolPrivate::dispatchLoop()
                 // Reconnect with backoff: 0.5 s, 1 s, 2 s, … up to 10 s. Completions wait.
                 const int wait = qMin(10000, 500 << qMin(failures++, 5));
                 QMutexLocker lock(&mutex);
+                settle();
                 dispatcherWake.wait(&mutex, wait);
                 continue;
             }
@@ -325,6 +351,10 @@ void WorkerPoolPrivate::dispatchLoop()
                 queue.reset();
                 connection.reset();
             }
+            {
+                QMutexLocker lock(&mutex);
+                settle();
+            }
             QThread::msleep(200);
             continue;
         }
@@ -335,6 +365,7 @@ void WorkerPoolPrivate::dispatchLoop()
         QList<Job> toRelease;
         {
             QMutexLocker lock(&mutex);
+            settle();
             for (const QString &id : std::as_const(result.completed)) {
                 if (const auto holder = held.value(id))
                     forget(id, holder->workerId);
@@ -346,7 +377,7 @@ void WorkerPoolPrivate::dispatchLoop()
             for (Job &job : result.claimed) {
                 const int index = job.workerId.section(QLatin1Char('-'), -1).toInt();
                 WorkerSlot &slot = *workerSlots[index];
-                if (stopping || index >= desired || !slot.present || slot.busy || slot.assigned) {
+                if (stopping || index >= desired || !slot.present) {
                     toRelease << job; // the worker left while the claim was on its way
                     continue;
                 }
@@ -355,18 +386,16 @@ void WorkerPoolPrivate::dispatchLoop()
                 holder->filename = job.filename;
                 holder->since = QDateTime::currentDateTimeUtc();
                 held.insert(job.id, holder);
-                currentJobOfWorker.insert(job.workerId, job.id);
-                slot.busy = true;
-                slot.assigned = std::move(job);
+                slot.assigned << std::move(job);
                 slot.wake.wakeOne();
             }
             mayClaim = (!claimFor.isEmpty() && result.claimed.size() == claimFor.size())
                        || wakeGeneration != generation;
             if (options.drain && !claimFor.isEmpty() && result.claimed.isEmpty() && !mayClaim
-                && pending.isEmpty()) {
+                && pending.isEmpty() && statementsInFlight == 0) {
                 bool anyBusy = false;
                 for (const auto &slot : workerSlots)
-                    anyBusy = anyBusy || slot->busy;
+                    anyBusy = anyBusy || slot->busy || !slot->assigned.isEmpty() || slot->reserved;
                 if (!anyBusy) {
                     drainFinished = true;
                     for (const auto &slot : workerSlots)
@@ -396,20 +425,32 @@ void WorkerPoolPrivate::runWorker(int index)
         ++wakeGeneration; // a new worker: worth a claim
         dispatcherWake.wakeAll();
     }
+    LazyQueue queue(this, id);
     auto finish = qScopeGuard([&] {
+        QList<Job> unstarted;
         {
             QMutexLocker lock(&mutex);
             slot.present = false;
             slot.busy = false;
+            unstarted = std::exchange(slot.assigned, {});
             scheduled.remove(index);
             dispatcherWake.wakeAll();
+        }
+        // Prefetched jobs this worker will not start go back to the queue now, not at lock expiry.
+        for (const Job &job : std::as_const(unstarted)) {
+            try {
+                queue.get().release(job.id, id, QStringLiteral("worker stopping"));
+            } catch (const JobError &error) {
+                qCWarning(lcWorker) << "could not release job" << job.id << error.message();
+            }
+            QMutexLocker lock(&mutex);
+            forget(job.id, id);
         }
         if (--alive == 0 && options.drain && !stopping)
             QMetaObject::invokeMethod(q, &WorkerPool::drained, Qt::QueuedConnection);
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
     });
 
-    LazyQueue queue(this, id);
     const JobHandler handler = options.handler ? options.handler : JobHandler(parsePlayHandler);
 
     for (;;) {
@@ -417,14 +458,16 @@ void WorkerPoolPrivate::runWorker(int index)
         std::shared_ptr<HeldJob> holder;
         {
             QMutexLocker lock(&mutex);
-            while (!slot.assigned && !stopping && index < desired && !drainFinished)
+            while (slot.assigned.isEmpty() && !stopping && index < desired && !drainFinished)
                 slot.wake.wait(&mutex);
-            if (!slot.assigned) {
+            if (slot.assigned.isEmpty() || stopping || index >= desired) {
                 slot.present = false; // in the same breath, so the dispatcher claims no more for us
                 break;
             }
-            job = std::exchange(slot.assigned, std::nullopt);
+            job = slot.assigned.takeFirst();
             holder = held.value(job->id);
+            slot.busy = true;
+            currentJobOfWorker.insert(id, job->id);
         }
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
         qCDebug(lcWorker).noquote() << id << "started job" << job->id << job->filename;
@@ -606,19 +649,41 @@ bool WorkerPool::start(QString *error)
         if (!Migrations::migrate(connection.database(), error))
             return false;
     }
+    bool listening = false;
     if (d->options.url.isPostgres()) {
-        d->listener = new PostgresListener(d->options.url, this);
+        // The listener gets a thread of its own, so a notification wakes the dispatchers at once
+        // instead of waiting for this thread's event loop (the window's, which may be busy).
+        d->listenerThread = std::make_unique<QThread>();
+        d->listenerThread->setObjectName(QStringLiteral("callboard-listener"));
+        d->listenerThread->start();
+        d->listener = new PostgresListener(d->options.url);
+        d->listener->moveToThread(d->listenerThread.get());
+        connect(d->listener, &PostgresListener::notified, d->listener, [this] { d->wakeAll(); },
+                Qt::DirectConnection);
         QString listenError;
-        if (!d->listener->start(&listenError))
+        QMetaObject::invokeMethod(
+            d->listener, [&] { listening = d->listener->start(&listenError); },
+            Qt::BlockingQueuedConnection);
+        if (!listening)
             qCWarning(lcNotify) << "no LISTEN, polling only:" << listenError;
     }
-    connect(JobNotifier::instance(), &JobNotifier::jobsChanged, this, [this] { d->wakeAll(); });
+    // Changes made in this process (the window's enqueue, retry, resume) wake the pool at once,
+    // before their NOTIFY has made the round through the server.
+    connect(JobNotifier::instance(), &JobNotifier::workAvailable, this, [this] { d->wakeAll(); });
     d->running = true;
     d->stopping = false;
     d->releasing = false;
     d->drainFinished = false;
-    d->dispatcher.reset(QThread::create([this] { d->dispatchLoop(); }));
-    d->dispatcher->start();
+    // Two dispatchers on PostgreSQL: while one statement runs on the server, the other one's
+    // results are handed out and its next batch gathered, which keeps both cores busy (one
+    // dispatcher left a third of the machine idle). SQLite has one writer: one dispatcher.
+    const int dispatchers = d->options.url.isPostgres() ? 2 : 1;
+    for (int i = 0; i < dispatchers; ++i) {
+        d->dispatchers.push_back(std::unique_ptr<QThread>(QThread::create([this] {
+            d->dispatchLoop();
+        })));
+        d->dispatchers.back()->start();
+    }
     d->heartbeat.reset(QThread::create([this] { d->heartbeatLoop(); }));
     d->heartbeat->start();
     setWorkerCount(d->options.workers);
@@ -666,26 +731,34 @@ void WorkerPool::stop()
         d->releaseHeldJobs();
         d->threads.waitForDone(5000);
     }
-    // The dispatcher leaves once the last worker's completion is written.
+    // A dispatcher leaves once the last worker's completion is written.
     d->wakeAll();
-    if (d->dispatcher && !d->dispatcher->wait(10000))
-        qCWarning(lcWorker) << "dispatcher did not finish writing completions";
+    for (const auto &dispatcher : d->dispatchers) {
+        if (!dispatcher->wait(10000))
+            qCWarning(lcWorker) << "dispatcher did not finish writing completions";
+    }
     d->running = false;
     d->wakeAll();
     {
         QMutexLocker lock(&d->mutex);
         d->heartbeatCondition.wakeAll();
     }
-    if (d->dispatcher) {
-        d->dispatcher->wait();
-        d->dispatcher.reset();
-    }
+    for (const auto &dispatcher : d->dispatchers)
+        dispatcher->wait();
+    d->dispatchers.clear();
     if (d->heartbeat) {
         d->heartbeat->wait(5000);
         d->heartbeat.reset();
     }
-    delete d->listener;
-    d->listener = nullptr;
+    if (d->listenerThread) {
+        // Deleted in its own thread, where its connection lives.
+        QMetaObject::invokeMethod(d->listener, [this] { delete d->listener; },
+                                  Qt::BlockingQueuedConnection);
+        d->listener = nullptr;
+        d->listenerThread->quit();
+        d->listenerThread->wait();
+        d->listenerThread.reset();
+    }
     disconnect(JobNotifier::instance(), nullptr, this, nullptr);
     emit stopped();
 }

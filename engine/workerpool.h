@@ -61,6 +61,10 @@ struct WorkerPoolOptions
     double heartbeatSeconds = 60;    ///< --heartbeat-seconds, CALLBOARD_HEARTBEAT_SECONDS
     int pollMs = 5000;               ///< fallback poll when no notification arrives
     double shutdownSeconds = 30;     ///< --shutdown-seconds
+    /// Jobs each worker may hold waiting behind the one it runs (--prefetch, CALLBOARD_PREFETCH).
+    /// 0 suits long jobs (a waiting job could have run on another machine); a few per worker
+    /// let many short jobs share each round trip.
+    int prefetch = 0;
     bool drain = false;              ///< stop once no job is claimable
     QString workerIdPrefix;          ///< default "<host>-<pid>"
     JobHandler handler;              ///< default parsePlayHandler

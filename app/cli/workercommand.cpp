@@ -53,6 +53,8 @@ int runWorker(CommandContext &context)
         options.heartbeatSeconds = *heartbeat;
     if (const auto shutdown = context.secondsOption(QStringLiteral("shutdown-seconds")))
         options.shutdownSeconds = *shutdown;
+    if (const auto prefetch = context.intOption(QStringLiteral("prefetch"), 0, 1000))
+        options.prefetch = *prefetch;
     options.drain = context.isSet(QStringLiteral("drain"));
     if (options.heartbeatSeconds >= options.lockSeconds)
         throw CliError::usage(QStringLiteral("The heartbeat (%1 s) must be shorter than the lock "
