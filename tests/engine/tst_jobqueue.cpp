@@ -101,6 +101,7 @@ private slots:
     BACKENDS(changesArePublished)
     BACKENDS(completeAndClaimNext)
     BACKENDS(completeAndClaimBatch)
+    BACKENDS(onlyClaimableChangesWakeWorkers)
     BACKENDS(listAndCounts)
     BACKENDS(sameWorkerIdNeverSharesAJob)
 };
@@ -691,6 +692,25 @@ void TestJobQueue::completeAndClaimBatch()
     BatchResult none = queue.completeAndClaim({}, {});
     QVERIFY(none.claimed.isEmpty() && none.completed.isEmpty() && none.lost.isEmpty());
     QCOMPARE(queue.countsByStatus().value(JobStatus::Running), 4);
+}
+
+void TestJobQueue::onlyClaimableChangesWakeWorkers()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QSignalSpy work(JobNotifier::instance(), &JobNotifier::workAvailable);
+    QSignalSpy changes(JobNotifier::instance(), &JobNotifier::jobsChanged);
+    const QString a = queue.enqueue(play(QStringLiteral("a")));
+    QCOMPARE(work.size(), 1);
+    queue.claimNext(QStringLiteral("w"));
+    queue.updateProgress(a, QStringLiteral("w"), progress(1, 2));
+    queue.complete(a, QStringLiteral("w"));
+    QCOMPARE(work.size(), 1); // claim, progress and completion make nothing claimable
+    QCOMPARE(changes.size(), 4); // but windows hear of each
+    const QString b = queue.enqueue(play(QStringLiteral("b")));
+    queue.claimNext(QStringLiteral("w"));
+    QVERIFY(queue.release(b, QStringLiteral("w"), QStringLiteral("test")));
+    QCOMPARE(work.size(), 3); // the enqueue and the release
 }
 
 void TestJobQueue::listAndCounts()

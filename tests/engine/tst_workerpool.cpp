@@ -1,4 +1,5 @@
 #include "engine/database.h"
+#include "engine/jobnotifier.h"
 #include "engine/jobqueue.h"
 #include "engine/workerpool.h"
 #include "testdatabase.h"
@@ -88,6 +89,8 @@ private slots:
     BACKENDS(failuresGoThroughRetryPolicy)
     void notifyWakesIdleWorker();
     BACKENDS(workerCountAdjustsWhileRunning)
+    BACKENDS(prefetchHoldsJobsAheadAndGivesThemBack)
+    BACKENDS(prefetchDrainsEveryJobOnce)
 };
 
 void TestWorkerPool::drainsTheQueue()
@@ -261,12 +264,17 @@ void TestWorkerPool::notifyWakesIdleWorker()
     QString error;
     QVERIFY(pool.start(&error));
     QThread::msleep(300); // let the workers go idle
-    // Enqueue from another connection, as another process would.
+    // Enqueue from another connection, as another process would: with the in-process signal
+    // blocked, only the NOTIFY through the server can wake the pool.
     ScopedConnection producer(test.url(), QStringLiteral("producer"));
     JobQueue queue(producer.database());
     QElapsedTimer timer;
     timer.start();
-    const QString id = queue.enqueue(smallPlay(QStringLiteral("wake")));
+    QString id;
+    {
+        const QSignalBlocker inProcess(JobNotifier::instance());
+        id = queue.enqueue(smallPlay(QStringLiteral("wake")));
+    }
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 3000);
     qInfo() << "enqueue to completed:" << timer.elapsed() << "ms";
     pool.stop();
@@ -291,6 +299,60 @@ void TestWorkerPool::workerCountAdjustsWhileRunning()
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 5000);
     QVERIFY(pool.workers().constFirst().id.startsWith(QStringLiteral("test-")));
     pool.stop();
+}
+
+void TestWorkerPool::prefetchHoldsJobsAheadAndGivesThemBack()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QStringList ids;
+    for (int i = 0; i < 5; ++i)
+        ids << queue.enqueue(smallPlay(QStringLiteral("p%1").arg(i)));
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(200, 20));
+    o.prefetch = 3;
+    o.shutdownSeconds = 0.3;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    // One job runs and three wait behind it, all locked in the one worker's name; one is left.
+    const QString running = QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "status" = 'running' AND "workerId" = '%1-0')")
+                                .arg(o.workerIdPrefix);
+    QTRY_COMPARE_WITH_TIMEOUT(count(test.db(), running), 4, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(queue.job(ids.at(0))->completedChunks >= 1, 5000);
+    QCOMPARE(queue.job(ids.at(4))->status, JobStatus::Queued);
+    QCOMPARE(queue.job(ids.at(1))->completedChunks, 0); // claimed, not started
+    pool.stop();
+    // The running job is released at the shutdown timeout, the waiting ones when their worker
+    // leaves: nothing is left locked until expiry.
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "status" = 'queued')")), 5);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'released')")), 4);
+}
+
+void TestWorkerPool::prefetchDrainsEveryJobOnce()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < 300; ++i)
+        inputs << smallPlay(QStringLiteral("p%1").arg(i), i % 3);
+    queue.enqueueMany(inputs);
+    std::atomic<int> runs{0};
+    WorkerPoolOptions o = options(test, 3, [&](JobContext &) {
+        ++runs;
+        return JobOutcome::completed();
+    });
+    o.prefetch = 8;
+    o.drain = true;
+    WorkerPool pool(o);
+    QSignalSpy drained(&pool, &WorkerPool::drained);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QVERIFY(drained.wait(30000));
+    pool.stop();
+    QCOMPARE(runs.load(), 300);
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Completed), 300);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'claimed')")), 300);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'completed')")), 300);
 }
 
 QTEST_GUILESS_MAIN(TestWorkerPool)
