@@ -165,7 +165,7 @@ void claimCompleteBatchRate(const QString &kind, const DatabaseUrl &url, int thr
 }
 
 void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int jobs,
-               int prefetch = 0)
+               int prefetch)
 {
     fillQueue(url, jobs);
     WorkerPoolOptions options;
@@ -184,7 +184,8 @@ void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int job
     drained.wait(600000);
     const qint64 ms = timer.elapsed();
     pool.stop();
-    const QString setting = prefetch ? QStringLiteral(", prefetch %1").arg(prefetch) : QString();
+    const QString setting = prefetch < 0 ? QStringLiteral(" (auto prefetch)")
+                                         : QStringLiteral(", prefetch %1").arg(prefetch);
     print(kind, QStringLiteral("WorkerPool drain, %1 workers%2 (%3 no-op jobs)")
                     .arg(workers).arg(setting).arg(jobs),
           jobs * 1000.0 / qMax<qint64>(1, ms), QStringLiteral("jobs/s"));
@@ -297,12 +298,13 @@ int main(int argc, char **argv)
                                        20000 / scale, 16);
         }
         if (want("drain")) {
-            for (int workers : {1, 4, 16})
-                drainRate(kind, freshDatabase(kind, admin, dir), workers, 20000 / scale);
-            // graphile-worker's batching preset holds a local queue of 500; prefetch 16 × 4
-            // workers is the same idea on a smaller scale.
-            for (int workers : {1, 4, 16})
-                drainRate(kind, freshDatabase(kind, admin, dir), workers, 20000 / scale, 16);
+            // The default (automatic prefetch), then one job per worker at a time, which is
+            // what graphile-worker does without its local queue.
+            for (int prefetch : {-1, 0}) {
+                for (int workers : {1, 4, 16})
+                    drainRate(kind, freshDatabase(kind, admin, dir), workers, 20000 / scale,
+                              prefetch);
+            }
         }
         if (want("latency"))
             latency(kind, freshDatabase(kind, admin, dir), 500 / scale, 20);

@@ -38,7 +38,7 @@ WorkerPoolOptions WorkerPoolOptions::fromEnvironment(const DatabaseUrl &url)
     if (ok && heartbeat > 0)
         options.heartbeatSeconds = heartbeat;
     const int prefetch = qEnvironmentVariable("CALLBOARD_PREFETCH").toInt(&ok);
-    if (ok && prefetch >= 0)
+    if (ok && prefetch >= -1)
         options.prefetch = qMin(prefetch, 1000);
     const int poll = qEnvironmentVariable("CALLBOARD_POLL_MS").toInt(&ok);
     if (ok && poll > 0)
@@ -65,10 +65,16 @@ struct WorkerSlot
     bool busy = false;    ///< running a job, until it has handed the job back
     bool present = false; ///< a runnable is looping for this index
     int reserved = 0;     ///< claims for this worker in a statement on its way
+    QElapsedTimer busySince;
     QWaitCondition wake;
 };
 
 constexpr int kMaxWorkers = 64;
+// Automatic prefetch: while jobs take less than a round trip to the database, each worker claims
+// this many ahead; jobs that take longer get none (a waiting job could run on another machine).
+constexpr int kAutoPrefetch = 16;
+constexpr double kShortJobMs = 5;
+
 
 } // namespace
 
@@ -104,6 +110,14 @@ public:
         return queue;
     }
     QString workerId(int index) const { return prefix + QLatin1Char('-') + QString::number(index); }
+    /// Under `mutex`.
+    int prefetch() const
+    {
+        if (options.prefetch >= 0)
+            return options.prefetch;
+        return recentJobMs < kShortJobMs ? kAutoPrefetch : 0;
+    }
+    QList<Job> takeOverdueWaitingJobs();
 
     WorkerPool *q;
     WorkerPoolOptions options;
@@ -127,6 +141,7 @@ public:
     bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
     int statementsInFlight = 0;        ///< dispatcher statements on their way
     QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
+    double recentJobMs = 1000;         ///< moving average of handler run times; starts "long"
     std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
     QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
     QHash<QString, QString> currentJobOfWorker;       ///< workerId → jobId
@@ -257,6 +272,19 @@ void WorkerPoolPrivate::wakeAll()
         slot->wake.wakeAll();
 }
 
+// Under `mutex`: prefetched jobs of workers that have been busy with one job for too long.
+QList<Job> WorkerPoolPrivate::takeOverdueWaitingJobs()
+{
+    QList<Job> overdue;
+    for (const auto &slot : workerSlots) {
+        if (slot->busy && !slot->assigned.isEmpty()
+            && slot->busySince.elapsed() > options.prefetchPatienceMs) {
+            overdue += std::exchange(slot->assigned, {});
+        }
+    }
+    return overdue;
+}
+
 // Under `mutex`: the job is no longer in this process's hands.
 void WorkerPoolPrivate::forget(const QString &jobId, const QString &workerId)
 {
@@ -272,6 +300,7 @@ void WorkerPoolPrivate::dispatchLoop()
     int failures = 0;
     bool mayClaim = true; // something may be claimable: at start, after a wake, after a full round
     QList<Completion> completions;
+    QList<Job> overdue; // prefetched jobs that waited too long behind a slow one
 
     for (;;) {
         QStringList claimFor;
@@ -286,12 +315,16 @@ void WorkerPoolPrivate::dispatchLoop()
                 claimFor.clear();
                 reservedFor.clear();
                 if (!stopping && !drainFinished) {
-                    // Each worker holds at most one job plus `prefetch` waiting ones.
-                    const int depth = 1 + options.prefetch;
+                    // Each worker holds at most one job plus `prefetch` waiting ones; none wait
+                    // behind a job that has already run for a while.
+                    const int ahead = prefetch();
                     for (int index = 0; index < desired; ++index) {
                         const WorkerSlot &slot = *workerSlots[index];
                         if (!slot.present)
                             continue;
+                        const bool slow = slot.busy
+                                          && slot.busySince.elapsed() > options.prefetchPatienceMs;
+                        const int depth = 1 + (slow ? 0 : ahead);
                         for (int n = int(slot.busy) + int(slot.assigned.size()) + slot.reserved;
                              n < depth; ++n) {
                             claimFor << workerId(index);
@@ -299,12 +332,17 @@ void WorkerPoolPrivate::dispatchLoop()
                         }
                     }
                 }
-                if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim))
+                overdue += takeOverdueWaitingJobs();
+                if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim) || !overdue.isEmpty())
                     break;
                 if (stopping && alive == 0)
                     return; // every worker is gone and every completion written
+                bool anyWaiting = false;
+                for (int index = 0; index < kMaxWorkers && !anyWaiting; ++index)
+                    anyWaiting = workerSlots[index]->busy && !workerSlots[index]->assigned.isEmpty();
                 const quint64 before = wakeGeneration;
-                const bool woken = dispatcherWake.wait(&mutex, options.pollMs);
+                const bool woken = dispatcherWake.wait(
+                    &mutex, anyWaiting ? qMin(options.pollMs, options.prefetchPatienceMs) : options.pollMs);
                 if (!woken || wakeGeneration != before)
                     mayClaim = true; // a notification, or the fallback poll
             }
@@ -342,7 +380,8 @@ void WorkerPoolPrivate::dispatchLoop()
 
         BatchResult result;
         try {
-            result = queue->completeAndClaim(completions, claimFor);
+            if (!completions.isEmpty() || !claimFor.isEmpty())
+                result = queue->completeAndClaim(completions, claimFor);
         } catch (const JobError &error) {
             // Nothing is lost: the completions are written again after reconnecting (a repeat of
             // one that did commit changes nothing), and a claim that did commit expires.
@@ -410,6 +449,16 @@ void WorkerPoolPrivate::dispatchLoop()
                 qCWarning(lcWorker) << "could not release job" << job.id << error.message();
             }
         }
+        for (const Job &job : std::exchange(overdue, {})) {
+            try {
+                // Back to the queue, where any idle worker (here or elsewhere) can take it.
+                queue->release(job.id, job.workerId, QStringLiteral("waited behind a slow job"));
+            } catch (const JobError &error) {
+                qCWarning(lcWorker) << "could not release job" << job.id << error.message();
+            }
+            QMutexLocker lock(&mutex);
+            forget(job.id, job.workerId);
+        }
         if (!result.completed.isEmpty() || !result.claimed.isEmpty())
             QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
     }
@@ -467,6 +516,7 @@ void WorkerPoolPrivate::runWorker(int index)
             job = slot.assigned.takeFirst();
             holder = held.value(job->id);
             slot.busy = true;
+            slot.busySince.start();
             currentJobOfWorker.insert(id, job->id);
         }
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
@@ -490,6 +540,7 @@ void WorkerPoolPrivate::runWorker(int index)
             // The dispatcher writes it, together with whatever else finished meanwhile, and in
             // the same statement claims this worker's next job.
             QMutexLocker lock(&mutex);
+            recentJobMs = 0.8 * recentJobMs + 0.2 * (slot.busySince.nsecsElapsed() / 1e6);
             pending << Completion{job->id, id, outcome.playbook};
             slot.busy = false;
             dispatcherWake.wakeAll();

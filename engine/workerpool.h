@@ -61,10 +61,12 @@ struct WorkerPoolOptions
     double heartbeatSeconds = 60;    ///< --heartbeat-seconds, CALLBOARD_HEARTBEAT_SECONDS
     int pollMs = 5000;               ///< fallback poll when no notification arrives
     double shutdownSeconds = 30;     ///< --shutdown-seconds
-    /// Jobs each worker may hold waiting behind the one it runs (--prefetch, CALLBOARD_PREFETCH).
-    /// 0 suits long jobs (a waiting job could have run on another machine); a few per worker
-    /// let many short jobs share each round trip.
-    int prefetch = 0;
+    /// Jobs each worker may claim ahead, waiting behind the one it runs (--prefetch,
+    /// CALLBOARD_PREFETCH), so that many short jobs share each round trip. -1 (automatic): 16
+    /// while recent jobs took under 5 ms, none otherwise (a waiting job could have run on another
+    /// machine). With any prefetch, jobs that wait over 250 ms behind a slow one go back.
+    int prefetch = -1;
+    int prefetchPatienceMs = 250;    ///< how long a prefetched job may wait behind a slow one
     bool drain = false;              ///< stop once no job is claimable
     QString workerIdPrefix;          ///< default "<host>-<pid>"
     JobHandler handler;              ///< default parsePlayHandler

@@ -47,8 +47,8 @@ const QList<Command> &commands()
           option("lock-seconds", "Lock duration of a claimed job (default 600).", "S"),
           option("heartbeat-seconds", "Lock renewal interval (default 60).", "S"),
           option("shutdown-seconds", "Grace period for running jobs at shutdown (default 30).", "S"),
-          option("prefetch", "Jobs each worker claims ahead of the one it runs, for many short "
-                             "jobs (default 0 or CALLBOARD_PREFETCH).", "N"),
+          option("prefetch", "Jobs each worker claims ahead of the one it runs (0 = none; "
+                             "default: automatic, 16 while jobs are short).", "N"),
           option("metrics-port", "Serve /metrics (Prometheus) and /healthz on this port.", "N"),
           option("metrics-bind", "Address for --metrics-port (default 127.0.0.1).", "ADDR")},
          0, 0, true, runWorker},

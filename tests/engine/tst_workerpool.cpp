@@ -90,6 +90,8 @@ private slots:
     void notifyWakesIdleWorker();
     BACKENDS(workerCountAdjustsWhileRunning)
     BACKENDS(prefetchHoldsJobsAheadAndGivesThemBack)
+    BACKENDS(prefetchedJobsDoNotWaitBehindASlowOne)
+    BACKENDS(automaticPrefetchLeavesSlowJobsInTheQueue)
     BACKENDS(prefetchDrainsEveryJobOnce)
 };
 
@@ -310,6 +312,7 @@ void TestWorkerPool::prefetchHoldsJobsAheadAndGivesThemBack()
         ids << queue.enqueue(smallPlay(QStringLiteral("p%1").arg(i)));
     WorkerPoolOptions o = options(test, 1, chunkedHandler(200, 20));
     o.prefetch = 3;
+    o.prefetchPatienceMs = 60000; // they wait as long as it takes
     o.shutdownSeconds = 0.3;
     WorkerPool pool(o);
     QString error;
@@ -326,6 +329,49 @@ void TestWorkerPool::prefetchHoldsJobsAheadAndGivesThemBack()
     // leaves: nothing is left locked until expiry.
     QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "status" = 'queued')")), 5);
     QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'released')")), 4);
+}
+
+void TestWorkerPool::prefetchedJobsDoNotWaitBehindASlowOne()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    for (int i = 0; i < 5; ++i)
+        queue.enqueue(smallPlay(QStringLiteral("p%1").arg(i)));
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(200, 20));
+    o.prefetch = 3;
+    o.prefetchPatienceMs = 200;
+    o.shutdownSeconds = 0.3;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    const QString released = QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'released' AND CAST("details" AS TEXT) LIKE '%slow job%')");
+    // The three waiting jobs go back to the queue, where another machine could take them, and
+    // no more are claimed behind the slow job.
+    QTRY_COMPARE_WITH_TIMEOUT(count(test.db(), released), 3, 5000);
+    QThread::msleep(600);
+    QCOMPARE(count(test.db(), released), 3);
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Running), 1);
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Queued), 4);
+    pool.stop();
+}
+
+void TestWorkerPool::automaticPrefetchLeavesSlowJobsInTheQueue()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    for (int i = 0; i < 3; ++i)
+        queue.enqueue(smallPlay(QStringLiteral("p%1").arg(i)));
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(200, 20));
+    QCOMPARE(o.prefetch, -1); // automatic is the default
+    o.shutdownSeconds = 0.3;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.countsByStatus().value(JobStatus::Running), 1, 5000);
+    QThread::msleep(500);
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Running), 1);
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Queued), 2);
+    pool.stop();
 }
 
 void TestWorkerPool::prefetchDrainsEveryJobOnce()
