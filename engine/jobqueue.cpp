@@ -162,8 +162,8 @@ QString JobQueue::insertJobSql() const
     const SqlDialect sql(m_db);
     return QStringLiteral(
                R"(INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                  "maxRetries", "runAfter", "createdAt", "updatedAt")
-                  VALUES (:id, :priority, :rawText, :filename, %1, :maxRetries, %2, %3, %3))")
+                  "maxRetries", "runAfter", "enqueuedBy", "createdAt", "updatedAt")
+                  VALUES (:id, :priority, :rawText, :filename, %1, :maxRetries, %2, :actor, %3, %3))")
         .arg(sql.json(QStringLiteral(":config")), sql.timestamp(QStringLiteral(":runAfter")),
              sql.now());
 }
@@ -180,13 +180,8 @@ void JobQueue::insertJob(const QString &id, const EnqueueInput &input, const QSt
     query.bindValue(QStringLiteral(":maxRetries"), input.maxRetries);
     query.bindValue(QStringLiteral(":runAfter"),
                     input.runAfter ? QVariant(isoUtc(*input.runAfter)) : QVariant(QString()));
-    exec(query, id);
-    QJsonObject details{{QStringLiteral("actor"), actor},
-                        {QStringLiteral("to"), statusName(JobStatus::Queued)},
-                        {QStringLiteral("filename"), input.filename},
-                        {QStringLiteral("priority"), input.priority},
-                        {QStringLiteral("bytes"), qint64(input.rawText.size())}};
-    insertEvent(id, QStringLiteral("enqueued"), details);
+    query.bindValue(QStringLiteral(":actor"), actor);
+    exec(query, id); // the row records its creation: see events()
 }
 
 QString JobQueue::enqueue(const EnqueueInput &input, const QString &actor)
@@ -227,25 +222,18 @@ constexpr qint64 kBatchBytes = 16 * 1024 * 1024;
 QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor)
 {
     static const QString sql = QStringLiteral(R"(
-        WITH r AS (
-            SELECT * FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
-                "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
-                "maxRetries" integer, "runAfter" timestamp(3), "bytes" bigint)),
-        inserted AS (
+        WITH inserted AS (
             INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                "maxRetries", "runAfter", "createdAt", "updatedAt")
+                "maxRetries", "runAfter", "enqueuedBy", "createdAt", "updatedAt")
             SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   LOCALTIMESTAMP(3), LOCALTIMESTAMP(3) FROM r
+                   CAST(:actor AS text), LOCALTIMESTAMP(3), LOCALTIMESTAMP(3)
+            FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
+                "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
+                "maxRetries" integer, "runAfter" timestamp(3))
             RETURNING "id")
-        INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-        SELECT gen_random_uuid()::text, r."id", 'enqueued',
-               jsonb_build_object('actor', CAST(:actor AS text), 'to', 'queued',
-                                  'filename', r."filename", 'priority', r."priority",
-                                  'bytes', r."bytes"),
-               LOCALTIMESTAMP(3)
-        FROM r JOIN inserted USING ("id")
-        RETURNING pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
-                                                   THEN "jobId" || ':queued' ELSE '*' END))");
+        SELECT pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
+                                                THEN "id" || ':queued' ELSE '*' END)
+        FROM inserted)");
     QStringList ids;
     ids.reserve(inputs.size());
     QJsonArray rows;
@@ -283,8 +271,7 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
             {QStringLiteral("config"), input.config},
             {QStringLiteral("maxRetries"), input.maxRetries},
             {QStringLiteral("runAfter"), input.runAfter ? QJsonValue(isoUtc(*input.runAfter))
-                                                        : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("bytes"), qint64(input.rawText.size())}});
+                                                        : QJsonValue(QJsonValue::Null)}});
         batchBytes += input.rawText.size();
         if (rows.size() >= kBatchRows || batchBytes >= kBatchBytes)
             flush();
@@ -1083,12 +1070,31 @@ QList<Job> JobQueue::jobs(const JobFilter &filter)
 
 QList<JobEvent> JobQueue::events(const QString &jobId)
 {
-    // SQLite's rowid and PostgreSQL's "seq" give the insert order within one millisecond.
-    QSqlQuery &query = prepared(QStringLiteral(
-        R"(SELECT "id", "jobId", "event", "details", "createdAt" FROM "JobEvent"
-           WHERE "jobId" = :id ORDER BY %1)")
-                                    .arg(m_postgres ? QStringLiteral("\"seq\"")
-                                                    : QStringLiteral("rowid")));
+    // The timeline opens with the job's creation, read from its row (enqueue writes no event,
+    // and jobs made by the web application or the legacy import read the same way); stored
+    // "enqueued" events of older databases are left out for that reason. SQLite's rowid and
+    // PostgreSQL's "seq" give the insert order within one millisecond.
+    static const QString pg = QStringLiteral(R"(
+        SELECT "id" || ':enqueued', "id", 'enqueued',
+               CAST(jsonb_strip_nulls(jsonb_build_object('actor', "enqueuedBy", 'to', 'queued',
+                   'filename', "filename", 'priority', "priority")) AS text),
+               "createdAt", CAST(0 AS bigint) AS "ord"
+        FROM "ParseJob" WHERE "id" = :id
+        UNION ALL
+        SELECT "id", "jobId", "event", CAST("details" AS text), "createdAt", "seq"
+        FROM "JobEvent" WHERE "jobId" = :id AND "event" <> 'enqueued'
+        ORDER BY "ord")");
+    static const QString lite = QStringLiteral(R"(
+        SELECT "id" || ':enqueued', "id", 'enqueued',
+               json_object('actor', "enqueuedBy", 'to', 'queued', 'filename', "filename",
+                           'priority', "priority"),
+               "createdAt", 0 AS "ord"
+        FROM "ParseJob" WHERE "id" = :id
+        UNION ALL
+        SELECT "id", "jobId", "event", "details", "createdAt", rowid
+        FROM "JobEvent" WHERE "jobId" = :id AND "event" <> 'enqueued'
+        ORDER BY "ord")");
+    QSqlQuery &query = prepared(m_postgres ? pg : lite);
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     QList<JobEvent> result;

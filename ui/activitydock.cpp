@@ -22,7 +22,7 @@ ActivityDock::ActivityDock(QSqlDatabase db, QWidget *parent)
     m_kind = new QComboBox;
     m_kind->setObjectName(QStringLiteral("activityKind"));
     m_kind->addItem(tr("All events"), QString());
-    for (const char *event : {"enqueued", "claimed", "reclaimed", "progress", "completed",
+    for (const char *event : {"claimed", "reclaimed", "progress", "completed",
                               "retry_scheduled", "failed", "released", "paused", "cancelled",
                               "resumed", "retried", "pause_requested", "cancel_requested",
                               "priority_changed"}) {

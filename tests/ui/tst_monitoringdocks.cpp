@@ -98,6 +98,7 @@ void TestMonitoringDocks::activityDockShowsEvents()
     input.filename = QStringLiteral("hamlet.txt");
     input.rawText = QByteArrayLiteral("HAMLET. To be.\n");
     const QString id = queue.enqueue(input);
+    queue.pause(id, QStringLiteral("tester"));
     QTRY_COMPARE_WITH_TIMEOUT(window.activityDock()->model()->rowCount(), 1, 3000);
     QCOMPARE(window.activityDock()->view()->model()->rowCount(), 1);
 }
