@@ -7,6 +7,7 @@
 #include "engine/jobstatemachine.h"
 #include "engine/logging.h"
 #include "engine/sqldialect.h"
+#include "engine/timeorderedid.h"
 #include "engine/transaction.h"
 
 #include <QJsonDocument>
@@ -22,7 +23,7 @@ namespace {
 
 QString newId()
 {
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+    return newTimeOrderedId();
 }
 
 QString jsonText(const QJsonObject &object)
@@ -208,77 +209,6 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
     }
     m_announced = true; // NOTIFY went with the insert on PostgreSQL
     published(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids);
-    return ids;
-}
-
-// One statement per batch instead of two round trips per job: the rows travel as one JSON
-// document that PostgreSQL unpacks with jsonb_to_recordset, and the events are written from the
-// same rows. Batches are cut by count and size so one statement stays reasonable.
-namespace {
-constexpr int kBatchRows = 5000;
-constexpr qint64 kBatchBytes = 16 * 1024 * 1024;
-} // namespace
-
-QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor)
-{
-    static const QString sql = QStringLiteral(R"(
-        WITH inserted AS (
-            INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                "maxRetries", "runAfter", "enqueuedBy", "createdAt", "updatedAt")
-            SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   CAST(:actor AS text), LOCALTIMESTAMP(3), LOCALTIMESTAMP(3)
-            FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
-                "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
-                "maxRetries" integer, "runAfter" timestamp(3))
-            RETURNING "id")
-        SELECT pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
-                                                THEN "id" || ':queued' ELSE '*' END)
-        FROM inserted)");
-    QStringList ids;
-    ids.reserve(inputs.size());
-    QJsonArray rows;
-    qint64 batchBytes = 0;
-    qint64 totalBytes = 0;
-    for (const EnqueueInput &input : inputs)
-        totalBytes += input.rawText.size();
-    // One statement commits on its own (one round trip for a single job); several batches
-    // share a transaction so that the whole call stays all or nothing.
-    std::optional<Transaction> transaction;
-    if (inputs.size() > kBatchRows || totalBytes > kBatchBytes)
-        transaction.emplace(m_db);
-    auto flush = [&] {
-        if (rows.isEmpty())
-            return;
-        QSqlQuery &query = prepared(sql);
-        query.bindValue(QStringLiteral(":rows"),
-                        QString::fromUtf8(QJsonDocument(rows).toJson(QJsonDocument::Compact)));
-        query.bindValue(QStringLiteral(":actor"), actor);
-        // A notification per job for a few, one "*" (re-read what changed) for many.
-        query.bindValue(QStringLiteral(":few"), rows.size() <= 50);
-        exec(query);
-        query.finish();
-        rows = QJsonArray();
-        batchBytes = 0;
-    };
-    for (const EnqueueInput &input : inputs) {
-        const QString id = newId();
-        ids << id;
-        rows.append(QJsonObject{
-            {QStringLiteral("id"), id},
-            {QStringLiteral("priority"), input.priority},
-            {QStringLiteral("rawText"), QString::fromUtf8(input.rawText)},
-            {QStringLiteral("filename"), input.filename},
-            {QStringLiteral("config"), input.config},
-            {QStringLiteral("maxRetries"), input.maxRetries},
-            {QStringLiteral("runAfter"), input.runAfter ? QJsonValue(isoUtc(*input.runAfter))
-                                                        : QJsonValue(QJsonValue::Null)}});
-        batchBytes += input.rawText.size();
-        if (rows.size() >= kBatchRows || batchBytes >= kBatchBytes)
-            flush();
-    }
-    flush();
-    if (transaction)
-        transaction->commit();
     return ids;
 }
 

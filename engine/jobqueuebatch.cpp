@@ -9,6 +9,7 @@
 #include "engine/joberrors.h"
 #include "engine/jobrowreader.h"
 #include "engine/logging.h"
+#include "engine/timeorderedid.h"
 #include "engine/transaction.h"
 
 #include <QSqlQuery>
@@ -147,7 +148,7 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
         if (completion.playbook.isEmpty()) {
             playbookIds << QString();
         } else {
-            playbookIds << QUuid::createUuid().toString(QUuid::WithoutBraces);
+            playbookIds << newTimeOrderedId();
             anyPlaybook = true;
         }
     }
