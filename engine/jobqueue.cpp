@@ -7,7 +7,7 @@
 #include "engine/jobstatemachine.h"
 #include "engine/logging.h"
 #include "engine/sqldialect.h"
-#include "engine/timeorderedid.h"
+#include "engine/rowid.h"
 #include "engine/transaction.h"
 
 #include <QJsonDocument>
@@ -20,11 +20,6 @@
 namespace Engine {
 
 namespace {
-
-QString newId()
-{
-    return newTimeOrderedId();
-}
 
 QString jsonText(const QJsonObject &object)
 {
@@ -201,7 +196,7 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
         ids.reserve(inputs.size());
         Transaction transaction(m_db);
         for (const EnqueueInput &input : inputs) {
-            const QString id = newId();
+            const QString id = newJobId();
             insertJob(id, input, QString::fromUtf8(input.rawText), actor);
             ids << id;
         }
@@ -219,7 +214,7 @@ void JobQueue::insertEvent(const QString &jobId, const QString &event, const QJs
         QStringLiteral(R"(INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
                           VALUES (:id, :jobId, :event, %1, %2))")
             .arg(sql.json(QStringLiteral(":details")), sql.now()));
-    query.bindValue(QStringLiteral(":id"), newId());
+    query.bindValue(QStringLiteral(":id"), newTimeOrderedId());
     query.bindValue(QStringLiteral(":jobId"), jobId);
     query.bindValue(QStringLiteral(":event"), event);
     query.bindValue(QStringLiteral(":details"), jsonText(details));
@@ -460,7 +455,7 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
     if (playbook.isEmpty())
         return {};
     const SqlDialect sql(m_db);
-    const QString playbookId = chosenId.isEmpty() ? newId() : chosenId;
+    const QString playbookId = chosenId.isEmpty() ? newTimeOrderedId() : chosenId;
     QSqlQuery &insert = prepared(QStringLiteral(R"(
         INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
             "sceneCount", "speechCount", "document", "createdAt")

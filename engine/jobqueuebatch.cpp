@@ -9,7 +9,7 @@
 #include "engine/joberrors.h"
 #include "engine/jobrowreader.h"
 #include "engine/logging.h"
-#include "engine/timeorderedid.h"
+#include "engine/rowid.h"
 #include "engine/transaction.h"
 
 #include <QSqlQuery>

@@ -7,7 +7,7 @@
 #include "engine/jobqueue.h"
 
 #include "engine/joberrors.h"
-#include "engine/timeorderedid.h"
+#include "engine/rowid.h"
 #include "engine/transaction.h"
 
 #include <QFuture>
@@ -113,7 +113,7 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
     QStringList ids;
     ids.reserve(inputs.size());
     for (qsizetype i = 0; i < inputs.size(); ++i)
-        ids << newTimeOrderedId();
+        ids << newJobId();
 
     QList<std::pair<qsizetype, qsizetype>> batches;
     qsizetype begin = 0;
