@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 
 using namespace Engine;
 
@@ -95,9 +96,11 @@ void enqueueRates(const QString &kind, const DatabaseUrl &url, int single, int b
           bulk * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
 }
 
-void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads, int jobs)
+/// Runs `work(queue, workerId)` on `threads` threads, each with its own connection, and returns
+/// the jobs completed per second.
+double claimCompleteRate(const DatabaseUrl &url, int threads,
+                         const std::function<int(JobQueue &, const QString &)> &work)
 {
-    fillQueue(url, jobs);
     std::atomic<int> done{0};
     QList<QThread *> workers;
     QElapsedTimer timer;
@@ -107,14 +110,7 @@ void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads,
             ScopedConnection connection(url, QStringLiteral("bench-worker"));
             Database::preferGenericPlans(connection.database()); // as WorkerPool does
             JobQueue queue(connection.database());
-            const QString id = QStringLiteral("bench-%1").arg(t);
-            auto job = queue.claimNext(id);
-            while (job) {
-                auto [completed, next] = queue.completeAndClaimNext(job->id, id);
-                if (completed)
-                    ++done;
-                job = std::move(next);
-            }
+            done += work(queue, QStringLiteral("bench-%1").arg(t));
         });
         workers.last()->start();
     }
@@ -122,46 +118,37 @@ void claimCompleteRate(const QString &kind, const DatabaseUrl &url, int threads,
         thread->wait();
         delete thread;
     }
-    print(kind, QStringLiteral("claim+complete no-op, %1 threads (%2 jobs)").arg(threads).arg(jobs),
-          done * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
+    return done * 1000.0 / qMax<qint64>(1, timer.elapsed());
 }
 
-// The same, with each thread handing back and asking for `batch` jobs per statement.
-void claimCompleteBatchRate(const QString &kind, const DatabaseUrl &url, int threads, int jobs,
-                            int batch)
+/// One job per statement: each completion shares its commit with the next claim.
+int claimCompleteOneByOne(JobQueue &queue, const QString &id)
 {
-    fillQueue(url, jobs);
-    std::atomic<int> done{0};
-    QList<QThread *> workers;
-    QElapsedTimer timer;
-    timer.start();
-    for (int t = 0; t < threads; ++t) {
-        workers << QThread::create([&, t] {
-            ScopedConnection connection(url, QStringLiteral("bench-worker"));
-            Database::preferGenericPlans(connection.database()); // as WorkerPool does
-            JobQueue queue(connection.database());
-            const QStringList ids(batch, QStringLiteral("bench-%1").arg(t));
-            QList<Completion> finished;
-            for (;;) {
-                const BatchResult result = queue.completeAndClaim(finished, ids);
-                done += result.completed.size();
-                if (result.claimed.isEmpty())
-                    break;
-                finished.clear();
-                for (const Job &job : result.claimed)
-                    finished << Completion{job.id, job.workerId, {}};
-            }
-            // The last claim came back empty, but its completions counted.
-        });
-        workers.last()->start();
+    int done = 0;
+    auto job = queue.claimNext(id);
+    while (job) {
+        auto [completed, next] = queue.completeAndClaimNext(job->id, id);
+        done += completed;
+        job = std::move(next);
     }
-    for (QThread *thread : workers) {
-        thread->wait();
-        delete thread;
+    return done;
+}
+
+/// `batch` completions and `batch` claims per statement.
+int claimCompleteInBatches(JobQueue &queue, const QString &id, int batch)
+{
+    int done = 0;
+    const QStringList ids(batch, id);
+    QList<Completion> finished;
+    for (;;) {
+        const BatchResult result = queue.completeAndClaim(finished, ids);
+        done += int(result.completed.size()); // the last, empty claim's completions count too
+        if (result.claimed.isEmpty())
+            return done;
+        finished.clear();
+        for (const Job &job : result.claimed)
+            finished << Completion{job.id, job.workerId, {}};
     }
-    print(kind, QStringLiteral("claim+complete no-op, %1 threads, %2 per statement")
-                    .arg(threads).arg(batch),
-          done * 1000.0 / qMax<qint64>(1, timer.elapsed()), QStringLiteral("jobs/s"));
 }
 
 void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int jobs,
@@ -291,11 +278,27 @@ int main(int argc, char **argv)
         if (want("enqueue"))
             enqueueRates(kind, freshDatabase(kind, admin, dir), 2000 / scale, 10000 / scale);
         if (want("claim")) {
-            for (int threads : {1, 4, 8})
-                claimCompleteRate(kind, freshDatabase(kind, admin, dir), threads, 10000 / scale);
-            for (int threads : {1, 4, 8})
-                claimCompleteBatchRate(kind, freshDatabase(kind, admin, dir), threads,
-                                       20000 / scale, 16);
+            for (int threads : {1, 4, 8}) {
+                const int jobs = 10000 / scale;
+                const DatabaseUrl url = freshDatabase(kind, admin, dir);
+                fillQueue(url, jobs);
+                print(kind, QStringLiteral("claim+complete no-op, %1 threads (%2 jobs)")
+                                .arg(threads).arg(jobs),
+                      claimCompleteRate(url, threads, claimCompleteOneByOne),
+                      QStringLiteral("jobs/s"));
+            }
+            for (int threads : {1, 4, 8}) {
+                const int jobs = 20000 / scale;
+                const DatabaseUrl url = freshDatabase(kind, admin, dir);
+                fillQueue(url, jobs);
+                print(kind, QStringLiteral("claim+complete no-op, %1 threads, 16 per statement")
+                                .arg(threads),
+                      claimCompleteRate(url, threads,
+                                        [](JobQueue &queue, const QString &id) {
+                                            return claimCompleteInBatches(queue, id, 16);
+                                        }),
+                      QStringLiteral("jobs/s"));
+            }
         }
         if (want("drain")) {
             // The default (automatic prefetch), then one job per worker at a time, which is

@@ -70,7 +70,8 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
 {
     // input: the completions (job, worker, playbook id). want: the worker ids to claim for,
     // numbered. ready/expired/next: as in claimPostgres, but up to :n jobs, numbered in claim
-    // order so that job k goes to worker k.
+    // order so that job k goes to worker k. claimPostgres keeps its own one-job statement: this
+    // one's arrays, numbering and join cost a single claim 15–20 % of its rate.
     static const QString sql = QStringLiteral(R"(
         WITH input AS (
             SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:workers AS text[]),
