@@ -65,7 +65,8 @@ void PostgresListener::onNotification(const QString &name, QSqlDriver::Notificat
         ids << part.section(QLatin1Char(':'), 0, 0);
     if (ids.isEmpty())
         ids << QStringLiteral("*");
-    JobNotifier::instance()->publish(ids, true); // NOTIFY is only sent for such changes
+    // Claims, progress and completions send no NOTIFY: whatever arrives may have made work.
+    JobNotifier::instance()->publish(ids, true);
 }
 
 void PostgresListener::checkConnection()
