@@ -441,15 +441,20 @@ void WorkerPoolPrivate::dispatchLoop()
             }
             mayClaim = (!claimFor.isEmpty() && result.claimed.size() == claimFor.size())
                        || wakeGeneration != generation;
-            if (options.drain && !claimFor.isEmpty() && result.claimed.isEmpty() && !mayClaim
-                && pending.isEmpty() && statementsInFlight == 0) {
+            if (options.drain && pending.isEmpty() && statementsInFlight == 0) {
                 bool anyBusy = false;
                 for (const auto &slot : workerSlots)
                     anyBusy = anyBusy || slot->busy || !slot->assigned.isEmpty() || slot->reserved;
-                if (!anyBusy) {
-                    drainFinished = true;
+                if (anyBusy) {
+                    // not yet
+                } else if (!claimFor.isEmpty() && result.claimed.isEmpty() && !mayClaim) {
+                    drainFinished = true; // nobody busy, and a claim for all of them found nothing
                     for (const auto &slot : workerSlots)
                         slot->wake.wakeAll();
+                } else {
+                    // Everyone is idle, but this round did not ask for them all (the other
+                    // dispatcher had reserved them): ask now rather than at the next poll.
+                    mayClaim = true;
                 }
             }
         }
