@@ -993,6 +993,28 @@ QList<Job> JobQueue::jobs(const JobFilter &filter)
     return result;
 }
 
+std::optional<qint64> JobQueue::msUntilNextScheduledJob()
+{
+    // Through ParseJob_runAfter_idx: only jobs that wait for a time are in it.
+    static const QString pg = QStringLiteral(R"(
+        SELECT CAST(EXTRACT(EPOCH FROM (MIN("runAfter") - LOCALTIMESTAMP(3))) * 1000 AS bigint)
+        FROM "ParseJob"
+        WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
+          AND "runAfter" > LOCALTIMESTAMP(3))");
+    static const QString lite = QStringLiteral(R"(
+        SELECT CAST((julianday(MIN("runAfter")) - julianday('now')) * 86400000 AS INTEGER)
+        FROM "ParseJob"
+        WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
+          AND "runAfter" > strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+    QSqlQuery &query = prepared(m_postgres ? pg : lite);
+    exec(query);
+    std::optional<qint64> ms;
+    if (query.next() && !query.isNull(0))
+        ms = qMax<qint64>(0, query.value(0).toLongLong());
+    query.finish();
+    return ms;
+}
+
 QList<JobEvent> JobQueue::events(const QString &jobId)
 {
     // The timeline opens with the job's creation, read from its row (enqueue writes no event,

@@ -61,6 +61,9 @@ struct BatchResult
     QStringList completed;
     QStringList lost;
     QList<Job> claimed;
+    /// When fewer jobs were claimed than asked for: how long until the next retry or scheduled
+    /// job becomes claimable, if there is one.
+    std::optional<qint64> msUntilNextScheduled;
 };
 
 struct JobFilter
@@ -138,6 +141,9 @@ public:
     QList<JobEvent> events(const QString &jobId);
     std::optional<PlaybookRecord> playbook(const QString &jobId);
     QHash<JobStatus, int> countsByStatus();
+    /// Milliseconds until the earliest queued or retrying job whose runAfter is still ahead
+    /// becomes claimable (a retry's backoff, a scheduled job); none when there is no such job.
+    std::optional<qint64> msUntilNextScheduledJob();
     /// The database clock, for "what changed since" refreshes.
     QDateTime databaseNow();
 

@@ -62,6 +62,8 @@ BatchResult JobQueue::completeAndClaim(const QList<Completion> &completions,
             break;
         result.claimed << std::move(*job);
     }
+    if (result.claimed.size() < claimFor.size())
+        result.msUntilNextScheduled = msUntilNextScheduledJob();
     return result;
 }
 
@@ -137,7 +139,13 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
                        'previousWorker', CASE WHEN "oldStatus" = 'running' THEN "oldWorker" END)),
                    LOCALTIMESTAMP(3)
             FROM claimed)
-        SELECT (SELECT string_agg("id", ',') FROM done) AS "doneIds", c.*
+        SELECT (SELECT string_agg("id", ',') FROM done) AS "doneIds",
+               (SELECT CAST(EXTRACT(EPOCH FROM (MIN("runAfter") - LOCALTIMESTAMP(3))) * 1000
+                            AS bigint)
+                FROM "ParseJob"
+                WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
+                  AND "runAfter" > LOCALTIMESTAMP(3)) AS "msUntilNext",
+               c.*
         FROM (SELECT 1) one LEFT JOIN claimed c ON true
         ORDER BY c."ord")");
 
@@ -180,9 +188,11 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
                                                                       Qt::SkipEmptyParts);
             for (const QString &id : ids)
                 (done.contains(id) ? result.completed : result.lost) << id;
+            if (!query.isNull(1))
+                result.msUntilNextScheduled = qMax<qint64>(0, query.value(1).toLongLong());
             first = false;
         }
-        if (query.isNull(1))
+        if (query.isNull(2))
             continue;
         if (!reader)
             reader.emplace(query.record());

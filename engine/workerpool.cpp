@@ -8,6 +8,7 @@
 #include "engine/postgreslistener.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHostInfo>
 #include <QMutex>
@@ -312,6 +313,7 @@ void WorkerPoolPrivate::dispatchLoop()
     bool mayClaim = true; // something may be claimable: at start, after a wake, after a full round
     QList<Completion> completions;
     QList<Job> overdue; // prefetched jobs that waited too long behind a slow one
+    QDeadlineTimer nextDue(QDeadlineTimer::Forever); // the next retry or scheduled job
 
     for (;;) {
         QStringList claimFor;
@@ -351,9 +353,14 @@ void WorkerPoolPrivate::dispatchLoop()
                 bool anyWaiting = false;
                 for (int index = 0; index < kMaxWorkers && !anyWaiting; ++index)
                     anyWaiting = workerSlots[index]->busy && !workerSlots[index]->assigned.isEmpty();
+                qint64 timeout = anyWaiting ? qMin(options.pollMs, options.prefetchPatienceMs)
+                                            : options.pollMs;
+                if (!nextDue.isForever())
+                    timeout = qBound<qint64>(0, nextDue.remainingTime(), timeout);
                 const quint64 before = wakeGeneration;
-                const bool woken = dispatcherWake.wait(
-                    &mutex, anyWaiting ? qMin(options.pollMs, options.prefetchPatienceMs) : options.pollMs);
+                const bool woken = dispatcherWake.wait(&mutex, QDeadlineTimer(timeout));
+                if (!nextDue.isForever() && nextDue.hasExpired())
+                    nextDue = QDeadlineTimer(QDeadlineTimer::Forever);
                 if (!woken || wakeGeneration != before)
                     mayClaim = true; // a notification, or the fallback poll
             }
@@ -409,6 +416,13 @@ void WorkerPoolPrivate::dispatchLoop()
             continue;
         }
         completions.clear();
+        if (!claimFor.isEmpty() && result.claimed.size() < claimFor.size()) {
+            // Nothing more is claimable now: wake when the next backoff or schedule runs out
+            // rather than at the next poll (no notification marks that moment).
+            nextDue = result.msUntilNextScheduled
+                          ? QDeadlineTimer(*result.msUntilNextScheduled + 5)
+                          : QDeadlineTimer(QDeadlineTimer::Forever);
+        }
         for (const QString &id : std::as_const(result.lost))
             qCWarning(lcWorker).noquote() << "completion of job" << id << "not written: lock lost";
 

@@ -220,7 +220,7 @@ void TestJobQueue::bulkKeepsEveryCharacterAndOrder()
     // Quotes, backslashes, control characters, CR/LF/tab, non-ASCII and a four-byte character,
     // in the text and in the file name; enough jobs for several statements.
     const QByteArray text = QByteArrayLiteral("HAMLET. \"To be\", or not\\to be.\r\n\tOPHELIA. \x01\x1f "
-                                              "Ach, L\xc3\xa9a \xf0\x9f\x8e\xad </x>\n");
+                                              "Ach, L\xc3\xa9" "a \xf0\x9f\x8e\xad </x>\n");
     const QString name = QStringLiteral("play \"quoted\" \\ back\tslash \u00e9\U0001F3AD.txt");
     QList<EnqueueInput> inputs;
     for (int i = 0; i < 4500; ++i) {

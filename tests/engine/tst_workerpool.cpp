@@ -93,6 +93,7 @@ private slots:
     BACKENDS(prefetchedJobsDoNotWaitBehindASlowOne)
     BACKENDS(automaticPrefetchLeavesSlowJobsInTheQueue)
     BACKENDS(prefetchDrainsEveryJobOnce)
+    BACKENDS(idlePoolWakesWhenARetryOrScheduleIsDue)
 };
 
 void TestWorkerPool::drainsTheQueue()
@@ -399,6 +400,34 @@ void TestWorkerPool::prefetchDrainsEveryJobOnce()
     QCOMPARE(queue.countsByStatus().value(JobStatus::Completed), 300);
     QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'claimed')")), 300);
     QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'completed')")), 300);
+}
+
+void TestWorkerPool::idlePoolWakesWhenARetryOrScheduleIsDue()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    EnqueueInput later = smallPlay(QStringLiteral("later"));
+    later.runAfter = QDateTime::currentDateTimeUtc().addMSecs(1500);
+    const QString scheduled = queue.enqueue(later);
+    const QString flaky = queue.enqueue(smallPlay(QStringLiteral("flaky")));
+    std::atomic<int> attempts{0};
+    WorkerPoolOptions o = options(test, 2, [&](JobContext &context) {
+        if (context.job().filename == QLatin1String("flaky") && attempts++ == 0)
+            return JobOutcome::failed(QStringLiteral("provider timeout"), false); // backoff ~1 s
+        return JobOutcome::completed();
+    });
+    o.pollMs = 30000; // nothing announces the moment a backoff or a schedule runs out
+    WorkerPool pool(o);
+    QString error;
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(pool.start(&error));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(flaky)->status, JobStatus::Completed, 6000);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(scheduled)->status, JobStatus::Completed, 6000);
+    QVERIFY(timer.elapsed() < 6000);
+    // Not before its time, either.
+    QVERIFY(queue.job(scheduled)->startedAt >= later.runAfter->addMSecs(-5));
+    pool.stop();
 }
 
 QTEST_GUILESS_MAIN(TestWorkerPool)
