@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QMutex>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 
 namespace Engine {
@@ -19,6 +21,10 @@ public:
     /// claimable: the change may have made a job claimable (enqueue, resume, retry, release…),
     /// as opposed to a claim, progress or completion, which only windows care about.
     void publish(const QStringList &jobIds, bool claimable = false);
+    /// What a PostgresListener heard from the server. Changes this process made and already
+    /// published come back this way too: they wake no one a second time (that second wake cost
+    /// an empty claim right when the job was starting).
+    void publishFromServer(const QStringList &jobIds);
 
 signals:
     void jobsChanged(const QStringList &jobIds);
@@ -27,6 +33,9 @@ signals:
 
 private:
     JobNotifier() = default;
+
+    QMutex m_mutex;
+    QSet<QString> m_ownAnnouncements; ///< ids published as claimable here, until the server echoes them
 };
 
 /// The NOTIFY channel that every change is announced on.

@@ -66,7 +66,7 @@ void PostgresListener::onNotification(const QString &name, QSqlDriver::Notificat
     if (ids.isEmpty())
         ids << QStringLiteral("*");
     // Claims, progress and completions send no NOTIFY: whatever arrives may have made work.
-    JobNotifier::instance()->publish(ids, true);
+    JobNotifier::instance()->publishFromServer(ids);
 }
 
 void PostgresListener::checkConnection()

@@ -739,8 +739,6 @@ bool WorkerPool::start(QString *error)
         d->listenerThread->start();
         d->listener = new PostgresListener(d->options.url);
         d->listener->moveToThread(d->listenerThread.get());
-        connect(d->listener, &PostgresListener::notified, d->listener, [this] { d->wakeForWork(); },
-                Qt::DirectConnection);
         QString listenError;
         QMetaObject::invokeMethod(
             d->listener, [&] { listening = d->listener->start(&listenError); },
@@ -750,8 +748,10 @@ bool WorkerPool::start(QString *error)
     }
     // Changes made in this process (the window's enqueue, retry, resume) wake the pool at once,
     // before their NOTIFY has made the round through the server.
+    // Direct: the listener's thread (or whichever thread enqueued) wakes a dispatcher itself,
+    // without waiting for this thread's event loop.
     connect(JobNotifier::instance(), &JobNotifier::workAvailable, this,
-            [this] { d->wakeForWork(); });
+            [this] { d->wakeForWork(); }, Qt::DirectConnection);
     d->running = true;
     d->stopping = false;
     d->releasing = false;

@@ -104,6 +104,7 @@ private slots:
     BACKENDS(completeAndClaimNext)
     BACKENDS(completeAndClaimBatch)
     BACKENDS(onlyClaimableChangesWakeWorkers)
+    void serverEchoOfOwnChangeWakesNobodyTwice();
     BACKENDS(listAndCounts)
     BACKENDS(sameWorkerIdNeverSharesAJob)
 };
@@ -759,6 +760,25 @@ void TestJobQueue::onlyClaimableChangesWakeWorkers()
     queue.claimNext(QStringLiteral("w"));
     QVERIFY(queue.release(b, QStringLiteral("w"), QStringLiteral("test")));
     QCOMPARE(work.size(), 3); // the enqueue and the release
+}
+
+void TestJobQueue::serverEchoOfOwnChangeWakesNobodyTwice()
+{
+    JobNotifier *notifier = JobNotifier::instance();
+    QSignalSpy work(notifier, &JobNotifier::workAvailable);
+    QSignalSpy changes(notifier, &JobNotifier::jobsChanged);
+    notifier->publish({QStringLiteral("own")}, true);
+    QCOMPARE(work.size(), 1);
+    notifier->publishFromServer({QStringLiteral("own")}); // its NOTIFY coming back
+    QCOMPARE(work.size(), 1);
+    QCOMPARE(changes.size(), 2); // windows still hear of it
+    notifier->publishFromServer({QStringLiteral("own")}); // a later change by someone else
+    QCOMPARE(work.size(), 2);
+    notifier->publishFromServer({QStringLiteral("theirs")});
+    QCOMPARE(work.size(), 3);
+    notifier->publish({QStringLiteral("*")}, true);
+    notifier->publishFromServer({QStringLiteral("*")}); // "many jobs" may be anyone's
+    QCOMPARE(work.size(), 5);
 }
 
 void TestJobQueue::listAndCounts()

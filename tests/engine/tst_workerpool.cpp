@@ -9,6 +9,7 @@
 #include <QSqlQuery>
 #include <QTest>
 #include <QThread>
+#include <QUuid>
 
 #include <atomic>
 
@@ -267,17 +268,20 @@ void TestWorkerPool::notifyWakesIdleWorker()
     QString error;
     QVERIFY(pool.start(&error));
     QThread::msleep(300); // let the workers go idle
-    // Enqueue from another connection, as another process would: with the in-process signal
-    // blocked, only the NOTIFY through the server can wake the pool.
+    // Enqueue as another process (or the web application) would: its row and its NOTIFY in one
+    // transaction, nothing published in this process, so only the server can wake the pool.
     ScopedConnection producer(test.url(), QStringLiteral("producer"));
     JobQueue queue(producer.database());
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QSqlQuery insert(producer.database());
     QElapsedTimer timer;
     timer.start();
-    QString id;
-    {
-        const QSignalBlocker inProcess(JobNotifier::instance());
-        id = queue.enqueue(smallPlay(QStringLiteral("wake")));
-    }
+    QVERIFY(insert.exec(QStringLiteral("BEGIN")));
+    QVERIFY(insert.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "rawText", "filename", "updatedAt")
+                                          VALUES ('%1', 'HAMLET. Who is there?', 'wake.txt', LOCALTIMESTAMP(3)))")
+                            .arg(id)));
+    QVERIFY(insert.exec(QStringLiteral("SELECT pg_notify('callboard_jobs', '%1:queued')").arg(id)));
+    QVERIFY(insert.exec(QStringLiteral("COMMIT")));
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 3000);
     qInfo() << "enqueue to completed:" << timer.elapsed() << "ms";
     pool.stop();
