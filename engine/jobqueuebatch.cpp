@@ -12,6 +12,7 @@
 #include "engine/rowid.h"
 #include "engine/transaction.h"
 
+#include <QSet>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QUuid>
@@ -180,12 +181,14 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
         execAutocommit(query);
 
     BatchResult result;
+    QSet<QString> done; // a set: a pool with prefetch hands back hundreds per statement
     std::optional<JobRowReader> reader;
     bool first = true;
     while (query.next()) {
         if (first) {
-            const QStringList done = query.value(0).toString().split(QLatin1Char(','),
-                                                                      Qt::SkipEmptyParts);
+            const QStringList doneIds = query.value(0).toString().split(QLatin1Char(','),
+                                                                         Qt::SkipEmptyParts);
+            done = QSet<QString>(doneIds.cbegin(), doneIds.cend());
             for (const QString &id : ids)
                 (done.contains(id) ? result.completed : result.lost) << id;
             if (!query.isNull(1))
@@ -206,7 +209,7 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
 
     if (transaction) {
         for (qsizetype i = 0; i < completions.size(); ++i) {
-            if (!playbookIds.at(i).isEmpty() && result.completed.contains(ids.at(i)))
+            if (!playbookIds.at(i).isEmpty() && done.contains(ids.at(i)))
                 insertPlaybook(ids.at(i), completions.at(i).playbook, playbookIds.at(i));
         }
         transaction->commit();
