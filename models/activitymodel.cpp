@@ -1,6 +1,7 @@
 #include "models/activitymodel.h"
 
 #include "engine/database.h"
+#include "engine/sqldialect.h"
 #include "models/jobeventmodel.h"
 #include "models/jobpresentation.h"
 
@@ -55,13 +56,7 @@ bool ActivityModel::refresh()
         entry.event = query.value(2).toString();
         entry.details = QJsonDocument::fromJson(query.value(3).toByteArray()).object();
         entry.actor = entry.details.value(QStringLiteral("actor")).toString();
-        const QVariant created = query.value(4);
-        if (created.metaType().id() == QMetaType::QDateTime) {
-            entry.createdAt = created.toDateTime();
-            entry.createdAt.setTimeSpec(Qt::UTC);
-        } else {
-            entry.createdAt = QDateTime::fromString(created.toString(), Qt::ISODateWithMs);
-        }
+        entry.createdAt = Engine::SqlDialect::toUtc(query.value(4));
         entry.filename = query.value(5).toString();
         fresh << entry;
     }
