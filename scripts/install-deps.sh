@@ -7,12 +7,18 @@ packages=(
     build-essential cmake ninja-build pkg-config python3
     qt6-base-dev qt6-base-dev-tools libqt6sql6-psql libqt6sql6-sqlite
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
-    qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev qtkeychain-qt6-dev
+    qt6-charts-dev libqt6opengl6-dev qt6-httpserver-dev qt6-websockets-dev qtkeychain-qt6-dev
     libgl-dev fonts-dejavu-core
     postgresql
     clang libclang-rt-14-dev
     xvfb xauth imagemagick
 )
+
+# --list prints the packages, one a line, for scripts/check-build-deps.sh.
+if [ "${1:-}" = --list ]; then
+    printf '%s\n' "${packages[@]}"
+    exit 0
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 bash scripts/install-deps.sh
+bash scripts/check-build-deps.sh
 bash scripts/build.sh
 
 pgdir=$(mktemp -d /tmp/callboard-pg.XXXXXX)
