@@ -614,6 +614,25 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
     FailureOutcome outcome;
     {
         Transaction transaction(m_db);
+        // A pending pause or cancel wins over a retry: a cancelled play is not parsed again.
+        const std::optional<JobStatus> pending = applyPendingControl(
+            jobId, workerId, {{QStringLiteral("error"), error}});
+        if (!pending) {
+            qCWarning(lcQueue) << "failure not written, lock lost: job" << jobId;
+            return FailureOutcome::LockLost;
+        }
+        if (*pending != JobStatus::Running) {
+            // The error stays visible on the row, as it would after a retry.
+            QSqlQuery &note = prepared(QStringLiteral(
+                R"(UPDATE "ParseJob" SET "lastError" = :error WHERE "id" = :id)"));
+            note.bindValue(QStringLiteral(":error"), error);
+            note.bindValue(QStringLiteral(":id"), jobId);
+            exec(note, jobId);
+            transaction.commit();
+            published({jobId});
+            return *pending == JobStatus::Paused ? FailureOutcome::Paused
+                                                 : FailureOutcome::Cancelled;
+        }
         QSqlQuery &read = prepared(QStringLiteral(R"(
             SELECT "retryCount", "maxRetries" FROM "ParseJob"
             WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')"));
@@ -635,7 +654,8 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
             const qint64 delay = qMin<qint64>(qint64(m_options.backoffBaseMs) << qMin(retryCount, 20),
                                               m_options.backoffMaxMs);
             const qint64 jitter = QRandomGenerator::global()->bounded(qMax<qint64>(1, delay / 10));
-            const double delaySeconds = (delay + jitter) / 1000.0;
+            // The jitter spreads retries out but never past the cap.
+            const double delaySeconds = qMin<qint64>(delay + jitter, m_options.backoffMaxMs) / 1000.0;
             QSqlQuery &update = prepared(QStringLiteral(R"(
                 UPDATE "ParseJob" SET "status" = 'retrying', "retryCount" = "retryCount" + 1,
                     "lastError" = :error, "runAfter" = %1, "workerId" = NULL, "lockedAt" = NULL,
@@ -650,7 +670,7 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
             details = transition(workerId, JobStatus::Running, JobStatus::Retrying);
             details.insert(QStringLiteral("error"), error);
             details.insert(QStringLiteral("retryCount"), retryCount + 1);
-            details.insert(QStringLiteral("delayMs"), qint64(delaySeconds * 1000));
+            details.insert(QStringLiteral("delayMs"), qRound64(delaySeconds * 1000));
             insertEvent(jobId, QStringLiteral("retry_scheduled"), details);
             announce({jobId}, statusName(JobStatus::Retrying));
             outcome = FailureOutcome::Retrying;
@@ -687,6 +707,16 @@ bool JobQueue::release(const QString &jobId, const QString &workerId, const QStr
     const SqlDialect sql(m_db);
     {
         Transaction transaction(m_db);
+        // A pause or cancel asked of the job is what the person wants, not the queue.
+        const std::optional<JobStatus> pending = applyPendingControl(
+            jobId, workerId, {{QStringLiteral("reason"), reason}});
+        if (!pending)
+            return false;
+        if (*pending != JobStatus::Running) {
+            transaction.commit();
+            published({jobId});
+            return true;
+        }
         QSqlQuery &query = prepared(QStringLiteral(R"(
             UPDATE "ParseJob" SET "status" = 'queued', "workerId" = NULL, "lockedAt" = NULL,
                 "lockExpiry" = NULL, %1
@@ -707,43 +737,60 @@ bool JobQueue::release(const QString &jobId, const QString &workerId, const QStr
     return true;
 }
 
+std::optional<JobStatus> JobQueue::applyPendingControl(const QString &jobId,
+                                                      const QString &workerId,
+                                                      const QJsonObject &extraDetails)
+{
+    // The row stays locked from this read to the caller's commit: a request that arrives
+    // meanwhile waits for the transition instead of being lost beside it.
+    const SqlDialect sql(m_db);
+    QSqlQuery &read = prepared(QStringLiteral(R"(
+        SELECT "controlRequest" FROM "ParseJob"
+        WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running'%1)")
+                                   .arg(m_postgres ? QStringLiteral(" FOR UPDATE") : QString()));
+    read.bindValue(QStringLiteral(":id"), jobId);
+    read.bindValue(QStringLiteral(":worker"), workerId);
+    exec(read, jobId);
+    if (!read.next()) {
+        read.finish();
+        return std::nullopt;
+    }
+    const QString request = read.value(0).toString();
+    read.finish();
+    if (request.isEmpty())
+        return JobStatus::Running;
+    const JobStatus target = request == QLatin1String("pause") ? JobStatus::Paused
+                                                               : JobStatus::Cancelled;
+    QSqlQuery &update = prepared(QStringLiteral(R"(
+        UPDATE "ParseJob" SET "status" = %1, "controlRequest" = NULL, "workerId" = NULL,
+            "lockedAt" = NULL, "lockExpiry" = NULL,
+            "completedAt" = CASE WHEN :cancelled = 1 THEN %2 ELSE "completedAt" END, %3
+        WHERE "id" = :id)")
+                                     .arg(sql.status(QStringLiteral(":status")), sql.now(),
+                                          kUpdatedNow.arg(sql.now())));
+    update.bindValue(QStringLiteral(":status"), statusName(target));
+    update.bindValue(QStringLiteral(":cancelled"), target == JobStatus::Cancelled ? 1 : 0);
+    update.bindValue(QStringLiteral(":id"), jobId);
+    exec(update, jobId);
+    QJsonObject details = transition(workerId, JobStatus::Running, target);
+    for (auto it = extraDetails.constBegin(); it != extraDetails.constEnd(); ++it)
+        details.insert(it.key(), it.value());
+    insertEvent(jobId, target == JobStatus::Paused ? QStringLiteral("paused")
+                                                   : QStringLiteral("cancelled"),
+                details);
+    announce({jobId}, statusName(target));
+    return target;
+}
+
 std::optional<JobStatus> JobQueue::honourControlRequest(const QString &jobId,
                                                         const QString &workerId)
 {
-    const SqlDialect sql(m_db);
-    JobStatus target;
+    std::optional<JobStatus> target;
     {
         Transaction transaction(m_db);
-        QSqlQuery &read = prepared(QStringLiteral(R"(
-            SELECT "controlRequest" FROM "ParseJob"
-            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')"));
-        read.bindValue(QStringLiteral(":id"), jobId);
-        read.bindValue(QStringLiteral(":worker"), workerId);
-        exec(read, jobId);
-        if (!read.next()) {
-            read.finish();
-            return std::nullopt;
-        }
-        const QString request = read.value(0).toString();
-        read.finish();
-        if (request.isEmpty())
-            return JobStatus::Running;
-        target = request == QLatin1String("pause") ? JobStatus::Paused : JobStatus::Cancelled;
-        QSqlQuery &update = prepared(QStringLiteral(R"(
-            UPDATE "ParseJob" SET "status" = %1, "controlRequest" = NULL, "workerId" = NULL,
-                "lockedAt" = NULL, "lockExpiry" = NULL,
-                "completedAt" = CASE WHEN :cancelled = 1 THEN %2 ELSE "completedAt" END, %3
-            WHERE "id" = :id)")
-                                         .arg(sql.status(QStringLiteral(":status")), sql.now(),
-                                              kUpdatedNow.arg(sql.now())));
-        update.bindValue(QStringLiteral(":status"), statusName(target));
-        update.bindValue(QStringLiteral(":cancelled"), target == JobStatus::Cancelled ? 1 : 0);
-        update.bindValue(QStringLiteral(":id"), jobId);
-        exec(update, jobId);
-        insertEvent(jobId, target == JobStatus::Paused ? QStringLiteral("paused")
-                                                       : QStringLiteral("cancelled"),
-                    transition(workerId, JobStatus::Running, target));
-        announce({jobId}, statusName(target));
+        target = applyPendingControl(jobId, workerId);
+        if (!target || *target == JobStatus::Running)
+            return target;
         transaction.commit();
     }
     published({jobId});
@@ -1019,12 +1066,16 @@ QList<JobEvent> JobQueue::events(const QString &jobId)
 {
     // The timeline opens with the job's creation, read from its row (enqueue writes no event,
     // and jobs made by the web application or the legacy import read the same way); stored
-    // "enqueued" events of older databases are left out for that reason. SQLite's rowid and
+    // "enqueued" events of older databases are left out for that reason. The row holds the
+    // current priority; the first priority change remembers the one it had at creation. SQLite's rowid and
     // PostgreSQL's "seq" give the insert order within one millisecond.
     static const QString pg = QStringLiteral(R"(
         SELECT "id" || ':enqueued', "id", 'enqueued',
                CAST(jsonb_strip_nulls(jsonb_build_object('actor', "enqueuedBy", 'to', 'queued',
-                   'filename', "filename", 'priority', "priority")) AS text),
+                   'filename', "filename", 'priority', COALESCE(
+                       (SELECT CAST("details"->>'from' AS integer) FROM "JobEvent"
+                        WHERE "jobId" = :id AND "event" = 'priority_changed'
+                        ORDER BY "seq" LIMIT 1), "priority"))) AS text),
                "createdAt", CAST(0 AS bigint) AS "ord"
         FROM "ParseJob" WHERE "id" = :id
         UNION ALL
@@ -1034,7 +1085,10 @@ QList<JobEvent> JobQueue::events(const QString &jobId)
     static const QString lite = QStringLiteral(R"(
         SELECT "id" || ':enqueued', "id", 'enqueued',
                json_object('actor', "enqueuedBy", 'to', 'queued', 'filename', "filename",
-                           'priority', "priority"),
+                           'priority', COALESCE(
+                               (SELECT json_extract("details", '$.from') FROM "JobEvent"
+                                WHERE "jobId" = :id AND "event" = 'priority_changed'
+                                ORDER BY rowid LIMIT 1), "priority")),
                "createdAt", 0 AS "ord"
         FROM "ParseJob" WHERE "id" = :id
         UNION ALL

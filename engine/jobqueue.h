@@ -44,7 +44,8 @@ struct ProgressResult
     ControlRequest control = ControlRequest::None;
 };
 
-enum class FailureOutcome { Retrying, Failed, LockLost };
+/// Paused and Cancelled: a pause or cancel was pending when the job failed, and is what happened.
+enum class FailureOutcome { Retrying, Failed, LockLost, Paused, Cancelled };
 
 /// A finished job handed back by the worker that ran it.
 struct Completion
@@ -164,6 +165,11 @@ private:
                                          const QStringList &claimFor);
     QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor);
     void insertEvent(const QString &jobId, const QString &event, const QJsonObject &details);
+    /// Inside the caller's transaction: applies a pause or cancel pending on a job this worker
+    /// runs (row locked on PostgreSQL), with its event (extraDetails added). Running when none
+    /// is pending; std::nullopt when the worker no longer holds the job.
+    std::optional<JobStatus> applyPendingControl(const QString &jobId, const QString &workerId,
+                                                 const QJsonObject &extraDetails = {});
     void announce(const QStringList &jobIds, const QString &status);
     void published(const QStringList &jobIds);
     struct Current

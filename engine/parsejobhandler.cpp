@@ -3,6 +3,7 @@
 #include "engine/logging.h"
 #include "engine/parse/parserun.h"
 
+#include <QJsonArray>
 #include <QThread>
 
 namespace Engine {
@@ -24,6 +25,9 @@ JobOutcome parsePlayHandler(JobContext &context)
         run = ParseRun::begin(job.rawText, job.config, &error);
     if (!run)
         return JobOutcome::failed(error.message, error.permanent);
+
+    // Said once, in this run's first chunk event: the job's config holds keys nothing reads.
+    QStringList unknownKeys = ParseRun::unknownConfigKeys(job.config);
 
     // A debugging and testing knob: slows each chunk so crashes and pauses can be staged.
     const int chunkDelayMs = qEnvironmentVariableIntValue("CALLBOARD_CHUNK_DELAY_MS");
@@ -47,6 +51,12 @@ JobOutcome parsePlayHandler(JobContext &context)
                                {QStringLiteral("speeches"), report.speeches}};
         if (!report.usage.isEmpty())
             update.chunkDetails.insert(QStringLiteral("usage"), report.usage);
+        if (!unknownKeys.isEmpty()) {
+            update.chunkDetails.insert(QStringLiteral("unknownConfigKeys"),
+                                       QJsonArray::fromStringList(unknownKeys));
+            qCWarning(lcWorker) << "job" << job.id << "config keys nothing reads:" << unknownKeys;
+            unknownKeys.clear();
+        }
         if (!context.reportProgress(update))
             return JobOutcome::stopped();
     }

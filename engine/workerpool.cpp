@@ -845,6 +845,11 @@ void WorkerPool::stop()
     emit stopped();
 }
 
+void WorkerPool::setShutdownSeconds(double seconds)
+{
+    d->options.shutdownSeconds = qMax(0.0, seconds);
+}
+
 bool WorkerPool::isRunning() const
 {
     return d->running;

@@ -94,6 +94,9 @@ public:
     /// Graceful stop: no more claims, running jobs get shutdownSeconds to finish, then they are
     /// checkpointed and released to the queue. Blocks until done; emits stopped().
     void stop();
+    /// How long stop() lets running jobs finish; 0 releases them at their next chunk boundary
+    /// (a person who chose to quit and hand them back is not kept waiting).
+    void setShutdownSeconds(double seconds);
     bool isRunning() const;
     QList<WorkerInfo> workers() const;
     QString workerIdPrefix() const;

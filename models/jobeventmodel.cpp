@@ -1,6 +1,7 @@
 #include "models/jobeventmodel.h"
 
 #include "engine/joberrors.h"
+#include "engine/jobstatus.h"
 #include "engine/jobnotifier.h"
 #include "models/jobpresentation.h"
 
@@ -113,11 +114,61 @@ QVariant JobEventModel::headerData(int section, Qt::Orientation orientation, int
     }
 }
 
+namespace {
+
+/// A detail value as a person reads it: numbers without a trailing ".0", statuses in the
+/// window's language.
+QString valueText(const QJsonValue &value)
+{
+    if (value.isString()) {
+        if (const auto status = Engine::jobStatusFromString(value.toString()))
+            return JobPresentation::statusText(*status);
+        return value.toString();
+    }
+    if (value.isDouble()) {
+        const double number = value.toDouble();
+        return number == double(qint64(number)) ? QString::number(qint64(number))
+                                                : QString::number(number, 'f', 1);
+    }
+    if (value.isBool())
+        return value.toBool() ? JobEventModel::tr("yes") : JobEventModel::tr("no");
+    if (value.isObject())
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    if (value.isArray())
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    return {};
+}
+
+/// The label of a detail key; keys the engine may add later show as they are stored.
+QString keyText(const QString &key)
+{
+    static const QHash<QString, const char *> labels{
+        {QStringLiteral("priority"), QT_TRANSLATE_NOOP("JobEventModel", "priority")},
+        {QStringLiteral("filename"), QT_TRANSLATE_NOOP("JobEventModel", "file")},
+        {QStringLiteral("error"), QT_TRANSLATE_NOOP("JobEventModel", "error")},
+        {QStringLiteral("retryCount"), QT_TRANSLATE_NOOP("JobEventModel", "retry")},
+        {QStringLiteral("runAfter"), QT_TRANSLATE_NOOP("JobEventModel", "next attempt")},
+        {QStringLiteral("delayMs"), QT_TRANSLATE_NOOP("JobEventModel", "delay (ms)")},
+        {QStringLiteral("playbookId"), QT_TRANSLATE_NOOP("JobEventModel", "playbook")},
+        {QStringLiteral("reason"), QT_TRANSLATE_NOOP("JobEventModel", "reason")},
+        {QStringLiteral("worker"), QT_TRANSLATE_NOOP("JobEventModel", "worker")},
+        {QStringLiteral("previousWorker"), QT_TRANSLATE_NOOP("JobEventModel", "previous worker")},
+        {QStringLiteral("checkpoint"), QT_TRANSLATE_NOOP("JobEventModel", "checkpoint")},
+        {QStringLiteral("unknownConfigKeys"),
+         QT_TRANSLATE_NOOP("JobEventModel", "config keys nothing reads")},
+    };
+    const auto it = labels.constFind(key);
+    return it == labels.constEnd() ? key : JobEventModel::tr(*it);
+}
+
+} // namespace
+
 QString JobEventModel::detailsText(const QJsonObject &details)
 {
     QStringList parts;
-    const QString from = details.value(QStringLiteral("from")).toString();
-    const QString to = details.value(QStringLiteral("to")).toString();
+    // "from"/"to" hold statuses or, for a priority change, numbers: both read as "old → new".
+    const QString from = valueText(details.value(QStringLiteral("from")));
+    const QString to = valueText(details.value(QStringLiteral("to")));
     if (!from.isEmpty() && !to.isEmpty())
         parts << QStringLiteral("%1 → %2").arg(from, to);
     else if (!to.isEmpty())
@@ -139,22 +190,9 @@ QString JobEventModel::detailsText(const QJsonObject &details)
     for (auto it = details.constBegin(); it != details.constEnd(); ++it) {
         if (skip.contains(it.key()))
             continue;
-        QString value;
-        if (it->isString())
-            value = it->toString();
-        else if (it->isDouble()) {
-            const double number = it->toDouble();
-            value = number == double(qint64(number)) ? QString::number(qint64(number))
-                                                     : QString::number(number, 'f', 1);
-        }
-        else if (it->isBool())
-            value = it->toBool() ? QStringLiteral("true") : QStringLiteral("false");
-        else if (it->isObject())
-            value = QString::fromUtf8(QJsonDocument(it->toObject()).toJson(QJsonDocument::Compact));
-        else if (it->isArray())
-            value = QString::fromUtf8(QJsonDocument(it->toArray()).toJson(QJsonDocument::Compact));
+        const QString value = valueText(it.value());
         if (!value.isEmpty())
-            parts << it.key() + QStringLiteral(": ") + value;
+            parts << tr("%1: %2").arg(keyText(it.key()), value);
     }
     return parts.join(QStringLiteral(", "));
 }

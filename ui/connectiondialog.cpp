@@ -3,12 +3,12 @@
 #include "engine/database.h"
 #include "engine/migrations.h"
 #include "models/jobpresentation.h"
+#include "ui/filedialogs.h"
 #include "ui/passwordstore.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -171,10 +171,9 @@ void ConnectionDialog::updateKind()
 
 void ConnectionDialog::browse()
 {
-    const QString path = QFileDialog::getSaveFileName(
+    const QString path = FileDialogs::getSaveFileName(
         this, tr("Queue Database File"), m_sqlitePath->text(),
-        tr("SQLite databases (*.db *.sqlite);;All files (*)"), nullptr,
-        QFileDialog::DontConfirmOverwrite);
+        tr("SQLite databases (*.db *.sqlite);;All files (*)"), false);
     if (!path.isEmpty())
         m_sqlitePath->setText(path);
 }

@@ -3,6 +3,7 @@
 #include "engine/database.h"
 #include "engine/joberrors.h"
 #include "engine/jobqueue.h"
+#include "engine/sqlitefile.h"
 
 #include <QCoreApplication>
 #include <QDirIterator>
@@ -147,7 +148,10 @@ bool FileEnqueuer::start(const QStringList &paths, int priority)
                     break;
                 }
                 QByteArray contents;
-                const QString reason = rejectionReason(path, queue.options().maxTextBytes, &contents);
+                // Reading the queue's own files would drop this process's SQLite locks on them.
+                const QString reason = Engine::SqliteFile::isLivePath(url, path)
+                    ? tr("is the queue database itself")
+                    : rejectionReason(path, queue.options().maxTextBytes, &contents);
                 if (!reason.isEmpty()) {
                     result.rejected << Rejected{path, reason};
                 } else {

@@ -68,8 +68,23 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
     });
     connect(m_cancel, &QAction::triggered, this, [this] {
         const int n = int(m_selected.size());
-        if (n == 0 || !m_confirm(tr("Cancel %n job(s)? A running job stops at its next chunk.",
-                                    nullptr, n)))
+        if (n == 0)
+            return;
+        // Name the plays: "Cancel 3 jobs?" is easy to confirm for the wrong selection.
+        constexpr int kNamed = 10;
+        QStringList names;
+        for (const QString &id : m_selected.mid(0, kNamed)) {
+            const int row = m_model->rowOfJob(id);
+            names << (row >= 0 ? m_model->jobRow(row).filename : id.left(8));
+        }
+        QString list = names.join(QStringLiteral("\n"));
+        if (n > kNamed)
+            list += QLatin1Char('\n') + tr("… and %n more", nullptr, n - kNamed);
+        const QString question = n == 1
+            ? tr("Cancel %1? A running job stops at its next chunk.").arg(names.constFirst())
+            : tr("Cancel these %n jobs? A running job stops at its next chunk.", nullptr, n)
+                  + QStringLiteral("\n\n") + list;
+        if (!m_confirm(question))
             return;
         runOnSelection(tr("cancelled"), JobStatus::Cancelled,
                        [this](const QString &id) { m_model->queue().cancel(id); });

@@ -5,9 +5,9 @@
 #include "models/jobpresentation.h"
 #include "models/jobrow.h"
 #include "models/playbookmodel.h"
+#include "ui/filedialogs.h"
 
 #include <QFile>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -128,7 +128,7 @@ JobDetailPane::JobDetailPane(QSqlDatabase db, QWidget *parent)
     layout->addWidget(m_tabs);
 
     m_saveFile = [this](const QString &suggested) {
-        return QFileDialog::getSaveFileName(this, tr("Export Playbook"), suggested,
+        return FileDialogs::getSaveFileName(this, tr("Export Playbook"), suggested,
                                             tr("JSON files (*.json)"));
     };
     connect(m_exportButton, &QPushButton::clicked, this, &JobDetailPane::exportClicked);

@@ -4,10 +4,12 @@
 #include "engine/joberrors.h"
 #include "engine/migrations.h"
 #include "engine/pruner.h"
+#include "engine/sqlitefile.h"
 #include "models/jobfilterproxymodel.h"
 #include "models/jobpresentation.h"
 #include "models/jobtablemodel.h"
 #include "ui/connectiondialog.h"
+#include "ui/filedialogs.h"
 #include "ui/fileenqueuer.h"
 #include "ui/jobactions.h"
 #include "ui/jobdetailpane.h"
@@ -21,12 +23,12 @@
 #endif
 
 #include <QAction>
+#include <QCheckBox>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
-#include <QFileDialog>
 #include <QFutureWatcher>
 #include <QInputDialog>
 #include <QtConcurrent>
@@ -38,6 +40,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QProgressBar>
 #include <QScreen>
 #include <QSettings>
@@ -47,6 +50,8 @@
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <variant>
 
 using Engine::JobStatus;
 
@@ -87,9 +92,17 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     setAcceptDrops(true);
 
     m_connectionName = Engine::Database::uniqueConnectionName(QStringLiteral("gui"));
-    m_db = Engine::Database::open(url, m_connectionName, &m_connectionError);
-    if (m_db.isOpen() && !Engine::Migrations::migrate(m_db, &m_connectionError))
-        m_db.close();
+    // A damaged embedded file is said before anything works on it (and copied aside).
+    const Engine::SqliteFile::IntegrityReport integrity = Engine::SqliteFile::checkIntegrity(url);
+    if (!integrity.ok()) {
+        m_damaged = true;
+        m_connectionError = integrity.problem;
+        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    } else {
+        m_db = Engine::Database::open(url, m_connectionName, &m_connectionError);
+        if (m_db.isOpen() && !Engine::Migrations::migrate(m_db, &m_connectionError))
+            m_db.close();
+    }
 
     m_model = new JobTableModel(m_db, this);
     m_proxy = new JobFilterProxyModel(this);
@@ -237,8 +250,59 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
         box.exec();
     };
     m_openFiles = [this] {
-        return QFileDialog::getOpenFileNames(this, tr("Add Play Files"), QString(),
+        return FileDialogs::getOpenFileNames(this, tr("Add Play Files"), QString(),
                                              tr("Text files (*.txt *.text *.md);;All files (*)"));
+    };
+    m_confirmPrune = [this](const PrunePreview &preview) -> std::optional<bool> {
+        QMessageBox box(QMessageBox::Warning, tr("Prune Finished Jobs"),
+                        tr("Delete %n finished job(s) (completed, failed or cancelled more than "
+                           "%1 day(s) ago) and their %2 event(s)? This cannot be undone.",
+                           nullptr, int(preview.jobs))
+                            .arg(preview.days)
+                            .arg(preview.events),
+                        QMessageBox::Cancel, this);
+        QPushButton *remove = box.addButton(tr("Delete"), QMessageBox::DestructiveRole);
+        box.setDefaultButton(QMessageBox::Cancel);
+        if (preview.playbooks > 0) {
+            box.setInformativeText(tr("Their %n playbook(s) are kept unless you tick the box; a "
+                                      "kept playbook can no longer be reached from the window.",
+                                      nullptr, int(preview.playbooks)));
+            box.setCheckBox(new QCheckBox(tr("Also delete their %n playbook(s)", nullptr,
+                                             int(preview.playbooks))));
+        }
+        box.exec();
+        if (box.clickedButton() != remove)
+            return std::nullopt;
+        return box.checkBox() && box.checkBox()->isChecked();
+    };
+    m_closePrompt = [this](const QStringList &running, int queued) {
+        QMessageBox box(QMessageBox::Question, tr("Quit Callboard"), QString(),
+                        QMessageBox::Cancel, this);
+        box.setDefaultButton(QMessageBox::Cancel);
+        QHash<QAbstractButton *, CloseChoice> choices;
+        if (!running.isEmpty()) {
+            box.setText(tr("This window is parsing %n play(s): %1.", nullptr, int(running.size()))
+                            .arg(running.mid(0, 5).join(QStringLiteral(", "))));
+            box.setInformativeText(
+                tr("Wait: no new play is started, and Callboard quits when these are done.\n"
+                   "Pause: they stop at their next chunk and stay paused until you resume them.\n"
+                   "Release: they go back to the queue and go on from their checkpoint when a "
+                   "worker takes them (here the next time Callboard runs, or another worker on "
+                   "this database)."));
+            choices.insert(box.addButton(tr("Wait, Then Quit"), QMessageBox::AcceptRole),
+                           CloseChoice::WaitThenQuit);
+            choices.insert(box.addButton(tr("Pause and Quit"), QMessageBox::AcceptRole),
+                           CloseChoice::PauseAndQuit);
+            choices.insert(box.addButton(tr("Release and Quit"), QMessageBox::DestructiveRole),
+                           CloseChoice::ReleaseAndQuit);
+        } else {
+            box.setText(tr("%n play(s) are waiting in the queue.", nullptr, queued));
+            box.setInformativeText(tr("They stay queued: Callboard parses them the next time it "
+                                      "runs, or another worker on this database takes them."));
+            choices.insert(box.addButton(tr("Quit"), QMessageBox::AcceptRole), CloseChoice::Quit);
+        }
+        box.exec();
+        return choices.value(box.clickedButton(), CloseChoice::Cancel);
     };
     m_pruneDays = [this]() -> std::optional<int> {
         bool ok = false;
@@ -265,7 +329,12 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
             &MainWindow::showHeaderMenu);
     connect(m_model, &JobTableModel::countsChanged, this, &MainWindow::updateCounts);
     connect(m_model, &JobTableModel::jobsUpdated, this, &MainWindow::onJobsUpdated);
-    connect(m_model, &JobTableModel::errorOccurred, this, &MainWindow::showStatusMessage);
+    connect(m_model, &JobTableModel::errorOccurred, this, [this](const QString &message) {
+        if (Engine::SqliteFile::isDamageError(message) && !m_url.isPostgres())
+            onDatabaseError(message);
+        else
+            showStatusMessage(message);
+    });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { m_actions->updateEnabled(); });
     connect(m_actions, &JobActions::message, this, &MainWindow::showStatusMessage);
     connect(m_detail, &JobDetailPane::message, this, &MainWindow::showStatusMessage);
@@ -293,7 +362,11 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
 #ifdef CALLBOARD_HAVE_WORKERPOOL
     if (m_pool) {
         connect(m_pool, &Engine::WorkerPool::connectionProblem, this,
-                &MainWindow::showConnectionProblem);
+                &MainWindow::onDatabaseError);
+        connect(m_pool, &Engine::WorkerPool::workersChanged, this, [this] {
+            if (m_closeChoice == CloseChoice::WaitThenQuit && runningHere().isEmpty())
+                close();
+        });
     }
 #endif
     connect(m_workers, &WorkersPanel::workerCountChanged, this, [](int count) {
@@ -302,8 +375,18 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
 
     updateCounts();
     restoreSettings();
-    if (!isConnected())
+    if (m_damaged) {
+        m_banner->setText(m_connectionError);
+        m_banner->show();
+    } else if (!isConnected()) {
         showStatusMessage(tr("Could not open the queue database: %1").arg(m_connectionError));
+    }
+    if (!url.isPostgres() && isConnected()) {
+        m_fileCheck.setInterval(2000);
+        connect(&m_fileCheck, &QTimer::timeout, this, &MainWindow::checkDatabaseFile);
+        m_fileCheck.start();
+    }
+    QTimer::singleShot(0, this, &MainWindow::reportLastClose);
 }
 
 MainWindow::~MainWindow()
@@ -536,7 +619,76 @@ void MainWindow::clearConnectionProblem()
     m_banner->hide();
 }
 
+void MainWindow::onDatabaseError(const QString &message)
+{
+    if (m_url.isPostgres() || !Engine::SqliteFile::isDamageError(message)) {
+        showConnectionProblem(message);
+        return;
+    }
+    m_banner->setText(tr("The queue file %1 cannot be read safely: %2. Callboard stops working on "
+                         "it and opens it again, checking it first.")
+                          .arg(QDir::toNativeSeparators(m_url.sqlitePath), message));
+    m_banner->show();
+    if (!m_reconnectAsked) {
+        m_reconnectAsked = true;
+        emit reconnectRequested(message);
+    }
+}
+
+void MainWindow::checkDatabaseFile()
+{
+    const QString problem = Engine::SqliteFile::detectSplit(m_url);
+    if (problem.isEmpty())
+        return;
+    m_banner->setText(problem);
+    m_banner->show();
+    if (!m_reconnectAsked) {
+        m_reconnectAsked = true;
+        emit reconnectRequested(problem);
+    }
+}
+
 void MainWindow::pruneFinishedJobs(int days)
+{
+    // Counting may take a moment on a large table: off the GUI thread, then ask.
+    const Engine::DatabaseUrl url = m_url;
+    auto *counter = new QFutureWatcher<std::variant<PrunePreview, QString>>(this);
+    connect(counter, &QFutureWatcherBase::finished, this, [this, counter, days] {
+        const auto result = counter->result();
+        counter->deleteLater();
+        if (const QString *error = std::get_if<QString>(&result)) {
+            showStatusMessage(tr("Could not prune: %1").arg(*error));
+            return;
+        }
+        const PrunePreview preview = std::get<PrunePreview>(result);
+        if (preview.jobs == 0) {
+            showStatusMessage(tr("Nothing to prune: no finished job is older than %n day(s).",
+                                 nullptr, days));
+            return;
+        }
+        if (const std::optional<bool> withPlaybooks = m_confirmPrune(preview))
+            deletePrunable(days, *withPlaybooks);
+        else
+            showStatusMessage(tr("Pruning cancelled: nothing was deleted."));
+    });
+    counter->setFuture(QtConcurrent::run([url, days]() -> std::variant<PrunePreview, QString> {
+        Engine::ScopedConnection connection(url, QStringLiteral("prune-count"));
+        if (!connection.isOpen())
+            return connection.error();
+        try {
+            Engine::PruneOptions options;
+            options.olderThanSeconds = qint64(days) * 86400;
+            options.dryRun = true;
+            options.withPlaybooks = true;  // counted to be offered, deleted only if chosen
+            const Engine::PruneResult counted = Engine::Pruner(connection.database()).run(options);
+            return PrunePreview{days, counted.jobs, counted.events, counted.playbooks};
+        } catch (const Engine::JobError &error) {
+            return error.message();
+        }
+    }));
+}
+
+void MainWindow::deletePrunable(int days, bool withPlaybooks)
 {
     // Pruning a large table takes a while: it runs in short batches on its own connection.
     const Engine::DatabaseUrl url = m_url;
@@ -546,16 +698,21 @@ void MainWindow::pruneFinishedJobs(int days)
         watcher->deleteLater();
     });
     showStatusMessage(tr("Pruning finished jobs older than %n day(s)…", nullptr, days));
-    watcher->setFuture(QtConcurrent::run([url, days]() -> QString {
+    watcher->setFuture(QtConcurrent::run([url, days, withPlaybooks]() -> QString {
         Engine::ScopedConnection connection(url, QStringLiteral("prune"));
         if (!connection.isOpen())
             return tr("Could not prune: %1").arg(connection.error());
         try {
             Engine::PruneOptions options;
             options.olderThanSeconds = qint64(days) * 86400;
+            options.withPlaybooks = withPlaybooks;
             const Engine::PruneResult result = Engine::Pruner(connection.database()).run(options);
             return tr("Pruned %n finished job(s) older than %1 day(s).", nullptr, int(result.jobs))
-                .arg(days);
+                       .arg(days)
+                   + (withPlaybooks ? QLatin1Char(' ')
+                                          + tr("%n playbook(s) deleted with them.", nullptr,
+                                               int(result.playbooks))
+                                    : QString());
         } catch (const Engine::JobError &error) {
             return tr("Could not prune: %1").arg(error.message());
         }
@@ -763,8 +920,125 @@ void MainWindow::restoreSettings()
     m_search->setText(settings.value(kTextFilterKey).toString());
 }
 
+QStringList MainWindow::runningHere() const
+{
+    QStringList ids;
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+    if (m_pool) {
+        for (const Engine::WorkerInfo &worker : m_pool->workers()) {
+            if (!worker.jobId.isEmpty())
+                ids << worker.jobId;
+        }
+    }
+#endif
+    return ids;
+}
+
+void MainWindow::closeWithoutAsking()
+{
+    if (!m_closeChoice) {
+        m_closeChoice = CloseChoice::ReleaseAndQuit;
+        rememberClose(CloseChoice::ReleaseAndQuit, runningHere());
+    }
+    close();
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (!m_closeChoice) {
+        const QStringList running = runningHere();
+        const QHash<JobStatus, int> counts = m_model->countsByStatus();
+        const bool works = m_pool && m_pool->workerCount() > 0;
+        const int queued = works ? counts.value(JobStatus::Queued) + counts.value(JobStatus::Retrying)
+                                 : 0;
+        CloseChoice choice = CloseChoice::Quit;
+        if (!running.isEmpty() || queued > 0) {
+            QStringList names;
+            for (const QString &id : running) {
+                const int row = m_model->rowOfJob(id);
+                names << (row >= 0 ? m_model->jobRow(row).filename : id.left(8));
+            }
+            choice = m_closePrompt(names, queued);
+        }
+        switch (choice) {
+        case CloseChoice::Cancel:
+            event->ignore();
+            return;
+        case CloseChoice::WaitThenQuit:
+            m_closeChoice = choice;
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+            m_pool->setWorkerCount(0);  // the running plays finish; no new one starts
+#endif
+            showStatusMessage(tr("Callboard quits when the %n running play(s) are done.", nullptr,
+                                 int(running.size())));
+            event->ignore();
+            if (runningHere().isEmpty())
+                QTimer::singleShot(0, this, &MainWindow::close);
+            return;
+        case CloseChoice::PauseAndQuit:
+            for (const QString &id : running) {
+                try {
+                    m_model->queue().pause(id, QStringLiteral("desktop"));
+                } catch (const Engine::JobError &) {
+                    // finished meanwhile: nothing to pause
+                }
+            }
+            rememberClose(choice, running);
+            break;
+        case CloseChoice::ReleaseAndQuit:
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+            m_pool->setShutdownSeconds(0);
+#endif
+            rememberClose(choice, running);
+            break;
+        case CloseChoice::Quit:
+            break;
+        }
+        m_closeChoice = choice;
+    }
     saveSettings();
     QMainWindow::closeEvent(event);
+}
+
+void MainWindow::rememberClose(CloseChoice choice, const QStringList &jobIds)
+{
+    if (jobIds.isEmpty())
+        return;
+    QStringList names;
+    for (const QString &id : jobIds) {
+        const int row = m_model->rowOfJob(id);
+        names << (row >= 0 ? m_model->jobRow(row).filename : id.left(8));
+    }
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("LastClose"));
+    settings.setValue(QStringLiteral("database"), m_url.displayString());
+    settings.setValue(QStringLiteral("when"), QDateTime::currentDateTimeUtc());
+    settings.setValue(QStringLiteral("paused"), choice == CloseChoice::PauseAndQuit);
+    settings.setValue(QStringLiteral("jobs"), jobIds);
+    settings.setValue(QStringLiteral("names"), names);
+}
+
+void MainWindow::reportLastClose()
+{
+    QSettings settings;
+    settings.beginGroup(QStringLiteral("LastClose"));
+    if (!settings.contains(QStringLiteral("jobs"))
+        || settings.value(QStringLiteral("database")).toString() != m_url.displayString())
+        return;
+    const QDateTime when = settings.value(QStringLiteral("when")).toDateTime();
+    const QStringList ids = settings.value(QStringLiteral("jobs")).toStringList();
+    const QString names = settings.value(QStringLiteral("names")).toStringList().join(QStringLiteral(", "));
+    const bool paused = settings.value(QStringLiteral("paused")).toBool();
+    settings.remove(QString());
+    const QString at = QLocale().toString(when.toLocalTime(), QLocale::ShortFormat);
+    const QString text = paused
+        ? tr("When Callboard was closed (%1), it paused the %n play(s) it was parsing: %2. Select "
+             "them and choose Resume to go on from their checkpoint.", nullptr, int(ids.size()))
+              .arg(at, names)
+        : tr("When Callboard was closed (%1), the %n play(s) it was parsing went back to the queue "
+             "(unless they finished first): %2. They go on from their checkpoint when a worker "
+             "takes them.", nullptr, int(ids.size()))
+              .arg(at, names);
+    selectJobs(ids);
+    m_showMessage(tr("Since Last Time"), text);
 }

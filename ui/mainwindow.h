@@ -4,6 +4,7 @@
 #include "ui/fileenqueuer.h"
 
 #include <QMainWindow>
+#include <QTimer>
 #include <QSqlDatabase>
 
 #include <functional>
@@ -88,12 +89,41 @@ public:
     {
         m_pruneDays = std::move(prompt);
     }
-    /// Deletes finished jobs older than the given age, off the GUI thread (what the action does).
+    /// What "Prune Finished Jobs…" found to delete; the confirmation shows it before anything goes.
+    struct PrunePreview
+    {
+        int days = 0;
+        qint64 jobs = 0;
+        qint64 events = 0;
+        qint64 playbooks = 0;
+    };
+    /// How prune asks before deleting (default: a message box with a "delete their playbooks
+    /// too" check box): std::nullopt cancels, otherwise whether playbooks go too.
+    void setPruneConfirmation(std::function<std::optional<bool>(const PrunePreview &)> confirm)
+    {
+        m_confirmPrune = std::move(confirm);
+    }
+    /// Counts what pruning would delete, asks, then deletes, all off the GUI thread (what the
+    /// action does after asking for the age).
     void pruneFinishedJobs(int days);
+
+    /// What closing the window does with the plays this window's workers are parsing.
+    enum class CloseChoice { Cancel, WaitThenQuit, PauseAndQuit, ReleaseAndQuit, Quit };
+    /// How closing asks (default: a message box); running are the plays this window parses,
+    /// queued the plays waiting in the queue.
+    void setClosePrompt(std::function<CloseChoice(const QStringList &running, int queued)> prompt)
+    {
+        m_closePrompt = std::move(prompt);
+    }
+    /// Closes without asking (SIGTERM, the session closing): running plays go back to the queue.
+    void closeWithoutAsking();
 
 signals:
     /// The person chose another database in the connection dialog.
     void connectionRequested(const Engine::DatabaseUrl &url);
+    /// The embedded file changed under the window (its WAL deleted by another process, an I/O
+    /// or damage error): open everything on it afresh, which checks it again.
+    void reconnectRequested(const QString &reason);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -116,8 +146,19 @@ private:
     void showStatusMessage(const QString &text);
     void showHeaderMenu(const QPoint &pos);
     void applyDefaultHeader();
+    void onDatabaseError(const QString &message);
+    void checkDatabaseFile();
+    void deletePrunable(int days, bool withPlaybooks);
+    QStringList runningHere() const;
+    void rememberClose(CloseChoice choice, const QStringList &jobIds);
+    void reportLastClose();
 
     std::function<std::optional<int>()> m_pruneDays;
+    std::function<std::optional<bool>(const PrunePreview &)> m_confirmPrune;
+    std::function<CloseChoice(const QStringList &, int)> m_closePrompt;
+    std::optional<CloseChoice> m_closeChoice;
+    bool m_damaged = false;
+    bool m_reconnectAsked = false;
     Engine::DatabaseUrl m_url;
     Engine::WorkerPool *m_pool;
     QString m_connectionName;
@@ -148,4 +189,5 @@ private:
     bool m_updatingStatusList = false;
     std::function<void(const QString &, const QString &)> m_showMessage;
     std::function<QStringList()> m_openFiles;
+    QTimer m_fileCheck;
 };

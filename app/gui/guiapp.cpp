@@ -21,7 +21,9 @@
 #include <QProgressDialog>
 #include <QtConcurrent>
 #include <QSettings>
+#include <QStatusBar>
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -60,17 +62,38 @@ public:
         if (m_workers >= 0)
             options.workers = m_workers;
         m_pool = std::make_unique<Engine::WorkerPool>(options);
-        QString poolError;
-        if (!m_pool->start(&poolError))
-            qWarning("The worker pool did not start: %s", qPrintable(poolError));
         pool = m_pool.get();
 #endif
+        // The window checks the database first (an embedded file for damage): the workers
+        // start only on a database the window could open.
         m_window = std::make_unique<MainWindow>(url, pool);
+#ifdef CALLBOARD_HAVE_WORKERPOOL
+        QString poolError;
+        if (m_window->isConnected() && !m_pool->start(&poolError))
+            qWarning("The worker pool did not start: %s", qPrintable(poolError));
+#endif
         QObject::connect(m_window.get(), &MainWindow::connectionRequested, this,
                          [this](const Engine::DatabaseUrl &next) {
                              // Let the dialog's slot return before the window goes away.
                              QMetaObject::invokeMethod(this, [this, next] { reopen(next); },
                                                        Qt::QueuedConnection);
+                         });
+        QObject::connect(m_window.get(), &MainWindow::reconnectRequested, this,
+                         [this, url](const QString &reason) {
+                             qWarning("Reopening %s: %s", qPrintable(url.displayString()),
+                                      qPrintable(reason));
+                             QMetaObject::invokeMethod(
+                                 this,
+                                 [this, url, reason] {
+                                     reopen(url);
+                                     if (m_window && m_window->isConnected())
+                                         m_window->statusBar()->showMessage(
+                                             QCoreApplication::translate(
+                                                 "GuiApp", "Reopened the queue database: %1")
+                                                 .arg(reason),
+                                             30000);
+                                 },
+                                 Qt::QueuedConnection);
                          });
 #ifdef CALLBOARD_HAVE_POSTGRESLISTENER
         if (m_listener) {
@@ -102,6 +125,8 @@ public:
             QMessageBox::warning(m_window.get(), QCoreApplication::translate("GuiApp", "Not Connected"),
                                  m_window->connectionError());
     }
+
+    MainWindow *window() const { return m_window.get(); }
 
     void close()
     {
@@ -178,6 +203,18 @@ Engine::DatabaseUrl startUrl(const Engine::DatabaseUrl &url)
 
 int runGui(int argc, char **argv, const Engine::DatabaseUrl &url, const QString &lang, int workers)
 {
+    // Without a display Qt aborts (SIGABRT, a core dump) with a message about platform plugins;
+    // a person on a server or over SSH wants to know what to do instead.
+    bool platformChosen = qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+    for (int i = 1; i < argc && !platformChosen; ++i)
+        platformChosen = qstrcmp(argv[i], "-platform") == 0 || qstrcmp(argv[i], "--platform") == 0;
+    if (!platformChosen && qEnvironmentVariableIsEmpty("DISPLAY")
+        && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+        fprintf(stderr, "callboard: the window needs a desktop session (no DISPLAY or "
+                        "WAYLAND_DISPLAY is set). Headless commands work anywhere: see "
+                        "'callboard --help'; for a virtual display run 'xvfb-run callboard'.\n");
+        return 1;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("callboard"));
     QApplication::setApplicationDisplayName(QStringLiteral("Callboard"));
@@ -224,9 +261,11 @@ int runGui(int argc, char **argv, const Engine::DatabaseUrl &url, const QString 
     session.open(target);
     // SIGTERM / SIGINT: close like the window's close button (settings saved, the pool released
     // its jobs to the queue); a second signal does not wait.
-    Engine::installShutdownSignals(&app, [](int count) {
+    Engine::installShutdownSignals(&app, [&session](int count) {
         if (count > 1)
             std::_Exit(130);
+        if (MainWindow *window = session.window())
+            window->closeWithoutAsking();  // nobody is there to answer a question
         QApplication::closeAllWindows();
         QApplication::quit();
     });

@@ -9,7 +9,19 @@ namespace Engine {
 
 std::unique_ptr<ChunkParser> ChunkParser::create(const QJsonObject &jobConfig, ParseError *error)
 {
-    const QJsonValue provider = jobConfig.value(QStringLiteral("provider"));
+    // The web application's seed writes "llmProvider"; Callboard's own tools write "provider".
+    QJsonValue provider = jobConfig.value(QStringLiteral("provider"));
+    const QJsonValue seedProvider = jobConfig.value(QStringLiteral("llmProvider"));
+    if (provider.isUndefined() || provider.isNull()) {
+        provider = seedProvider;
+    } else if (!seedProvider.isUndefined() && !seedProvider.isNull() && seedProvider != provider) {
+        if (error) {
+            error->permanent = true;
+            error->message = ParseTr::tr("config \"provider\" (%1) and \"llmProvider\" (%2) disagree")
+                                 .arg(provider.toString(), seedProvider.toString());
+        }
+        return nullptr;
+    }
     if (provider.isUndefined() || provider.isNull() || provider.toString() == u"heuristic")
         return std::make_unique<HeuristicChunkParser>();
     if (provider.toString() == u"openai") {

@@ -67,6 +67,23 @@ public:
     bool setUp(const QString &rawText, const QJsonObject &jobConfig, ParseError *error);
 };
 
+QStringList ParseRun::unknownConfigKeys(const QJsonObject &jobConfig)
+{
+    // chunkSize and the provider here; the OpenAI-compatible provider's own in LlmConfig.
+    static const QStringList known{
+        QStringLiteral("chunkSize"),   QStringLiteral("provider"),     QStringLiteral("llmProvider"),
+        QStringLiteral("model"),       QStringLiteral("endpoint"),     QStringLiteral("temperature"),
+        QStringLiteral("maxTokens"),   QStringLiteral("timeoutMs"),    QStringLiteral("maxAttempts"),
+        QStringLiteral("backoffMs"),   QStringLiteral("maxBackoffMs"), QStringLiteral("maxMalformed"),
+        QStringLiteral("responseFormat")};
+    QStringList unknown;
+    for (auto it = jobConfig.constBegin(); it != jobConfig.constEnd(); ++it) {
+        if (!known.contains(it.key()))
+            unknown << it.key();
+    }
+    return unknown;
+}
+
 bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig, ParseError *error)
 {
     const QJsonValue size = jobConfig.value(QStringLiteral("chunkSize"));

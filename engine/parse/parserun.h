@@ -2,6 +2,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ public:
     static std::unique_ptr<ParseRun> resume(const QString &rawText, const QJsonObject &jobConfig,
                                             const QJsonObject &currentState, ParseError *error);
     ~ParseRun();
+
+    /// The keys of jobConfig that no part of the pipeline reads (a misspelt "chunksize", a key
+    /// meant for another tool): reported in the job's events rather than silently ignored.
+    static QStringList unknownConfigKeys(const QJsonObject &jobConfig);
 
     int totalChunks() const;
     int completedChunks() const;

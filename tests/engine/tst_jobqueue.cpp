@@ -107,7 +107,117 @@ private slots:
     void serverEchoOfOwnChangeWakesNobodyTwice();
     BACKENDS(listAndCounts)
     BACKENDS(sameWorkerIdNeverSharesAJob)
+    BACKENDS(failureWithPendingCancelIsCancelled)
+    BACKENDS(failureWithPendingPauseIsPaused)
+    BACKENDS(releaseWithPendingPauseIsPaused)
+    BACKENDS(releaseWithPendingCancelIsCancelled)
+    BACKENDS(backoffDoublesAndJitterStaysUnderTheCap)
 };
+
+void TestJobQueue::failureWithPendingCancelIsCancelled()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;
+    options.backoffBaseMs = 10;
+    JobQueue queue(test.db(), options);
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    QVERIFY(queue.claimNext(QStringLiteral("w")));
+    QCOMPARE(queue.cancel(id), JobStatus::Running);  // a request to the worker
+    QCOMPARE(queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("LLM timeout")),
+             FailureOutcome::Cancelled);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Cancelled);
+    QVERIFY(job->controlRequest.isEmpty());
+    QCOMPARE(job->retryCount, 0);
+    QCOMPARE(job->lastError, QStringLiteral("LLM timeout"));
+    QVERIFY(job->workerId.isNull());
+    const JobEvent last = queue.events(id).last();
+    QCOMPARE(last.event, QStringLiteral("cancelled"));
+    QCOMPARE(last.details.value(QStringLiteral("error")).toString(), QStringLiteral("LLM timeout"));
+    QThread::msleep(50);  // past any backoff: a cancelled play is never parsed again
+    QVERIFY(!queue.claimNext(QStringLiteral("w2")));
+}
+
+void TestJobQueue::failureWithPendingPauseIsPaused()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    QVERIFY(queue.claimNext(QStringLiteral("w")));
+    queue.pause(id);
+    QCOMPARE(queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("boom"), true),
+             FailureOutcome::Paused);
+    QCOMPARE(queue.job(id)->status, JobStatus::Paused);
+    QCOMPARE(queue.events(id).last().event, QStringLiteral("paused"));
+    QCOMPARE(queue.resume(id), JobStatus::Queued);
+}
+
+void TestJobQueue::releaseWithPendingPauseIsPaused()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    QVERIFY(queue.claimNext(QStringLiteral("w")));
+    queue.pause(id);
+    QVERIFY(queue.release(id, QStringLiteral("w"), QStringLiteral("shutdown")));
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Paused);  // not queued: the pause is kept
+    QVERIFY(job->controlRequest.isEmpty());
+    const JobEvent last = queue.events(id).last();
+    QCOMPARE(last.event, QStringLiteral("paused"));
+    QCOMPARE(last.details.value(QStringLiteral("reason")).toString(), QStringLiteral("shutdown"));
+    QVERIFY(!queue.claimNext(QStringLiteral("w2")));
+    // A stranger's release changes nothing.
+    QVERIFY(!queue.release(id, QStringLiteral("w"), QStringLiteral("shutdown")));
+}
+
+void TestJobQueue::releaseWithPendingCancelIsCancelled()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("a")));
+    QVERIFY(queue.claimNext(QStringLiteral("w")));
+    queue.cancel(id);
+    QVERIFY(queue.release(id, QStringLiteral("w"), QStringLiteral("shutdown")));
+    QCOMPARE(queue.job(id)->status, JobStatus::Cancelled);
+    QVERIFY(!queue.claimNext(QStringLiteral("w2")));
+}
+
+void TestJobQueue::backoffDoublesAndJitterStaysUnderTheCap()
+{
+    OPEN_TEST_DATABASE(test);
+    QueueOptions options;  // the defaults: 1 s doubled per retry, 60 s at most
+    JobQueue queue(test.db(), options);
+    QCOMPARE(options.backoffBaseMs, 1000);
+    QCOMPARE(options.backoffMaxMs, 60000);
+    auto delayAfterRetries = [&](int retries) -> qint64 {
+        const QString id = queue.enqueue(play(QStringLiteral("r%1").arg(retries), 0, 100));
+        QSqlQuery set(test.db());
+        set.prepare(QStringLiteral(R"(UPDATE "ParseJob" SET "retryCount" = :n WHERE "id" = :id)"));
+        set.bindValue(QStringLiteral(":n"), retries);
+        set.bindValue(QStringLiteral(":id"), id);
+        if (!set.exec())
+            return -1;
+        const auto claimed = queue.claimNext(QStringLiteral("w"));
+        if (!claimed || claimed->id != id)
+            return -2;
+        if (queue.handleFailure(id, QStringLiteral("w"), QStringLiteral("flaky"))
+            != FailureOutcome::Retrying)
+            return -3;
+        return qint64(queue.events(id).last().details.value(QStringLiteral("delayMs")).toDouble());
+    };
+    for (int retries = 0; retries < 5; ++retries) {
+        const qint64 delay = delayAfterRetries(retries);
+        const qint64 base = 1000LL << retries;
+        QVERIFY2(delay >= base && delay <= base + base / 10,
+                 qPrintable(QStringLiteral("retry %1: %2 ms").arg(retries).arg(delay)));
+    }
+    // At the cap, 0–10 % jitter would reach 66 s: it never passes 60 s.
+    for (int attempt = 0; attempt < 30; ++attempt) {
+        const qint64 delay = delayAfterRetries(12);
+        QVERIFY2(delay > 0 && delay <= 60000, qPrintable(QString::number(delay)));
+    }
+}
 
 void TestJobQueue::sameWorkerIdNeverSharesAJob()
 {
@@ -588,6 +698,16 @@ void TestJobQueue::setPriority()
     QCOMPARE(queue.job(b)->priority, 4);
     QCOMPARE(queue.events(b).last().event, QStringLiteral("priority_changed"));
     QCOMPARE(queue.events(b).last().details.value(QStringLiteral("to")).toInt(), 4);
+    QCOMPARE(queue.events(b).last().details.value(QStringLiteral("from")).toInt(), 0);
+    queue.setPriority(b, 10);
+    // The creation entry tells the priority the job was created with, not today's.
+    const QList<JobEvent> history = queue.events(b);
+    QCOMPARE(history.first().event, QStringLiteral("enqueued"));
+    QCOMPARE(history.first().details.value(QStringLiteral("priority")).toInt(), 0);
+    QCOMPARE(history.last().details.value(QStringLiteral("from")).toInt(), 4);
+    QCOMPARE(history.last().details.value(QStringLiteral("to")).toInt(), 10);
+    const QString c = queue.enqueue(play(QStringLiteral("c"), 7));
+    QCOMPARE(queue.events(c).first().details.value(QStringLiteral("priority")).toInt(), 7);
     QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.setPriority(a, 99999));
     QCOMPARE(queue.claimNext(QStringLiteral("w"))->id, b);
 }

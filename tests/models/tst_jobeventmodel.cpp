@@ -90,7 +90,20 @@ void TestJobEventModel::detailsText()
                               {QStringLiteral("from"), QStringLiteral("queued")},
                               {QStringLiteral("to"), QStringLiteral("paused")},
                               {QStringLiteral("chunk"), 3}};
-    QCOMPARE(JobEventModel::detailsText(details), QStringLiteral("queued → paused, chunk: 3"));
+    QCOMPARE(JobEventModel::detailsText(details), QStringLiteral("Queued → Paused, chunk: 3"));
+
+    // A priority change stores numbers: the timeline shows old → new, not an empty arrow.
+    const QJsonObject priority{{QStringLiteral("actor"), QStringLiteral("desktop")},
+                               {QStringLiteral("from"), 0},
+                               {QStringLiteral("to"), 10}};
+    QCOMPARE(JobEventModel::detailsText(priority), QStringLiteral("0 → 10"));
+
+    const QJsonObject retry{{QStringLiteral("from"), QStringLiteral("running")},
+                            {QStringLiteral("to"), QStringLiteral("retrying")},
+                            {QStringLiteral("error"), QStringLiteral("timeout")},
+                            {QStringLiteral("retryCount"), 1}};
+    QCOMPARE(JobEventModel::detailsText(retry),
+             QStringLiteral("Running → Retrying, error: timeout, retry: 1"));
 }
 
 void TestJobEventModel::playbookModel()

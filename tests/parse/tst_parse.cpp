@@ -126,6 +126,42 @@ private slots:
                  qPrintable(QStringLiteral("plays not found in %1 (set CALLBOARD_PLAYS_DIR)").arg(m_playsDir)));
     }
 
+    // --- config -----------------------------------------------------------------------------
+
+    void seedConfigKeyLlmProviderIsRead()
+    {
+        const QString text = QStringLiteral("HAMLET. To be.\nHORATIO. My lord.\n");
+        ParseError error;
+        // The seed writes "llmProvider": "openai" with no model is refused, not parsed by the
+        // built-in parser as if the key were not there.
+        QVERIFY(!ParseRun::begin(text, QJsonObject{{QStringLiteral("llmProvider"), QStringLiteral("openai")}},
+                                 &error));
+        QVERIFY2(error.message.contains(QStringLiteral("model")), qPrintable(error.message));
+        QVERIFY(error.permanent);
+        error = {};
+        QVERIFY(ParseRun::begin(text, QJsonObject{{QStringLiteral("llmProvider"), QStringLiteral("heuristic")}},
+                                &error));
+        QVERIFY(!ParseRun::begin(text, QJsonObject{{QStringLiteral("llmProvider"), QStringLiteral("gpt")}},
+                                 &error));
+        QVERIFY2(error.message.contains(QStringLiteral("gpt")), qPrintable(error.message));
+        QVERIFY(!ParseRun::begin(text,
+                                 QJsonObject{{QStringLiteral("provider"), QStringLiteral("heuristic")},
+                                             {QStringLiteral("llmProvider"), QStringLiteral("openai")}},
+                                 &error));
+        QVERIFY2(error.message.contains(QStringLiteral("disagree")), qPrintable(error.message));
+    }
+
+    void unknownConfigKeysAreNamed()
+    {
+        const QJsonObject config{{QStringLiteral("chunkSize"), 50},
+                                 {QStringLiteral("llmProvider"), QStringLiteral("heuristic")},
+                                 {QStringLiteral("chunksize"), 10},
+                                 {QStringLiteral("language"), QStringLiteral("de")}};
+        QCOMPARE(ParseRun::unknownConfigKeys(config),
+                 (QStringList{QStringLiteral("chunksize"), QStringLiteral("language")}));
+        QVERIFY(ParseRun::unknownConfigKeys({}).isEmpty());
+    }
+
     // --- real plays ---------------------------------------------------------------------------
 
     void realPlayScores_data() { addPlayRows(); }

@@ -1,6 +1,7 @@
 #include "engine/database.h"
 #include "engine/jobnotifier.h"
 #include "engine/jobqueue.h"
+#include "engine/migrations.h"
 #include "models/jobeventmodel.h"
 #include "models/jobfilterproxymodel.h"
 #include "models/jobtablemodel.h"
@@ -35,6 +36,12 @@
 #include <QTabWidget>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFileInfo>
+#include <QLabel>
+#include <QDir>
+#include <QThread>
+
+#include <atomic>
 
 using namespace Engine;
 
@@ -123,7 +130,187 @@ private slots:
     void titleShowsDatabaseWithoutPassword();
     void embeddedWorkersParseADroppedPlay();
     BACKENDS(pruneRemovesOldFinishedJobsOnly)
+    void pruneWithNothingToDeleteSaysSo();
+    void damagedFileIsSaidAndCopiedAside();
+    void walDeletedUnderTheWindowIsSaidAndReopened();
+    void closingWithRunningPlaysAsks_data();
+    void closingWithRunningPlaysAsks();
 };
+
+void TestMainWindow::pruneWithNothingToDeleteSaysSo()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    JobQueue(test.db()).enqueue(play(QStringLiteral("queued.txt")));
+    auto window = makeWindow(test);
+    window->setPruneDaysPrompt([] { return std::optional<int>(0); });
+    int asked = 0;
+    window->setPruneConfirmation([&](const MainWindow::PrunePreview &) {
+        ++asked;
+        return std::optional<bool>(true);
+    });
+    action(*window, "app.prune")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window->statusBar()->currentMessage().contains(QStringLiteral("Nothing to prune")),
+                             10000);
+    QCOMPARE(asked, 0);
+    QCOMPARE(window->jobModel()->rowCount(), 1);
+}
+
+void TestMainWindow::damagedFileIsSaidAndCopiedAside()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("queue.db"));
+    QString error;
+    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + path, &error);
+    QVERIFY(url);
+    {
+        ScopedConnection setup(*url, QStringLiteral("setup"));
+        QVERIFY(Engine::Migrations::migrate(setup.database(), &error));
+        JobQueue queue(setup.database());
+        for (int i = 0; i < 40; ++i)
+            queue.enqueue(play(QStringLiteral("play-%1.txt").arg(i)));
+    }
+    QFile file(path);
+    QVERIFY(file.size() > 4 * 4096);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    QVERIFY(file.seek(2 * 4096));
+    file.write(QByteArray(3 * 4096, char(0x5a)));  // pages 3–5: the tables' b-trees
+    file.close();
+    const QByteArray damaged = [&] {
+        QFile f(path);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }();
+
+    MainWindow window(*url, nullptr);
+    window.show();
+    QVERIFY(!window.isConnected());
+    QVERIFY(window.connectionBanner()->isVisible());
+    const QString text = window.connectionBanner()->text();
+    QVERIFY2(text.contains(QStringLiteral("damaged")), qPrintable(text));
+    const QStringList copies = QDir(dir.path()).entryList({QStringLiteral("queue.db.damaged-*")});
+    QCOMPARE(copies.size(), 1);
+    QVERIFY2(text.contains(copies.first()), qPrintable(text));
+    QFile copy(dir.filePath(copies.first()));
+    QVERIFY(copy.open(QIODevice::ReadOnly));
+    QCOMPARE(copy.readAll(), damaged);  // the copy is the damaged file as it was
+    QCOMPARE(window.jobModel()->rowCount(), 0);
+}
+
+void TestMainWindow::walDeletedUnderTheWindowIsSaidAndReopened()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    JobQueue(test.db()).enqueue(play(QStringLiteral("one.txt")));
+    auto window = makeWindow(test);
+    QSignalSpy reopen(window.get(), &MainWindow::reconnectRequested);
+    QTRY_COMPARE(window->jobModel()->rowCount(), 1);
+    QVERIFY(window->connectionBanner()->isHidden());
+    // What another process does once it believes it is alone: checkpoint, delete the WAL.
+    const QString wal = test.url().sqlitePath + QStringLiteral("-wal");
+    QVERIFY(QFileInfo::exists(wal));
+    QVERIFY(QFile::remove(wal));
+    QVERIFY(reopen.wait(5000));
+    QVERIFY(reopen.first().first().toString().contains(QStringLiteral("write-ahead log")));
+    QVERIFY(window->connectionBanner()->isVisible());
+    QTest::qWait(2500);
+    QCOMPARE(reopen.size(), 1);  // asked once, not on every check
+}
+
+void TestMainWindow::closingWithRunningPlaysAsks_data()
+{
+    QTest::addColumn<int>("choice");
+    QTest::addColumn<QString>("statusAfter");
+    QTest::newRow("cancel") << int(MainWindow::CloseChoice::Cancel) << QStringLiteral("running");
+    QTest::newRow("pause") << int(MainWindow::CloseChoice::PauseAndQuit) << QStringLiteral("paused");
+    QTest::newRow("release") << int(MainWindow::CloseChoice::ReleaseAndQuit) << QStringLiteral("queued");
+    QTest::newRow("wait") << int(MainWindow::CloseChoice::WaitThenQuit) << QStringLiteral("completed");
+}
+
+void TestMainWindow::closingWithRunningPlaysAsks()
+{
+#ifndef CALLBOARD_HAVE_WORKERPOOL
+    QSKIP("the engine has no WorkerPool yet");
+#else
+    QFETCH(int, choice);
+    QFETCH(QString, statusAfter);
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("long-play.txt")));
+    // A play of 40 chunks of 50 ms: long enough to be running when the window closes.
+    std::atomic<bool> finishNow{false};
+    auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.workers = 1;
+    options.pollMs = 100;
+    options.handler = [&finishNow](JobContext &context) {
+        for (int chunk = context.job().completedChunks; chunk < 40; ++chunk) {
+            if (!finishNow)
+                QThread::msleep(50);
+            ProgressUpdate update;
+            update.completedChunks = chunk + 1;
+            update.totalChunks = 40;
+            update.progress = 100.0 * (chunk + 1) / 40;
+            if (!context.reportProgress(update))
+                return JobOutcome::stopped();
+        }
+        return JobOutcome::completed(QJsonObject{{QStringLiteral("title"), QStringLiteral("Long")}});
+    };
+    WorkerPool pool(options);
+    QString error;
+    QVERIFY2(pool.start(&error), qPrintable(error));
+    auto window = std::make_unique<MainWindow>(test.url(), &pool);
+    window->show();
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Running, 5000);
+    QTRY_VERIFY(!pool.workers().isEmpty() && !pool.workers().first().jobId.isEmpty());
+
+    QStringList askedRunning;
+    window->setClosePrompt([&](const QStringList &running, int) {
+        askedRunning = running;
+        return MainWindow::CloseChoice(choice);
+    });
+    const bool closed = window->close();
+    QCOMPARE(askedRunning, QStringList{QStringLiteral("long-play.txt")});  // names the play
+    if (MainWindow::CloseChoice(choice) == MainWindow::CloseChoice::Cancel) {
+        QVERIFY(!closed);
+        QVERIFY(window->isVisible());
+        pool.stop();
+        return;
+    }
+    if (MainWindow::CloseChoice(choice) == MainWindow::CloseChoice::WaitThenQuit) {
+        QVERIFY(!closed);  // stays open until the play is done
+        QCOMPARE(pool.workerCount(), 0);  // no new play starts
+        finishNow = true;
+        QTRY_VERIFY_WITH_TIMEOUT(!window->isVisible(), 10000);
+    } else {
+        QVERIFY(closed);
+    }
+    window.reset();
+    pool.stop();  // what the session does after the window is gone
+    QCOMPARE(statusName(queue.job(id)->status), statusAfter);
+
+    // The next start says what became of the play.
+    Messages messages;
+    auto next = std::make_unique<MainWindow>(test.url(), nullptr);
+    next->setMessageHandler([&](const QString &title, const QString &text) {
+        messages.titles << title;
+        messages.texts << text;
+    });
+    QTest::qWait(50);
+    if (statusAfter == QLatin1String("completed")) {
+        QVERIFY(messages.texts.isEmpty());
+    } else {
+        QTRY_COMPARE(messages.texts.size(), 1);
+        QVERIFY2(messages.texts.first().contains(QStringLiteral("long-play.txt")),
+                 qPrintable(messages.texts.first()));
+        QVERIFY2(messages.texts.first().contains(statusAfter == QLatin1String("paused")
+                                                     ? QStringLiteral("paused")
+                                                     : QStringLiteral("back to the queue")),
+                 qPrintable(messages.texts.first()));
+        QCOMPARE(next->selectedJobIds(), QStringList{id});
+    }
+#endif
+}
 
 void TestMainWindow::pruneRemovesOldFinishedJobsOnly()
 {
@@ -149,8 +336,25 @@ void TestMainWindow::pruneRemovesOldFinishedJobsOnly()
 
     auto window = makeWindow(test);
     window->setPruneDaysPrompt([] { return std::optional<int>(30); });
+    // Asked first, with what would go; cancelling deletes nothing.
+    QList<MainWindow::PrunePreview> previews;
+    std::optional<bool> answer;
+    window->setPruneConfirmation([&](const MainWindow::PrunePreview &preview) {
+        previews << preview;
+        return answer;
+    });
+    action(*window, "app.prune")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(previews.size(), 1, 10000);
+    QCOMPARE(previews.first().days, 30);
+    QCOMPARE(previews.first().jobs, 1);
+    QVERIFY(previews.first().events >= 1);  // claimed, completed
+    QTRY_VERIFY(window->statusBar()->currentMessage().contains(QStringLiteral("nothing was deleted")));
+    QVERIFY(queue.job(oldDone).has_value());
+
+    answer = false;  // delete, keep the playbooks
     action(*window, "app.prune")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(!queue.job(oldDone).has_value(), 10000);
+    QCOMPARE(previews.size(), 2);
     QVERIFY(queue.job(oldQueued).has_value()); // in progress: never pruned, however old
     QVERIFY(queue.job(recentDone).has_value());
     QTRY_VERIFY(window->statusBar()->currentMessage().contains(QStringLiteral("Pruned 1")));
@@ -247,8 +451,10 @@ void TestMainWindow::pauseResumeCancelRetryPriority()
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 2, 2000);
     int confirmations = 0;
     bool answer = true;
-    window->jobActions()->setConfirmHandler([&](const QString &) {
+    QString question;
+    window->jobActions()->setConfirmHandler([&](const QString &text) {
         ++confirmations;
+        question = text;
         return answer;
     });
 
@@ -287,6 +493,7 @@ void TestMainWindow::pauseResumeCancelRetryPriority()
     answer = false;
     action(*window, "job.cancel")->trigger();
     QCOMPARE(confirmations, 1);
+    QVERIFY2(question.contains(QStringLiteral("queued.txt")), qPrintable(question));  // names the play
     QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
     answer = true;
     action(*window, "job.cancel")->trigger();
