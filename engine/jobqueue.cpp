@@ -42,7 +42,7 @@ QueueOptions QueueOptions::fromEnvironment()
     QueueOptions options;
     bool ok = false;
     const double lock = qEnvironmentVariable("CALLBOARD_LOCK_SECONDS").toDouble(&ok);
-    if (ok && lock > 0)
+    if (ok && lock > 0 && lock <= kMaxLockSeconds)
         options.lockSeconds = lock;
     const qint64 maxBytes = qEnvironmentVariable("CALLBOARD_MAX_TEXT_BYTES").toLongLong(&ok);
     if (ok && maxBytes > 0)

@@ -20,7 +20,12 @@ struct QueueOptions
     int backoffBaseMs = 1000;                  ///< first retry delay, doubled per retry
     int backoffMaxMs = 60000;
 
-    /// Defaults overridden by CALLBOARD_LOCK_SECONDS and CALLBOARD_MAX_TEXT_BYTES.
+    /// The longest lock a claim may take (a day): longer ones only hide dead workers, and
+    /// huge ones overflow the database's timestamps.
+    static constexpr double kMaxLockSeconds = 86400;
+
+    /// Defaults overridden by CALLBOARD_LOCK_SECONDS (up to kMaxLockSeconds) and
+    /// CALLBOARD_MAX_TEXT_BYTES.
     static QueueOptions fromEnvironment();
 };
 

@@ -47,11 +47,13 @@ Engine::WorkerPoolOptions poolOptions(const CommandContext &context, int default
 int runWorker(CommandContext &context)
 {
     Engine::WorkerPoolOptions options = poolOptions(context, 0);
-    if (const auto lock = context.secondsOption(QStringLiteral("lock-seconds")))
+    if (const auto lock = context.secondsOption(QStringLiteral("lock-seconds"), 1,
+                                                Engine::QueueOptions::kMaxLockSeconds))
         options.lockSeconds = *lock;
-    if (const auto heartbeat = context.secondsOption(QStringLiteral("heartbeat-seconds")))
+    if (const auto heartbeat = context.secondsOption(QStringLiteral("heartbeat-seconds"), 0.1,
+                                                     Engine::QueueOptions::kMaxLockSeconds))
         options.heartbeatSeconds = *heartbeat;
-    if (const auto shutdown = context.secondsOption(QStringLiteral("shutdown-seconds")))
+    if (const auto shutdown = context.secondsOption(QStringLiteral("shutdown-seconds"), 0.1, 3600))
         options.shutdownSeconds = *shutdown;
     if (const auto prefetch = context.intOption(QStringLiteral("prefetch"), 0, 1000))
         options.prefetch = *prefetch;
