@@ -1,12 +1,14 @@
 #include "engine/database.h"
 
 #include "engine/logging.h"
+#include "engine/migrations.h"
 
 #include <QAtomicInt>
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QUrl>
 
 namespace Engine {
 
@@ -94,17 +96,40 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
         return {};
     }
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
-    db.setDatabaseName(url.sqlitePath);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=15000"));
+    // A file this user may not write can still be read (list, show, stats): opened read-only,
+    // and, when no writer left a -wal file beside it, as immutable, since reading a WAL database
+    // otherwise needs a -shm file that a read-only folder cannot hold.
+    const bool readOnly = info.exists() && !info.isWritable();
+    QStringList options{QStringLiteral("QSQLITE_BUSY_TIMEOUT=15000")};
+    if (readOnly) {
+        options << QStringLiteral("QSQLITE_OPEN_READONLY") << QStringLiteral("QSQLITE_OPEN_URI");
+        QUrl uri = QUrl::fromLocalFile(info.absoluteFilePath());
+        if (!QFileInfo::exists(info.absoluteFilePath() + QStringLiteral("-wal")))
+            uri.setQuery(QStringLiteral("immutable=1"));
+        db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+    } else {
+        db.setDatabaseName(url.sqlitePath);
+    }
+    db.setConnectOptions(options.join(QLatin1Char(';')));
     if (!db.open()) {
         *error = describeError(db.lastError(), url);
+        return db;
+    }
+    // Checked before the pragmas below, which would switch another application's file to WAL.
+    QString foreign;
+    if (!Migrations::checkOwnership(db, &foreign)) {
+        *error = QStringLiteral("SQLite database %1: %2").arg(url.sqlitePath, foreign);
+        db.close();
         return db;
     }
     QSqlQuery pragma(db);
     // WAL lets readers (the window) run beside the writing workers; NORMAL sync is durable
     // across application crashes, which is what the queue promises on a desktop.
-    for (const char *statement : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                                  "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=15000"}) {
+    QList<const char *> statements{"PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                                   "PRAGMA busy_timeout=15000"};
+    if (!readOnly)
+        statements.prepend("PRAGMA journal_mode=WAL");
+    for (const char *statement : std::as_const(statements)) {
         if (!pragma.exec(QString::fromLatin1(statement))) {
             *error = describeError(pragma.lastError(), url);
             db.close();

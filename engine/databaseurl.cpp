@@ -49,8 +49,13 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
             return std::nullopt;
         }
         url.database = parsed.path().mid(1);
-        if (url.database.isEmpty())
-            url.database = QStringLiteral("postgres");
+        // No silent default: "postgres" is the server's maintenance database, and migrating
+        // the queue into it by accident is what a forgotten path used to do.
+        if (url.database.isEmpty()) {
+            *error = QStringLiteral("Database URL names no database (expected "
+                                    "postgres://user@host:port/database)");
+            return std::nullopt;
+        }
         url.user = parsed.userName(QUrl::FullyDecoded);
         url.password = parsed.password(QUrl::FullyDecoded);
         const QUrlQuery query(parsed);

@@ -42,7 +42,7 @@ QueueOptions QueueOptions::fromEnvironment()
     QueueOptions options;
     bool ok = false;
     const double lock = qEnvironmentVariable("CALLBOARD_LOCK_SECONDS").toDouble(&ok);
-    if (ok && lock > 0)
+    if (ok && lock > 0 && lock <= kMaxLockSeconds)
         options.lockSeconds = lock;
     const qint64 maxBytes = qEnvironmentVariable("CALLBOARD_MAX_TEXT_BYTES").toLongLong(&ok);
     if (ok && maxBytes > 0)
@@ -340,6 +340,33 @@ std::optional<Job> JobQueue::claimSqlite(const QString &workerId)
                 ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1))
         ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1)")
                                    .arg(sql.now()));
+    return claimPicked(pick, transaction, workerId);
+}
+
+std::optional<Job> JobQueue::claim(const QString &jobId, const QString &workerId)
+{
+    const SqlDialect sql(m_db);
+    Transaction transaction(m_db);
+    // The same claimable states as claimNext, for one job (FOR UPDATE: on PostgreSQL a second
+    // claimer waits and then finds it taken).
+    QSqlQuery &pick = prepared(QStringLiteral(R"(
+        SELECT "id", "status", "workerId" FROM "ParseJob"
+        WHERE "id" = :id
+          AND (("status" IN ('queued', 'retrying') AND ("runAfter" IS NULL OR "runAfter" <= %1))
+               OR ("status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NULL))%2)")
+                                   .arg(sql.now(), m_postgres ? QStringLiteral(" FOR UPDATE")
+                                                              : QString()));
+    pick.bindValue(QStringLiteral(":id"), jobId);
+    std::optional<Job> job = claimPicked(pick, transaction, workerId);
+    if (job)
+        published({job->id});
+    return job;
+}
+
+std::optional<Job> JobQueue::claimPicked(QSqlQuery &pick, Transaction &transaction,
+                                         const QString &workerId)
+{
+    const SqlDialect sql(m_db);
     exec(pick);
     if (!pick.next()) {
         pick.finish();

@@ -13,6 +13,8 @@
 
 namespace Engine {
 
+class Transaction;
+
 struct QueueOptions
 {
     double lockSeconds = 600;                  ///< how long a claim holds without a heartbeat
@@ -20,7 +22,12 @@ struct QueueOptions
     int backoffBaseMs = 1000;                  ///< first retry delay, doubled per retry
     int backoffMaxMs = 60000;
 
-    /// Defaults overridden by CALLBOARD_LOCK_SECONDS and CALLBOARD_MAX_TEXT_BYTES.
+    /// The longest lock a claim may take (a day): longer ones only hide dead workers, and
+    /// huge ones overflow the database's timestamps.
+    static constexpr double kMaxLockSeconds = 86400;
+
+    /// Defaults overridden by CALLBOARD_LOCK_SECONDS (up to kMaxLockSeconds) and
+    /// CALLBOARD_MAX_TEXT_BYTES.
     static QueueOptions fromEnvironment();
 };
 
@@ -103,6 +110,9 @@ public:
     /// Claims the best claimable job (priority DESC, createdAt ASC): queued or retrying whose
     /// runAfter passed, or running with an expired lock. One round trip on PostgreSQL.
     std::optional<Job> claimNext(const QString &workerId);
+    /// Claims this one job if it is claimable (as claimNext would see it), for a process that
+    /// runs only its own job (`callboard parse`).
+    std::optional<Job> claim(const QString &jobId, const QString &workerId);
     bool renewLock(const QString &jobId, const QString &workerId);
     ProgressResult updateProgress(const QString &jobId, const QString &workerId,
                                   const ProgressUpdate &update);
@@ -184,6 +194,9 @@ private:
                            const QString &request, const QList<JobStatus> &allowedFrom = {});
     std::optional<Job> claimPostgres(const QString &workerId);
     std::optional<Job> claimSqlite(const QString &workerId);
+    /// Claims the row (id, status, workerId) that pick selects, inside transaction.
+    std::optional<Job> claimPicked(QSqlQuery &pick, Transaction &transaction,
+                                   const QString &workerId);
     static QString jobColumns(bool withText);
 
     QSqlDatabase m_db;

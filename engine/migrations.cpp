@@ -191,10 +191,36 @@ bool exec(QSqlQuery &query, const QString &sql, QString *error)
     return false;
 }
 
-bool ensureMigrationTable(QSqlDatabase db, QString *error)
+/// Whether a statement failed for want of a right rather than for a broken schema: the
+/// PostgreSQL class 42501 (insufficient_privilege, also "must be owner of table"), or SQLite's
+/// SQLITE_READONLY (8) and its extended codes.
+bool isPermissionError(const QSqlError &error, bool postgres)
+{
+    const QString code = error.nativeErrorCode();
+    if (postgres)
+        return code == QLatin1String("42501");
+    return (code.toInt() & 0xff) == 8;
+}
+
+bool tableExists(QSqlDatabase db, const QString &table, QString *error)
 {
     QSqlQuery query(db);
-    const QString sql = Database::isPostgres(db)
+    // to_regclass resolves through the search_path like the unqualified statements do.
+    query.prepare(Database::isPostgres(db)
+                      ? QStringLiteral("SELECT to_regclass(quote_ident(:t)) IS NOT NULL")
+                      : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master "
+                                       "WHERE type = 'table' AND name = :t"));
+    query.bindValue(QStringLiteral(":t"), table);
+    if (!query.exec() || !query.next()) {
+        *error = query.lastError().text();
+        return false;
+    }
+    return query.value(0).toBool();
+}
+
+bool ensureMigrationTable(QSqlQuery &query, bool postgres, QString *error)
+{
+    const QString sql = postgres
         ? QStringLiteral(R"(CREATE TABLE IF NOT EXISTS "_CallboardMigration" ("version" INTEGER
               PRIMARY KEY, "name" TEXT NOT NULL, "appliedAt" TIMESTAMP(3) NOT NULL DEFAULT
               CURRENT_TIMESTAMP))")
@@ -202,6 +228,51 @@ bool ensureMigrationTable(QSqlDatabase db, QString *error)
               PRIMARY KEY, "name" TEXT NOT NULL, "appliedAt" TEXT NOT NULL DEFAULT
               (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))");
     return exec(query, sql, error);
+}
+
+/// The columns that make a table of one of Callboard's names Callboard's (or the web
+/// application's, whose Prisma schema migration 1 reproduces): the seed's columns.
+const QList<std::pair<QString, QStringList>> &ownTables()
+{
+    static const QList<std::pair<QString, QStringList>> tables{
+        {QStringLiteral("ParseJob"),
+         {QStringLiteral("id"), QStringLiteral("type"), QStringLiteral("priority"),
+          QStringLiteral("status"), QStringLiteral("rawText"), QStringLiteral("filename"),
+          QStringLiteral("config"), QStringLiteral("playbookId"), QStringLiteral("retryCount"),
+          QStringLiteral("maxRetries"), QStringLiteral("checkpoints"),
+          QStringLiteral("currentState"), QStringLiteral("totalChunks"),
+          QStringLiteral("completedChunks"), QStringLiteral("progress"),
+          QStringLiteral("lastError"), QStringLiteral("failureReason"),
+          QStringLiteral("workerId"), QStringLiteral("lockedAt"), QStringLiteral("lockExpiry"),
+          QStringLiteral("createdAt"), QStringLiteral("startedAt"),
+          QStringLiteral("completedAt"), QStringLiteral("updatedAt")}},
+        {QStringLiteral("JobEvent"),
+         {QStringLiteral("id"), QStringLiteral("jobId"), QStringLiteral("event"),
+          QStringLiteral("details"), QStringLiteral("createdAt")}},
+        {QStringLiteral("Playbook"),
+         {QStringLiteral("id"), QStringLiteral("jobId"), QStringLiteral("title"),
+          QStringLiteral("document"), QStringLiteral("createdAt")}},
+    };
+    return tables;
+}
+
+QStringList columnsOf(QSqlDatabase db, const QString &table, QString *error)
+{
+    QSqlQuery query(db);
+    query.prepare(Database::isPostgres(db)
+                      ? QStringLiteral("SELECT attname FROM pg_attribute WHERE attrelid = "
+                                       "to_regclass(quote_ident(:t)) AND attnum > 0 "
+                                       "AND NOT attisdropped")
+                      : QStringLiteral("SELECT name FROM pragma_table_info(:t)"));
+    query.bindValue(QStringLiteral(":t"), table);
+    QStringList columns;
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return columns;
+    }
+    while (query.next())
+        columns << query.value(0).toString();
+    return columns;
 }
 
 } // namespace
@@ -213,14 +284,74 @@ int latestVersion()
 
 int currentVersion(QSqlDatabase db, QString *error)
 {
-    if (!ensureMigrationTable(db, error))
+    // Reading the version writes nothing, so a role that may only read and write rows (and a
+    // read-only SQLite file) can run every command on an up-to-date schema.
+    QString failure;
+    const bool exists = tableExists(db, QStringLiteral("_CallboardMigration"), &failure);
+    if (!failure.isEmpty()) {
+        *error = failure;
         return -1;
+    }
+    if (!exists)
+        return 0;
     QSqlQuery query(db);
     if (!exec(query, QStringLiteral(R"(SELECT COALESCE(MAX("version"), 0) FROM "_CallboardMigration")"),
               error)
         || !query.next())
         return -1;
     return query.value(0).toInt();
+}
+
+bool checkOwnership(QSqlDatabase db, QString *error)
+{
+    QString failure;
+    if (tableExists(db, QStringLiteral("_CallboardMigration"), &failure))
+        return true;
+    if (!failure.isEmpty()) {
+        *error = failure;
+        return false;
+    }
+    if (!Database::isPostgres(db)) {
+        // A SQLite file is one application's: only an empty one may become Callboard's.
+        QSqlQuery query(db);
+        if (!exec(query, QStringLiteral("SELECT name FROM sqlite_master WHERE type IN ('table', "
+                                        "'view') AND name NOT LIKE 'sqlite!_%' ESCAPE '!' "
+                                        "ORDER BY name"),
+                  error))
+            return false;
+        QStringList tables;
+        while (query.next())
+            tables << QLatin1Char('"') + query.value(0).toString() + QLatin1Char('"');
+        if (tables.isEmpty())
+            return true;
+        *error = QStringLiteral("not a Callboard database (it holds %1): Callboard leaves it "
+                                "as it is; choose another file")
+                     .arg(tables.mid(0, 5).join(QStringLiteral(", "))
+                          + (tables.size() > 5 ? QStringLiteral(", …") : QString()));
+        return false;
+    }
+    // A PostgreSQL database may be shared with the web application (DESIGN.md "Data model"):
+    // its other tables are not ours to judge, but a table with one of our names must be the
+    // seed's, or the migrations would ALTER someone else's table.
+    for (const auto &[table, required] : ownTables()) {
+        const QStringList columns = columnsOf(db, table, &failure);
+        if (!failure.isEmpty()) {
+            *error = failure;
+            return false;
+        }
+        if (columns.isEmpty())
+            continue;
+        for (const QString &column : required) {
+            if (!columns.contains(column)) {
+                *error = QStringLiteral("The table \"%1\" in database %2 is not Callboard's (it "
+                                        "has no column \"%3\"): Callboard leaves it as it is; "
+                                        "use another database")
+                             .arg(table, db.databaseName(), column);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVersion)
@@ -236,19 +367,55 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
                      .arg(latestVersion());
         return false;
     }
+    const int target = targetVersion > 0 ? targetVersion : latestVersion();
+    if (version >= target)
+        return true;
+    if (version == 0 && !checkOwnership(db, error))
+        return false;
+
+    QSqlQuery query(db);
+    // Says which right is missing instead of the bare driver text, since the fix (run migrate
+    // once as the schema's owner) is not where the error shows.
+    auto refused = [&](const QSqlError &sqlError) {
+        if (!isPermissionError(sqlError, postgres))
+            return false;
+        const QString detail = sqlError.databaseText().section(QLatin1Char('\n'), 0, 0).trimmed();
+        *error = postgres
+            ? QStringLiteral("The database schema is at version %1 and needs migrating to %2, "
+                             "but user '%3' may not change the schema (%4): run `callboard "
+                             "migrate` once as the owner of the tables, with the CREATE right "
+                             "on the schema")
+                  .arg(version)
+                  .arg(target)
+                  .arg(db.userName(), detail)
+            : QStringLiteral("The database schema is at version %1 and needs migrating to %2, "
+                             "but the SQLite file %3 is read-only (%4): run `callboard migrate` "
+                             "once with write access to the file and its folder")
+                  .arg(version)
+                  .arg(target)
+                  .arg(db.databaseName(), detail);
+        return true;
+    };
+    if (version == 0 && !ensureMigrationTable(query, postgres, error)) {
+        refused(query.lastError());
+        return false;
+    }
     for (const Migration &migration : migrations()) {
         if (migration.version <= version)
             continue;
-        if (targetVersion > 0 && migration.version > targetVersion)
+        if (migration.version > target)
             break;
-        QSqlQuery query(db);
         if (!exec(query, postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"),
-                  error))
+                  error)) {
+            refused(query.lastError());
             return false;
+        }
         auto fail = [&](const QString &what) {
+            const QSqlError sqlError = query.lastError();
             *error = QStringLiteral("Migration %1 (%2) failed: %3")
                          .arg(migration.version)
                          .arg(QString::fromUtf8(migration.name), what);
+            refused(sqlError);
             query.exec(QStringLiteral("ROLLBACK"));
             return false;
         };

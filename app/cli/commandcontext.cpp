@@ -1,6 +1,7 @@
 #include "app/cli/commandcontext.h"
 
 #include "app/cli/clierror.h"
+#include "engine/queuemetrics.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -44,15 +45,36 @@ std::optional<int> CommandContext::intOption(const QString &option, int min, int
     return parseInt(value(option), QStringLiteral("--") + option, min, max);
 }
 
-std::optional<double> CommandContext::secondsOption(const QString &option) const
+std::optional<double> CommandContext::secondsOption(const QString &option, double min,
+                                                   double max) const
 {
     if (!isSet(option))
         return std::nullopt;
     bool ok = false;
     const double seconds = value(option).trimmed().toDouble(&ok);
-    if (!ok || !std::isfinite(seconds) || seconds <= 0)
-        throw CliError::usage(QStringLiteral("--%1 must be a positive number of seconds, not '%2'")
-                                  .arg(option, value(option)));
+    // The bounds are checked here, before any of it reaches a timestamp: 1e308 seconds used to
+    // become a PostgreSQL "timestamp out of range" on every claim.
+    if (!ok || !std::isfinite(seconds) || seconds < min || seconds > max)
+        throw CliError::usage(QStringLiteral("--%1 must be a number of seconds from %2 to %3, "
+                                             "not '%4'")
+                                  .arg(option, QString::number(min), QString::number(max),
+                                       value(option)));
+    return seconds;
+}
+
+std::optional<qint64> CommandContext::durationOption(const QString &option, qint64 min,
+                                                     qint64 max) const
+{
+    if (!isSet(option))
+        return std::nullopt;
+    const auto seconds = Engine::MetricsOptions::parseDuration(value(option));
+    if (!seconds || *seconds < min || *seconds > max)
+        throw CliError::usage(QStringLiteral("--%1 needs a duration such as 30d, 12h or 15m "
+                                             "from %2 s to %3 s, not \"%4\"")
+                                  .arg(option)
+                                  .arg(min)
+                                  .arg(max)
+                                  .arg(value(option)));
     return seconds;
 }
 

@@ -28,7 +28,13 @@ public:
     bool json() const { return isSet(QStringLiteral("json")); }
 
     std::optional<int> intOption(const QString &option, int min, int max) const;
-    std::optional<double> secondsOption(const QString &option) const;
+    /// A number of seconds (fractions allowed) from min to max.
+    std::optional<double> secondsOption(const QString &option, double min, double max) const;
+    /// A duration such as 15m, 12h or 30d (MetricsOptions::parseDuration), in seconds, from min
+    /// to max.
+    std::optional<qint64> durationOption(const QString &option, qint64 min, qint64 max) const;
+    /// The longest duration any option takes: a century, far inside every timestamp range.
+    static constexpr qint64 kMaxDurationSeconds = 100LL * 366 * 86400;
     /// A whole number given as a positional argument (e.g. the N of `priority JOB N`).
     static int parseInt(const QString &text, const QString &what, int min, int max);
 

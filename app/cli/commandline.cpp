@@ -4,6 +4,7 @@
 #include "app/cli/commandcontext.h"
 #include "app/cli/commands.h"
 #include "app/cli/logoutput.h"
+#include "app/cli/terminaltext.h"
 #include "engine/joberrors.h"
 
 #include <QCommandLineParser>
@@ -20,8 +21,9 @@ QList<QCommandLineOption> globalOptions()
     return {
         QCommandLineOption(QStringLiteral("db"),
                            QStringLiteral("Database URL: sqlite:PATH or "
-                                          "postgres://user:pass@host:port/db (default: "
-                                          "CALLBOARD_DB, else the embedded SQLite file)."),
+                                          "postgres://user@host:port/db (default: "
+                                          "CALLBOARD_DB, else the embedded SQLite file). Other "
+                                          "users can read it: no password here."),
                            QStringLiteral("URL")),
         QCommandLineOption(QStringLiteral("log-format"),
                            QStringLiteral("Log lines on stderr as text (default) or json."),
@@ -75,6 +77,43 @@ const Command *findCommand(const QString &name)
     return nullptr;
 }
 
+bool isNegativeNumber(const QString &argument)
+{
+    return argument.size() > 1 && argument.at(0) == QLatin1Char('-') && argument.at(1).isDigit();
+}
+
+/// The arguments with every option (and the value of a valued one) first, then "--", then the
+/// positional arguments in their order: QCommandLineParser would take the N of
+/// `priority JOB -5` for an option, and no option's name starts with a digit.
+QStringList separatePositionals(const QStringList &arguments,
+                                const QList<QCommandLineOption> &options)
+{
+    QStringList valued;
+    for (const QCommandLineOption &option : options) {
+        if (!option.valueName().isEmpty())
+            valued << option.names();
+    }
+    QStringList front{arguments.value(0)};
+    QStringList positionals;
+    for (qsizetype i = 1; i < arguments.size(); ++i) {
+        const QString &argument = arguments.at(i);
+        if (argument == QLatin1String("--")) {
+            positionals << arguments.mid(i + 1);
+            break;
+        }
+        if (!argument.startsWith(QLatin1Char('-')) || argument.size() == 1
+            || isNegativeNumber(argument)) {
+            positionals << argument;
+            continue;
+        }
+        front << argument;
+        QString name = argument.mid(argument.startsWith(QLatin1String("--")) ? 2 : 1);
+        if (!name.contains(QLatin1Char('=')) && valued.contains(name) && i + 1 < arguments.size())
+            front << arguments.at(++i);
+    }
+    return front << QStringLiteral("--") << positionals;
+}
+
 } // namespace
 
 CommandLine::CommandLine(const QStringList &arguments)
@@ -83,7 +122,7 @@ CommandLine::CommandLine(const QStringList &arguments)
 
 int CommandLine::fail(const QString &message, int exitCode)
 {
-    QByteArray line = message.simplified().toUtf8();
+    QByteArray line = terminalSafe(message.simplified()).toUtf8();
     line.prepend("callboard: ");
     line += '\n';
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
@@ -102,6 +141,10 @@ QString CommandLine::helpText()
     }
     text += QStringLiteral("\nGlobal options:\n") + optionLines(globalOptions())
             + QStringLiteral("\nWindow options:\n") + optionLines(guiOptions())
+            + QStringLiteral("\nA password written in --db is visible to every user of this "
+                             "machine (ps, /proc/PID/cmdline): give the URL in CALLBOARD_DB, or "
+                             "leave the password out and let PostgreSQL read it from PGPASSWORD "
+                             "or ~/.pgpass.\n")
             + QStringLiteral("\nExit codes: 0 ok, 1 failure, 2 usage error.\n");
     return text;
 }
@@ -122,29 +165,18 @@ QString CommandLine::commandHelp(const Command &command)
 
 int CommandLine::prepare()
 {
-    // The subcommand is the first argument that is neither an option nor an option's value;
-    // global options may come before or after it.
-    static const QStringList valued{QStringLiteral("--db"), QStringLiteral("--log-format"),
-                                    QStringLiteral("--lang"), QStringLiteral("--workers")};
-    QString name;
-    for (qsizetype i = 1; i < m_arguments.size(); ++i) {
-        const QString &argument = m_arguments.at(i);
-        if (argument == QLatin1String("--"))
-            break;
-        if (argument.startsWith(QLatin1Char('-')) && argument.size() > 1) {
-            if (valued.contains(argument))
-                ++i;
-            continue;
-        }
-        name = argument;
-        break;
-    }
+    // The subcommand is the first positional argument; only global options may come before it.
+    const QStringList before = separatePositionals(m_arguments, globalOptions() + guiOptions());
+    const QString name = before.value(before.indexOf(QStringLiteral("--")) + 1);
     if (!name.isEmpty()) {
         m_command = findCommand(name);
         if (!m_command)
             return fail(QStringLiteral("Unknown command '%1' (see callboard --help)").arg(name),
                         CliError::Usage);
     }
+    m_arguments = separatePositionals(m_arguments,
+                                      globalOptions() + (m_command ? m_command->options
+                                                                   : guiOptions()));
 
     QCommandLineParser parser;
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);

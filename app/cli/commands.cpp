@@ -67,12 +67,12 @@ const QList<Command> &commands()
          QStringLiteral("Print the playbook of a completed job."), {jsonOption()}, 1, 1, false,
          runPlaybook},
         {QStringLiteral("parse"), QStringLiteral("FILE"),
-         QStringLiteral("Enqueue one play, process it here and print its playbook."),
+         QStringLiteral("Enqueue one play, process it (and nothing else) here and print its "
+                        "playbook."),
          {option("chunk-size", "Lines per chunk (default 200).", "N"),
           option("provider", "Parser provider: heuristic (default) or openai.", "P"),
           option("priority", "Priority (default 1000: ahead of the queue, someone waits).", "N"),
-          option("max-retries", "Retries before the job fails (default 3).", "N"),
-          option("workers", "Number of worker threads (default 1).", "N"), jsonOption()},
+          option("max-retries", "Retries before the job fails (default 3).", "N"), jsonOption()},
          1, 1, false, runParse},
         {QStringLiteral("stats"), {},
          QStringLiteral("Queue metrics: jobs per status, ready and scheduled jobs, throughput, "

@@ -42,16 +42,38 @@ int runMigrate(CommandContext &context)
 /// Reads a play for enqueue: the bytes as they are, without a UTF-8 byte order mark (editors on
 /// Windows add one; it would become the first character of the title). UTF-8 validity is the
 /// engine's check, so the GUI and the command line reject the same files with the same words.
+/// The file is looked at before it is opened: opening a FIFO would block, and reading a huge
+/// (or sparse) file whole only to refuse it took its size in memory.
 QByteArray readPlayFile(const QString &path)
 {
-    QFile file(path);
-    if (!QFileInfo(path).isFile())
+    const QFileInfo info(path);
+    if (!info.exists())
         throw CliError(QStringLiteral("Cannot read %1: no such file").arg(path));
+    if (info.isDir())
+        throw CliError(QStringLiteral("Cannot read %1: is a directory").arg(path));
+    if (!info.isFile())
+        throw CliError(QStringLiteral("Cannot read %1: is not a regular file").arg(path));
+    const qint64 limit = Engine::QueueOptions::fromEnvironment().maxTextBytes;
+    auto tooLarge = [&](qint64 size) {
+        return CliError(QStringLiteral("%1 is %2 MB, over the limit of %3 MB")
+                            .arg(path)
+                            .arg(size / 1048576.0, 0, 'f', 1)
+                            .arg(limit / 1048576.0, 0, 'f', 1));
+    };
+    // A byte order mark does not count against the limit.
+    if (info.size() > limit + 3)
+        throw tooLarge(info.size());
+    QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         throw CliError(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
-    QByteArray bytes = file.readAll();
+    // At most one byte over the limit, in case the file grew since it was looked at.
+    QByteArray bytes = file.read(limit + 4);
+    if (file.error() != QFileDevice::NoError)
+        throw CliError(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
     if (bytes.startsWith("\xEF\xBB\xBF"))
         bytes.remove(0, 3);
+    if (bytes.size() > limit)
+        throw tooLarge(qMax(info.size(), qint64(bytes.size())));
     return bytes;
 }
 

@@ -1,5 +1,7 @@
 #include "app/cli/logoutput.h"
 
+#include "app/cli/terminaltext.h"
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -42,6 +44,7 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
         // One record per line even when a driver message spans several.
         QString flat = message;
         flat.replace(QLatin1Char('\n'), QLatin1Char(' '));
+        flat = terminalSafe(flat);
         line = QStringLiteral("%1 %2 %3: %4")
                    .arg(time, QString::fromLatin1(levelName(type)), category, flat)
                    .toUtf8();

@@ -4,6 +4,7 @@
 #include "app/cli/commandcontext.h"
 #include "app/cli/commands.h"
 #include "app/cli/tablewriter.h"
+#include "app/cli/terminaltext.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -35,7 +36,8 @@ QStringList speakersOf(const QJsonValue &speaker)
 void printPlaybook(CommandContext &context, const QJsonObject &playbook)
 {
     QTextStream &out = context.out();
-    out << "Title: " << titleOr(playbook.value(QStringLiteral("title")), QStringLiteral("(none)"))
+    out << "Title: "
+        << terminalSafe(titleOr(playbook.value(QStringLiteral("title")), QStringLiteral("(none)")))
         << "\n\n";
 
     // A speech names its speaker by a label as printed; count it for the character that owns

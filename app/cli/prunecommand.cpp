@@ -11,13 +11,10 @@ namespace Cli {
 
 int runPrune(CommandContext &context)
 {
-    const QString age = context.value(QStringLiteral("completed-older-than"));
-    if (age.isEmpty())
+    if (!context.isSet(QStringLiteral("completed-older-than")))
         throw CliError::usage(QStringLiteral("prune needs --completed-older-than AGE (e.g. 30d)"));
-    const auto seconds = Engine::MetricsOptions::parseDuration(age);
-    if (!seconds)
-        throw CliError::usage(QStringLiteral("--completed-older-than needs a duration such as 30d, "
-                                             "12h or 2w, not \"%1\"").arg(age));
+    const auto seconds = context.durationOption(QStringLiteral("completed-older-than"), 0,
+                                                CommandContext::kMaxDurationSeconds);
     Engine::PruneOptions options;
     options.olderThanSeconds = *seconds;
     options.dryRun = context.isSet(QStringLiteral("dry-run"));

@@ -43,13 +43,9 @@ int runStats(CommandContext &context)
 {
     Engine::MetricsOptions options;
     options.lockSeconds = Engine::QueueOptions::fromEnvironment().lockSeconds;
-    if (context.isSet(QStringLiteral("window"))) {
-        const auto window = Engine::MetricsOptions::parseDuration(context.value(QStringLiteral("window")));
-        if (!window || *window <= 0)
-            throw CliError::usage(QStringLiteral("--window needs a duration such as 15m, 1h or 7d, "
-                                                 "not \"%1\"").arg(context.value(QStringLiteral("window"))));
+    if (const auto window = context.durationOption(QStringLiteral("window"), 1,
+                                                   CommandContext::kMaxDurationSeconds))
         options.windowSeconds = *window;
-    }
     CliSession session(context.url());
     session.open();
     const Engine::QueueSnapshot snap = Engine::QueueMetrics(session.database()).snapshot(options);

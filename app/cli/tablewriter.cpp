@@ -1,5 +1,7 @@
 #include "app/cli/tablewriter.h"
 
+#include "app/cli/terminaltext.h"
+
 #include <QTextStream>
 
 namespace Cli {
@@ -17,7 +19,12 @@ void TableWriter::setRightAligned(int column, bool right)
 
 void TableWriter::addRow(const QStringList &cells)
 {
-    m_rows << cells;
+    // Cells come from the database (file names, errors): escaped here, once, for every table.
+    QStringList safe;
+    safe.reserve(cells.size());
+    for (const QString &cell : cells)
+        safe << terminalSafe(cell);
+    m_rows << safe;
 }
 
 void TableWriter::write(QTextStream &out) const

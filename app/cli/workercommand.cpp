@@ -1,16 +1,17 @@
-// worker and parse: the commands that run a WorkerPool in this process.
+// worker and parse: the commands that run jobs in this process.
 #include "app/cli/clierror.h"
 #include "app/cli/clisession.h"
 #include "app/cli/commandcontext.h"
 #include "app/cli/commands.h"
 #include "app/cli/logoutput.h"
 #include "app/metricsserver/metricsserver.h"
-#include "engine/jobnotifier.h"
 #include "engine/shutdownsignals.h"
 #include "engine/workerpool.h"
 
 #include <QCoreApplication>
+#include <QEventLoop>
 #include <QFileInfo>
+#include <QSysInfo>
 #include <QTimer>
 
 #include <csignal>
@@ -29,11 +30,9 @@ void restoreDefaultSignals()
     std::signal(SIGINT, SIG_DFL);
 }
 
-Engine::WorkerPoolOptions poolOptions(const CommandContext &context, int defaultWorkers)
+Engine::WorkerPoolOptions poolOptions(const CommandContext &context)
 {
     Engine::WorkerPoolOptions options = Engine::WorkerPoolOptions::fromEnvironment(context.url());
-    if (defaultWorkers > 0)
-        options.workers = defaultWorkers;
     if (const auto workers = context.intOption(QStringLiteral("workers"), 1, 64))
         options.workers = *workers;
     if (options.workers < 1)
@@ -46,12 +45,14 @@ Engine::WorkerPoolOptions poolOptions(const CommandContext &context, int default
 
 int runWorker(CommandContext &context)
 {
-    Engine::WorkerPoolOptions options = poolOptions(context, 0);
-    if (const auto lock = context.secondsOption(QStringLiteral("lock-seconds")))
+    Engine::WorkerPoolOptions options = poolOptions(context);
+    if (const auto lock = context.secondsOption(QStringLiteral("lock-seconds"), 1,
+                                                Engine::QueueOptions::kMaxLockSeconds))
         options.lockSeconds = *lock;
-    if (const auto heartbeat = context.secondsOption(QStringLiteral("heartbeat-seconds")))
+    if (const auto heartbeat = context.secondsOption(QStringLiteral("heartbeat-seconds"), 0.1,
+                                                     Engine::QueueOptions::kMaxLockSeconds))
         options.heartbeatSeconds = *heartbeat;
-    if (const auto shutdown = context.secondsOption(QStringLiteral("shutdown-seconds")))
+    if (const auto shutdown = context.secondsOption(QStringLiteral("shutdown-seconds"), 0.1, 3600))
         options.shutdownSeconds = *shutdown;
     if (const auto prefetch = context.intOption(QStringLiteral("prefetch"), 0, 1000))
         options.prefetch = *prefetch;
@@ -109,6 +110,49 @@ int runWorker(CommandContext &context)
     return 0;
 }
 
+namespace {
+
+/// The handler's view of the one job `parse` runs itself: progress, pause and cancel requests
+/// and the lock, as a pool's worker would handle them; an interruption stops at the next chunk.
+class OwnJobContext final : public Engine::JobContext
+{
+public:
+    OwnJobContext(Engine::JobQueue &queue, const Engine::Job &job, const QString &workerId,
+                  const bool &interrupted)
+        : m_queue(queue), m_job(job), m_workerId(workerId), m_interrupted(interrupted)
+    {}
+
+    const Engine::Job &job() const override { return m_job; }
+
+    bool reportProgress(const Engine::ProgressUpdate &update) override
+    {
+        const Engine::ProgressResult result = m_queue.updateProgress(m_job.id, m_workerId, update);
+        if (!result.owned)
+            return false;
+        if (result.control != Engine::ControlRequest::None) {
+            m_queue.honourControlRequest(m_job.id, m_workerId);
+            return false;
+        }
+        // No heartbeat thread here: the lock is renewed at every chunk instead.
+        return m_queue.renewLock(m_job.id, m_workerId);
+    }
+
+    bool stopRequested() const override
+    {
+        // The handler runs on this thread: let a SIGINT reach its notifier between chunks.
+        QCoreApplication::processEvents();
+        return m_interrupted;
+    }
+
+private:
+    Engine::JobQueue &m_queue;
+    const Engine::Job &m_job;
+    QString m_workerId;
+    const bool &m_interrupted;
+};
+
+} // namespace
+
 int runParse(CommandContext &context)
 {
     const QString path = context.arguments().constFirst();
@@ -117,49 +161,53 @@ int runParse(CommandContext &context)
         input.priority = Engine::JobQueue::kMaxPriority; // someone is waiting for this one
     input.filename = QFileInfo(path).fileName();
     input.rawText = readPlayFile(path);
-    Engine::WorkerPoolOptions options = poolOptions(context, 1);
 
     CliSession session(context.url());
     session.open();
-    const QString id = session.queue().enqueue(input, QStringLiteral("cli"));
-
-    Engine::WorkerPool pool(options);
-    QString error;
-    if (!pool.start(&error))
-        throw CliError(error);
+    Engine::JobQueue &queue = session.queue();
+    const QString id = queue.enqueue(input, QStringLiteral("cli"));
+    // This process runs its own job only, never the rest of the queue (workers do that); the
+    // id names it like a pool's worker so that stats and the timeline show who ran it.
+    const QString workerId = QStringLiteral("%1-%2-parse")
+                                 .arg(QSysInfo::machineHostName())
+                                 .arg(QCoreApplication::applicationPid());
     bool interrupted = false;
-    // The pool serves the whole queue; this command only waits for its own job, then stops
-    // (other jobs in hand are released to the queue, as at any shutdown).
-    auto check = [&] {
-        if (!pool.isRunning())
-            return;
-        const auto job = session.queue().job(id);
-        if (!job || Engine::isTerminal(job->status) || job->status == Engine::JobStatus::Paused) {
-            pool.stop();
-            QCoreApplication::quit();
-        }
-    };
-    QTimer poll;
-    poll.setInterval(200);
-    QObject::connect(&poll, &QTimer::timeout, &pool, check);
-    QObject::connect(Engine::JobNotifier::instance(), &Engine::JobNotifier::jobsChanged, &pool,
-                     [&](const QStringList &ids) {
-                         if (ids.contains(id) || ids.contains(QStringLiteral("*")))
-                             check();
-                     });
-    Engine::installShutdownSignals(&pool, [&](int) {
+    QEventLoop waiting;
+    QObject guard;
+    Engine::installShutdownSignals(&guard, [&](int) {
         restoreDefaultSignals();
         interrupted = true;
-        pool.stop();
-        QCoreApplication::quit();
+        waiting.quit();
     });
-    poll.start();
-    QCoreApplication::exec();
-    poll.stop();
-    if (pool.isRunning())
-        pool.stop();
+    // A retryable failure sends the job back with a backoff: wait for it here, as a worker would.
+    auto waitUntilClaimable = [&]() -> bool {
+        const auto job = queue.job(id);
+        if (!job || job->status != Engine::JobStatus::Retrying)
+            return false;
+        const qint64 ms = job->runAfter.isValid()
+                              ? queue.databaseNow().msecsTo(job->runAfter)
+                              : 0;
+        if (ms > 0) {
+            QTimer::singleShot(ms, &waiting, &QEventLoop::quit);
+            waiting.exec();
+        }
+        return !interrupted;
+    };
+    do {
+        const std::optional<Engine::Job> job = queue.claim(id, workerId);
+        if (!job)
+            break;
+        OwnJobContext jobContext(queue, *job, workerId, interrupted);
+        const Engine::JobOutcome outcome = Engine::parsePlayHandler(jobContext);
+        if (outcome.kind == Engine::JobOutcome::Completed)
+            queue.complete(id, workerId, outcome.playbook);
+        else if (outcome.kind == Engine::JobOutcome::Failed)
+            queue.handleFailure(id, workerId, outcome.error, outcome.permanent);
+        else if (interrupted)
+            queue.release(id, workerId, QStringLiteral("interrupted"));
+    } while (!interrupted && waitUntilClaimable());
 
-    const auto job = session.queue().job(id);
+    const auto job = queue.job(id);
     if (interrupted)
         throw CliError(QStringLiteral("Interrupted: job %1 (%2) is back in the queue")
                            .arg(id, job ? Engine::statusName(job->status) : QString()));
@@ -170,7 +218,7 @@ int runParse(CommandContext &context)
                            .arg(input.filename, Engine::statusName(job->status), id,
                                 job->failureReason.isEmpty() ? job->lastError
                                                              : job->failureReason));
-    const auto playbook = session.queue().playbook(id);
+    const auto playbook = queue.playbook(id);
     if (!playbook)
         throw CliError(QStringLiteral("Job %1 completed without a playbook").arg(id));
     if (context.json())

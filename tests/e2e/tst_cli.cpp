@@ -1,4 +1,5 @@
 // The command line as a user and a script see it: exit codes, stdout, stderr, --json shapes.
+#include "clirunner.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -13,16 +14,7 @@
 
 namespace {
 
-struct Result
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-
-    QJsonDocument json() const { return QJsonDocument::fromJson(out.toUtf8()); }
-    QStringList errLines() const { return err.split(QLatin1Char('\n'), Qt::SkipEmptyParts); }
-    QStringList outLines() const { return out.split(QLatin1Char('\n'), Qt::SkipEmptyParts); }
-};
+using Result = CliResult;
 
 const char kPlay[] = "THE TEST PLAY\n\nACT I.\n\nSCENE I. A room.\n\nHAMLET. Who is there?\n\n"
                      "HORATIO. A friend to this ground.\n\nHAMLET. Then stand and unfold "
@@ -40,25 +32,7 @@ private:
 
     Result run(const QStringList &arguments, int timeoutMs = 60000)
     {
-        QProcess process;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("CALLBOARD_DB"));
-        env.remove(QStringLiteral("WORKER_COUNT"));
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg")));
-        process.setProcessEnvironment(env);
-        process.setWorkingDirectory(m_dir.path());
-        process.start(QStringLiteral(CALLBOARD_BINARY), arguments);
-        Result result;
-        if (!process.waitForFinished(timeoutMs)) {
-            process.kill();
-            process.waitForFinished();
-            result.err = QStringLiteral("timeout");
-            return result;
-        }
-        result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
-        result.out = QString::fromUtf8(process.readAllStandardOutput());
-        result.err = QString::fromUtf8(process.readAllStandardError());
-        return result;
+        return runCallboard(m_dir.path(), arguments, timeoutMs);
     }
 
     Result run(const TestDatabase &db, const QStringList &arguments, int timeoutMs = 60000)
@@ -68,12 +42,7 @@ private:
 
     QString writeFile(const QString &name, const QByteArray &bytes)
     {
-        const QString path = m_dir.filePath(name);
-        QFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
-            return {};
-        file.write(bytes);
-        return path;
+        return writeTestFile(m_dir.path(), name, bytes);
     }
 
     static bool oneErrorLine(const Result &result)

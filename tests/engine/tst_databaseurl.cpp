@@ -64,6 +64,9 @@ void TestDatabaseUrl::rejectsBadUrls_data()
     QTest::newRow("empty sqlite") << "sqlite:" << "names no SQLite file";
     QTest::newRow("no host") << "postgres:///d" << "not a valid postgres";
     QTest::newRow("sslmode") << "postgres://h/d?sslmode=sometimes" << "Unknown sslmode";
+    QTest::newRow("no database") << "postgres://ann@h:5432" << "names no database";
+    QTest::newRow("no database, slash") << "postgres://ann@h:5432/?sslmode=require"
+                                        << "names no database";
 }
 
 void TestDatabaseUrl::rejectsBadUrls()

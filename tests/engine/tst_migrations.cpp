@@ -21,7 +21,73 @@ private slots:
     void newerDatabaseIsRefused();
     void postgresSchemaMatchesPrisma();
     void sqliteRejectsUnknownStatus();
+    void readingTheVersionWritesNothing_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void readingTheVersionWritesNothing();
+    void webApplicationTablesAreAdopted();
+    void foreignTableIsRefused_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void foreignTableIsRefused();
+
+private:
+    static bool hasMigrationTable(const TestDatabase &test);
 };
+
+bool TestMigrations::hasMigrationTable(const TestDatabase &test)
+{
+    QSqlQuery query(test.db());
+    query.exec(test.isPostgres()
+                   ? QStringLiteral(R"(SELECT to_regclass('"_CallboardMigration"') IS NOT NULL)")
+                   : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master "
+                                    "WHERE name = '_CallboardMigration'"));
+    return query.next() && query.value(0).toBool();
+}
+
+// A role without the CREATE right, or a read-only file, must be able to ask.
+void TestMigrations::readingTheVersionWritesNothing()
+{
+    OPEN_TEST_DATABASE(test);
+    QVERIFY(QSqlQuery(test.db()).exec(QStringLiteral(R"(DROP TABLE "_CallboardMigration")")));
+    QString error;
+    QCOMPARE(Migrations::currentVersion(test.db(), &error), 0);
+    QVERIFY(!hasMigrationTable(test));
+}
+
+// The web application's Prisma schema (seed tables, no migrations table) is Callboard's to
+// migrate: both share one database.
+void TestMigrations::webApplicationTablesAreAdopted()
+{
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    QSqlQuery sql(test.db());
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "Playbook")",
+                                  R"(CREATE TABLE "ParsingSession" ("id" TEXT PRIMARY KEY))"})
+        QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
+    QString error;
+    QStringList applied;
+    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QCOMPARE(applied.size(), Migrations::latestVersion());
+    QCOMPARE(Migrations::currentVersion(test.db(), &error), Migrations::latestVersion());
+}
+
+// A table with Callboard's name but not its columns is someone else's: refused, not altered.
+void TestMigrations::foreignTableIsRefused()
+{
+    OPEN_TEST_DATABASE(test);
+    QSqlQuery sql(test.db());
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "Playbook")",
+                                  R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
+                                  R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
+        QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
+    QString error;
+    QVERIFY(!Migrations::checkOwnership(test.db(), &error));
+    QVERIFY(!Migrations::migrate(test.db(), &error));
+    QVERIFY2(error.contains(QStringLiteral("not Callboard's"))
+                 || error.contains(QStringLiteral("not a Callboard database")),
+             qPrintable(error));
+    QVERIFY(!hasMigrationTable(test));
+    QVERIFY(sql.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "title" IS NULL)")));
+    // Qualified: SQLite reads an unknown bare "name" as a string.
+    QVERIFY(!sql.exec(QStringLiteral(R"(SELECT "ParseJob"."runAfter" FROM "ParseJob")")));
+}
 
 void TestMigrations::migrateIsIdempotent()
 {
