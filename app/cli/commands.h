@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/databaseurl.h"
 #include "engine/job.h"
 
 #include <QByteArray>
@@ -46,7 +47,7 @@ int runImportLegacy(CommandContext &context);
 
 // Shared by enqueue and parse.
 /// A play file's bytes without a UTF-8 byte order mark; throws CliError if it cannot be read.
-QByteArray readPlayFile(const QString &path);
+QByteArray readPlayFile(const QString &path, const Engine::DatabaseUrl &url);
 /// --priority, --max-retries, --chunk-size, --provider as enqueue input (without the text).
 Engine::EnqueueInput enqueueSettings(const CommandContext &context);
 /// The human form of a playbook: title, characters with speech counts, acts and scenes.

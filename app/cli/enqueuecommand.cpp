@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 #include "engine/joberrors.h"
 #include "engine/migrations.h"
+#include "engine/sqlitefile.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -44,11 +45,14 @@ int runMigrate(CommandContext &context)
 /// engine's check, so the GUI and the command line reject the same files with the same words.
 /// The file is looked at before it is opened: opening a FIFO would block, and reading a huge
 /// (or sparse) file whole only to refuse it took its size in memory.
-QByteArray readPlayFile(const QString &path)
+QByteArray readPlayFile(const QString &path, const Engine::DatabaseUrl &url)
 {
     const QFileInfo info(path);
     if (!info.exists())
         throw CliError(QStringLiteral("Cannot read %1: no such file").arg(path));
+    // Reading the queue's own files would also drop this process's SQLite locks on them.
+    if (Engine::SqliteFile::isLivePath(url, path))
+        throw CliError(QStringLiteral("Cannot enqueue %1: it is the queue database itself").arg(path));
     if (info.isDir())
         throw CliError(QStringLiteral("Cannot read %1: is a directory").arg(path));
     if (!info.isFile())
@@ -107,7 +111,7 @@ int runEnqueue(CommandContext &context)
     for (const QString &path : context.arguments()) {
         Engine::EnqueueInput input = settings;
         input.filename = QFileInfo(path).fileName();
-        input.rawText = readPlayFile(path);
+        input.rawText = readPlayFile(path, context.url());
         inputs << input;
     }
     CliSession session(context.url());

@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/logoutput.h"
 #include "app/metricsserver/metricsserver.h"
+#include "engine/sqlitefile.h"
 #include "engine/shutdownsignals.h"
 #include "engine/workerpool.h"
 
@@ -69,6 +70,12 @@ int runWorker(CommandContext &context)
         && !metricsOptions.address.setAddress(context.value(QStringLiteral("metrics-bind"))))
         throw CliError::usage(QStringLiteral("--metrics-bind needs an IP address, not \"%1\"")
                                   .arg(context.value(QStringLiteral("metrics-bind"))));
+
+    // A damaged embedded file is said (and copied aside) before any worker writes to it.
+    const Engine::SqliteFile::IntegrityReport integrity =
+        Engine::SqliteFile::checkIntegrity(context.url());
+    if (!integrity.ok())
+        throw CliError(integrity.problem);
 
     Engine::WorkerPool pool(options);
     QString error;
@@ -160,7 +167,7 @@ int runParse(CommandContext &context)
     if (!context.isSet(QStringLiteral("priority")))
         input.priority = Engine::JobQueue::kMaxPriority; // someone is waiting for this one
     input.filename = QFileInfo(path).fileName();
-    input.rawText = readPlayFile(path);
+    input.rawText = readPlayFile(path, context.url());
 
     CliSession session(context.url());
     session.open();

@@ -8,6 +8,8 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QProcess>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSqlError>
@@ -335,6 +337,69 @@ private slots:
         QVERIFY2(result.err.contains("over the limit"), qPrintable(result.err));
         QFile::remove(huge);
         QCOMPARE(run(db, {"list", "--json"}).json().array().size(), 0);
+    }
+
+    // The queue's own file is no play: refused by name, never read (a read would drop the
+    // process's SQLite locks on it).
+    void queueFileIsNotAPlay()
+    {
+        TestDatabase db(QStringLiteral("sqlite"));
+        QVERIFY2(db.isValid(), qPrintable(db.error()));
+        for (const QString &suffix : {QString(), QStringLiteral("-wal")}) {
+            const QString path = db.url().sqlitePath + suffix;
+            if (!QFileInfo::exists(path))
+                continue;
+            const CliResult result = run(db, {"enqueue", path});
+            QVERIFY2(refusedCleanly(result, 1), qPrintable(result.err));
+            QVERIFY2(result.err.contains("queue database itself"), qPrintable(result.err));
+        }
+        QCOMPARE(run(db, {"list", "--json"}).json().array().size(), 0);
+    }
+
+    // A damaged embedded file: the worker says so and keeps a copy, and writes nothing.
+    void damagedFileStopsTheWorker()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("queue.db"));
+        const QString url = QStringLiteral("sqlite://") + path;
+        const QString play = writeFile("tiny.txt", "HAMLET. To be.\nHORATIO. My lord.\n");
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(run({"--db", url, "enqueue", play, play, play, play, play}).exitCode, 0);
+        {
+            QFile file(path);
+            QVERIFY(file.size() > 5 * 4096);
+            QVERIFY(file.open(QIODevice::ReadWrite));
+            QVERIFY(file.seek(2 * 4096));
+            file.write(QByteArray(3 * 4096, char(0x5a)));
+        }
+        const CliResult result = run({"--db", url, "worker", "--drain"}, 30000);
+        QVERIFY2(refusedCleanly(result, 1), qPrintable(result.err));
+        QVERIFY2(result.err.contains("damaged"), qPrintable(result.err));
+        const QStringList copies = QDir(dir.path()).entryList({QStringLiteral("queue.db.damaged-*")});
+        QCOMPARE(copies.size(), 1);
+        QVERIFY2(result.err.contains(copies.first()), qPrintable(result.err));
+    }
+
+    // The window on a machine without a display: one clear line and exit 1, not Qt's abort.
+    void windowWithoutDisplaySaysSo()
+    {
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "CALLBOARD_DB"})
+            env.remove(QLatin1String(name));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath("xdg"));
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(CALLBOARD_BINARY),
+                      {QStringLiteral("--db"), QStringLiteral("sqlite://") + m_dir.filePath("gui.db")});
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);  // no SIGABRT
+        QCOMPARE(process.exitCode(), 1);
+        const QStringList lines = QString::fromUtf8(process.readAllStandardError())
+                                      .split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines.first().contains("desktop session") && lines.first().contains("xvfb-run")
+                     && lines.first().contains("--help"),
+                 qPrintable(lines.first()));
     }
 
     // A file name with escape sequences reaches the terminal escaped, never raw.
