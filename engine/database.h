@@ -2,6 +2,8 @@
 
 #include "engine/databaseurl.h"
 
+#include <QHash>
+#include <QMutex>
 #include <QSqlDatabase>
 #include <QString>
 
@@ -30,11 +32,38 @@ QString describeError(const QSqlError &error, const DatabaseUrl &url);
 
 } // namespace Database
 
+/// The sockets of a group of open PostgreSQL connections (a worker pool's), so that one thread
+/// can cut the connections other threads are blocked on. QPSQL has no client-side timeout: a
+/// server that stops answering without closing (a network partition, a hung proxy) holds a
+/// statement, and the thread waiting for it, forever; TCP keepalives do not help when a proxy
+/// keeps the TCP connection itself alive. Cutting the socket makes the waiting statement fail at
+/// once with "server closed the connection". No-op for SQLite connections.
+class ConnectionRegistry final
+{
+public:
+    /// From the thread that opened `db`. Once interruptAll() has run, the connection is cut at once.
+    void add(const QSqlDatabase &db);
+    /// Before `db` is closed, so that its socket number cannot be reused by then.
+    void remove(const QSqlDatabase &db);
+    /// Cuts every registered connection, and every one added until reset().
+    void interruptAll();
+    bool isInterrupted() const;
+    void reset();
+
+private:
+    mutable QMutex m_mutex;
+    QHash<QString, int> m_sockets; ///< connection name → socket
+    bool m_interrupted = false;
+};
+
 /// Owns one named connection and removes it when it goes out of scope.
 class ScopedConnection final
 {
 public:
-    ScopedConnection(const DatabaseUrl &url, const QString &prefix);
+    /// With a registry, the connection can be cut from another thread; after the registry's
+    /// interruptAll() none is opened any more (a connect would only wait for connect_timeout).
+    ScopedConnection(const DatabaseUrl &url, const QString &prefix,
+                     ConnectionRegistry *registry = nullptr);
     ~ScopedConnection();
     ScopedConnection(const ScopedConnection &) = delete;
     ScopedConnection &operator=(const ScopedConnection &) = delete;
@@ -48,6 +77,7 @@ private:
     QString m_name;
     QSqlDatabase m_db;
     QString m_error;
+    ConnectionRegistry *m_registry;
 };
 
 } // namespace Engine

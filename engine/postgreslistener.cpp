@@ -11,15 +11,24 @@
 
 namespace Engine {
 
-PostgresListener::PostgresListener(const DatabaseUrl &url, QObject *parent)
+PostgresListener::PostgresListener(const DatabaseUrl &url, ConnectionRegistry *registry,
+                                   QObject *parent)
     : QObject(parent)
     , m_url(url)
+    , m_registry(registry)
     , m_connectionName(Database::uniqueConnectionName(QStringLiteral("listener")))
 {}
 
 PostgresListener::~PostgresListener()
 {
+    closeConnection();
+}
+
+void PostgresListener::closeConnection()
+{
     if (m_db.isValid()) {
+        if (m_registry)
+            m_registry->remove(m_db);
         m_db.close();
         m_db = QSqlDatabase();
     }
@@ -31,6 +40,8 @@ bool PostgresListener::start(QString *error)
     m_db = Database::open(m_url, m_connectionName, error);
     if (!m_db.isOpen())
         return false;
+    if (m_registry)
+        m_registry->add(m_db);
     if (!m_db.driver()->subscribeToNotification(QString::fromLatin1(kNotifyChannel))) {
         *error = QStringLiteral("Cannot LISTEN on %1").arg(QLatin1String(kNotifyChannel));
         return false;
@@ -79,13 +90,13 @@ void PostgresListener::checkConnection()
         qCWarning(lcNotify) << "listening connection lost:" << ping.lastError().text();
         emit connectionLost(ping.lastError().text());
     }
+    if (m_registry && m_registry->isInterrupted())
+        return; // its owner is shutting down and gave up on the database
     // Back off: 2 s, 4 s, … up to 30 s between attempts.
     ++m_failures;
     const int wait = qMin(30000, 2000 << qMin(m_failures - 1, 4));
     m_healthTimer->setInterval(wait);
-    m_db.close();
-    m_db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(m_connectionName);
+    closeConnection();
     QString error;
     if (start(&error)) {
         m_failures = 0;

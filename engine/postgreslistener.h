@@ -10,6 +10,8 @@ class QTimer;
 
 namespace Engine {
 
+class ConnectionRegistry;
+
 /// LISTENs on the queue's NOTIFY channel with a connection of its own and republishes what other
 /// processes changed through JobNotifier. QPSQL delivers notifications through the connection's
 /// socket notifier, so this object must live in a thread with an event loop.
@@ -18,7 +20,9 @@ class PostgresListener final : public QObject
     Q_OBJECT
 
 public:
-    explicit PostgresListener(const DatabaseUrl &url, QObject *parent = nullptr);
+    /// With a registry, its owner can cut the listening connection from another thread.
+    explicit PostgresListener(const DatabaseUrl &url, ConnectionRegistry *registry = nullptr,
+                              QObject *parent = nullptr);
     ~PostgresListener() override;
 
     /// Opens the connection and subscribes; false + message when the server is not reachable.
@@ -36,8 +40,10 @@ private:
     void onNotification(const QString &name, QSqlDriver::NotificationSource source,
                         const QVariant &payload);
     void checkConnection();
+    void closeConnection();
 
     DatabaseUrl m_url;
+    ConnectionRegistry *m_registry;
     QString m_connectionName;
     QSqlDatabase m_db;
     bool m_listening = false;

@@ -59,6 +59,8 @@ struct HeldJob
     std::atomic<bool> finishing{false}; ///< its outcome is being written: no more renewals
 };
 
+class LazyQueue;
+
 /// Where the dispatcher hands claimed jobs to one worker.
 struct WorkerSlot
 {
@@ -70,7 +72,18 @@ struct WorkerSlot
     QWaitCondition wake;
 };
 
+/// A job a worker gives back to the queue through a dispatcher (it could not write, or it stops).
+struct Handback
+{
+    QString jobId;
+    QString workerId;
+    QString reason;
+};
+
 constexpr int kMaxWorkers = 64;
+// At shutdown, after the grace period: how long releasing may take before the database counts as
+// not answering and every connection of the pool is cut (connect_timeout is 5 s by default).
+constexpr int kReleaseMs = 10000;
 // Automatic prefetch: while jobs take less than a round trip to the database, each worker claims
 // this many ahead; jobs that take longer get none (a waiting job could run on another machine).
 constexpr int kAutoPrefetch = 16;
@@ -99,12 +112,16 @@ public:
     }
 
     void runWorker(int index);
+    bool reconnectWorker(WorkerSlot &slot, int index, LazyQueue &queue, const QString &error);
     void dispatchLoop();
     void heartbeatLoop();
     void wakeAll();
     void wakeForWork();
     void releaseHeldJobs();
     void forget(const QString &jobId, const QString &workerId);
+    void handBack(WorkerSlot &slot, const QString &workerId, const QString &jobId,
+                  const QString &reason);
+    void releaseHandedBack(JobQueue &queue, QList<Handback> &releases);
     QueueOptions queueOptions() const
     {
         QueueOptions queue = QueueOptions::fromEnvironment();
@@ -124,7 +141,7 @@ public:
     WorkerPool *q;
     WorkerPoolOptions options;
     QString prefix;
-    QThreadPool threads;
+    ConnectionRegistry connections; ///< every connection of the pool, to cut at a stuck shutdown
     std::vector<std::unique_ptr<QThread>> dispatchers;
     std::unique_ptr<QThread> heartbeat;
     PostgresListener *listener = nullptr; ///< lives in listenerThread
@@ -143,17 +160,21 @@ public:
     bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
     int statementsInFlight = 0;        ///< dispatcher statements on their way
     QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
+    QList<Handback> handbacks;         ///< jobs to give back to the queue, for the dispatcher
     double recentJobMs = 1000;         ///< moving average of handler run times; starts "long"
     std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
     QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
     QHash<QString, QString> currentJobOfWorker;       ///< workerId → jobId
     QSet<int> scheduled;                              ///< worker indices with a runnable
+    // Last, so that it is destroyed first: its destructor waits for the runnables, which use
+    // everything above.
+    QThreadPool threads;
 };
 
 namespace {
 
 /// A worker's own connection, opened when its job first needs one.
-class LazyQueue
+class LazyQueue final
 {
 public:
     LazyQueue(WorkerPoolPrivate *pool, QString name)
@@ -164,7 +185,8 @@ public:
     JobQueue &get()
     {
         if (!m_queue) {
-            m_connection = std::make_unique<ScopedConnection>(m_pool->options.url, m_name);
+            m_connection = std::make_unique<ScopedConnection>(m_pool->options.url, m_name,
+                                                              &m_pool->connections);
             if (!m_connection->isOpen()) {
                 const QString message = m_connection->error();
                 m_connection.reset();
@@ -263,6 +285,49 @@ bool connectionAlive(QSqlDatabase db)
     return db.isOpen() && ping.exec(QStringLiteral("SELECT 1"));
 }
 
+bool workerConnectionUsable(const LazyQueue &queue)
+{
+    return queue.isOpen() && connectionAlive(queue.database());
+}
+
+// Bounds a shutdown when the database stops answering: past the deadline every connection of the
+// pool is cut, so that each thread waiting for the server gets an error and ends.
+class ShutdownDeadline final
+{
+public:
+    ShutdownDeadline(ConnectionRegistry &connections, qint64 ms)
+        : m_thread(QThread::create([this, &connections, ms] {
+            const QDeadlineTimer deadline(ms);
+            QMutexLocker lock(&m_mutex);
+            while (!m_done && !deadline.hasExpired())
+                m_condition.wait(&m_mutex, deadline);
+            if (!m_done) {
+                qCWarning(lcWorker).noquote()
+                    << "the database did not answer during the shutdown: giving up on it; jobs "
+                       "not released return to the queue when their locks expire";
+                connections.interruptAll();
+            }
+        }))
+    {
+        m_thread->start();
+    }
+    ~ShutdownDeadline()
+    {
+        {
+            QMutexLocker lock(&m_mutex);
+            m_done = true;
+            m_condition.wakeAll();
+        }
+        m_thread->wait();
+    }
+
+private:
+    QMutex m_mutex;
+    QWaitCondition m_condition;
+    bool m_done = false;
+    std::unique_ptr<QThread> m_thread;
+};
+
 } // namespace
 
 // A notification: one dispatcher is enough to claim, and workers wait for what it hands them.
@@ -305,6 +370,41 @@ void WorkerPoolPrivate::forget(const QString &jobId, const QString &workerId)
         currentJobOfWorker.remove(workerId);
 }
 
+// Under `mutex`. The worker's job (if any) and those waiting for it go back to the queue through a
+// dispatcher's connection, without using one of their retries: the worker could not write (or is
+// stopping). It is absent for the dispatchers until it says otherwise: one that cannot write
+// progress would only strand what it claims. Until released the jobs stay held: the heartbeat
+// keeps their locks and a shutdown releases them.
+void WorkerPoolPrivate::handBack(WorkerSlot &slot, const QString &workerId, const QString &jobId,
+                                 const QString &reason)
+{
+    if (!jobId.isEmpty()) {
+        if (const auto holder = held.value(jobId))
+            holder->finishing = false;
+        handbacks << Handback{jobId, workerId, reason};
+    }
+    for (const Job &waiting : std::exchange(slot.assigned, {}))
+        handbacks << Handback{waiting.id, workerId, reason};
+    currentJobOfWorker.remove(workerId);
+    slot.busy = false;
+    slot.present = false;
+    dispatcherWake.wakeOne();
+}
+
+// On a dispatcher's connection; what it could not release stays in `releases` for the next round.
+void WorkerPoolPrivate::releaseHandedBack(JobQueue &queue, QList<Handback> &releases)
+{
+    while (!releases.isEmpty()) {
+        const Handback &handback = releases.constFirst();
+        // Fenced on the worker's id: a job whose lock was taken over meanwhile is left alone.
+        if (queue.release(handback.jobId, handback.workerId, handback.reason))
+            qCInfo(lcWorker).noquote() << "released job" << handback.jobId << "-" << handback.reason;
+        QMutexLocker lock(&mutex);
+        forget(handback.jobId, handback.workerId);
+        releases.removeFirst();
+    }
+}
+
 void WorkerPoolPrivate::dispatchLoop()
 {
     std::unique_ptr<ScopedConnection> connection;
@@ -312,6 +412,7 @@ void WorkerPoolPrivate::dispatchLoop()
     int failures = 0;
     bool mayClaim = true; // something may be claimable: at start, after a wake, after a full round
     QList<Completion> completions;
+    QList<Handback> releases;
     QList<Job> overdue; // prefetched jobs that waited too long behind a slow one
     QDeadlineTimer nextDue(QDeadlineTimer::Forever); // the next retry or scheduled job
 
@@ -322,9 +423,11 @@ void WorkerPoolPrivate::dispatchLoop()
         {
             QMutexLocker lock(&mutex);
             for (;;) {
-                if (!running)
+                // Cut connections: the database did not answer a shutdown, nothing more to write.
+                if (!running || (stopping && connections.isInterrupted()))
                     return;
                 completions += std::exchange(pending, {});
+                releases += std::exchange(handbacks, {});
                 claimFor.clear();
                 reservedFor.clear();
                 if (!stopping && !drainFinished) {
@@ -346,7 +449,8 @@ void WorkerPoolPrivate::dispatchLoop()
                     }
                 }
                 overdue += takeOverdueWaitingJobs();
-                if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim) || !overdue.isEmpty())
+                if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim) || !overdue.isEmpty()
+                    || !releases.isEmpty())
                     break;
                 if (stopping && alive == 0)
                     return; // every worker is gone and every completion written
@@ -378,16 +482,22 @@ void WorkerPoolPrivate::dispatchLoop()
         };
 
         if (!queue) {
-            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("dispatcher"));
+            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("dispatcher"),
+                                                            &connections);
             if (!connection->isOpen()) {
                 const QString message = connection->error();
                 connection.reset();
                 QMetaObject::invokeMethod(q, [this, message] { emit q->connectionProblem(message); },
                                           Qt::QueuedConnection);
-                // Reconnect with backoff: 0.5 s, 1 s, 2 s, … up to 10 s. Completions wait.
+                // Reconnect with backoff: 0.5 s, 1 s, 2 s, … up to 10 s. What this round took goes
+                // back for the other dispatcher, which may have a connection (a role's connection
+                // limit can leave one of them without).
                 const int wait = qMin(10000, 500 << qMin(failures++, 5));
                 QMutexLocker lock(&mutex);
                 settle();
+                pending = std::exchange(completions, {}) + pending;
+                handbacks = std::exchange(releases, {}) + handbacks;
+                dispatcherWake.wakeOne();
                 dispatcherWake.wait(&mutex, wait);
                 continue;
             }
@@ -398,6 +508,8 @@ void WorkerPoolPrivate::dispatchLoop()
 
         BatchResult result;
         try {
+            // Before the claim: an exception there must not lose what this round claimed.
+            releaseHandedBack(*queue, releases);
             if (!completions.isEmpty() || !claimFor.isEmpty())
                 result = queue->completeAndClaim(completions, claimFor);
         } catch (const JobError &error) {
@@ -506,24 +618,12 @@ void WorkerPoolPrivate::runWorker(int index)
     }
     LazyQueue queue(this, id);
     auto finish = qScopeGuard([&] {
-        QList<Job> unstarted;
         {
             QMutexLocker lock(&mutex);
-            slot.present = false;
-            slot.busy = false;
-            unstarted = std::exchange(slot.assigned, {});
+            // Prefetched jobs this worker will not start go back to the queue now, not at lock
+            // expiry, through a dispatcher (which leaves only after this worker is gone).
+            handBack(slot, id, QString(), QStringLiteral("worker stopping"));
             scheduled.remove(index);
-            dispatcherWake.wakeOne();
-        }
-        // Prefetched jobs this worker will not start go back to the queue now, not at lock expiry.
-        for (const Job &job : std::as_const(unstarted)) {
-            try {
-                queue.get().release(job.id, id, QStringLiteral("worker stopping"));
-            } catch (const JobError &error) {
-                qCWarning(lcWorker) << "could not release job" << job.id << error.message();
-            }
-            QMutexLocker lock(&mutex);
-            forget(job.id, id);
         }
         if (--alive == 0 && options.drain && !stopping)
             QMetaObject::invokeMethod(q, &WorkerPool::drained, Qt::QueuedConnection);
@@ -576,33 +676,43 @@ void WorkerPoolPrivate::runWorker(int index)
             dispatcherWake.wakeOne();
             continue;
         }
-        try {
-            if (!lostConnection.isEmpty() && queue.isOpen() && !connectionAlive(queue.database())) {
-                // The connection died under the job: reconnect first, then record the failure
-                // so that the retry policy, not lock expiry, decides what happens to it.
-                queue.reset();
-                for (int attempt = 0; attempt < 50 && !stopping; ++attempt) {
-                    try {
-                        queue.get();
-                        break;
-                    } catch (const DatabaseError &) {
-                        QThread::msleep(qMin(5000, 200 << qMin(attempt, 5)));
-                    }
+        // A lost or unobtainable connection is the database's failure, not the job's: it must not
+        // use up the job's retries (terminated backends made good plays fail for good).
+        const bool databaseLost = !lostConnection.isEmpty() && !workerConnectionUsable(queue);
+        QString notRecorded = databaseLost ? lostConnection : QString();
+        if (!databaseLost) {
+            try {
+                if (holder->lost) {
+                    qCWarning(lcWorker).noquote() << id << "abandoned job" << job->id << "(lock lost)";
+                } else if (outcome.kind == JobOutcome::Failed) {
+                    qCWarning(lcWorker).noquote() << id << "job" << job->id << "failed:" << outcome.error;
+                    queue.get().handleFailure(job->id, id, outcome.error, outcome.permanent);
+                } else if (outcome.kind == JobOutcome::Stopped && !context.handled() && releasing) {
+                    queue.get().release(job->id, id, QStringLiteral("shutdown"));
                 }
+            } catch (const JobError &error) {
+                notRecorded = error.message();
             }
-            if (holder->lost) {
-                qCWarning(lcWorker).noquote() << id << "abandoned job" << job->id << "(lock lost)";
-            } else if (outcome.kind == JobOutcome::Failed) {
-                qCWarning(lcWorker).noquote() << id << "job" << job->id << "failed:" << outcome.error;
-                queue.get().handleFailure(job->id, id, outcome.error, outcome.permanent);
-            } else if (outcome.kind == JobOutcome::Stopped && !context.handled() && releasing) {
-                queue.get().release(job->id, id, QStringLiteral("shutdown"));
-            }
-        } catch (const JobError &error) {
-            qCWarning(lcWorker).noquote() << id << "could not record the outcome of job" << job->id
-                                          << ":" << error.message();
-            if (queue.isOpen() && !connectionAlive(queue.database()))
+        }
+        if (!notRecorded.isEmpty()) {
+            const bool connected = workerConnectionUsable(queue);
+            if (connected) {
+                qCWarning(lcWorker).noquote() << id << "could not record the outcome of job"
+                                              << job->id << ":" << notRecorded;
+            } else {
                 queue.reset();
+            }
+            {
+                QMutexLocker lock(&mutex);
+                handBack(slot, id, job->id,
+                         connected ? QStringLiteral("outcome not recorded")
+                                   : QStringLiteral("worker lost the database connection"));
+                slot.present = connected;
+            }
+            QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
+            if (!connected && !reconnectWorker(slot, index, queue, notRecorded))
+                break;
+            continue;
         }
         {
             QMutexLocker lock(&mutex);
@@ -613,6 +723,38 @@ void WorkerPoolPrivate::runWorker(int index)
         }
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
     }
+}
+
+// After a hand-back: the worker is absent for the dispatchers until its connection opens again.
+// One line when the database becomes unreachable and one when it is back, not one per attempt.
+// False when the worker should stop instead.
+bool WorkerPoolPrivate::reconnectWorker(WorkerSlot &slot, int index, LazyQueue &queue,
+                                        const QString &error)
+{
+    const QString id = workerId(index);
+    qCWarning(lcWorker).noquote() << id << "cannot use the database, takes no job until it can:"
+                                  << error;
+    for (int attempt = 0;; ++attempt) {
+        {
+            QMutexLocker lock(&mutex);
+            if (stopping || index >= desired)
+                return false;
+        }
+        try {
+            queue.get();
+            break;
+        } catch (const JobError &) {
+        }
+        QMutexLocker lock(&mutex);
+        if (!stopping && index < desired)
+            slot.wake.wait(&mutex, qMin(10000, 250 << qMin(attempt, 6)));
+    }
+    qCInfo(lcWorker).noquote() << id << "has a database connection again";
+    QMutexLocker lock(&mutex);
+    slot.present = true;
+    ++wakeGeneration; // a worker back: worth a claim
+    dispatcherWake.wakeOne();
+    return true;
 }
 
 // One heartbeat for the whole process, on its own connection and thread, so that a long chunk
@@ -630,7 +772,8 @@ void WorkerPoolPrivate::heartbeatLoop()
         if (!running)
             break;
         if (!queue) {
-            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("heartbeat"));
+            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("heartbeat"),
+                                                            &connections);
             if (!connection->isOpen()) {
                 connection.reset();
                 continue;
@@ -679,11 +822,18 @@ void WorkerPoolPrivate::releaseHeldJobs()
                 snapshot << std::make_pair(it.key(), it.value());
         }
     }
-    if (snapshot.isEmpty())
+    // Cut connections: the shutdown deadline has said what became of them.
+    if (snapshot.isEmpty() || connections.isInterrupted())
         return;
-    ScopedConnection connection(options.url, QStringLiteral("shutdown"));
-    if (!connection.isOpen())
+    ScopedConnection connection(options.url, QStringLiteral("shutdown"), &connections);
+    if (!connection.isOpen()) {
+        qCWarning(lcWorker).noquote()
+            << QStringLiteral("could not release %1 jobs at shutdown (%2): they return to the "
+                              "queue when their locks expire")
+                   .arg(snapshot.size())
+                   .arg(connection.error());
         return;
+    }
     JobQueue queue(connection.database(), queueOptions());
     for (const auto &[jobId, holder] : snapshot) {
         try {
@@ -719,6 +869,7 @@ bool WorkerPool::start(QString *error)
 {
     if (d->running)
         return true;
+    d->connections.reset();
     {
         // Fail early and clearly when the database is not usable, and migrate it once here
         // rather than racing N workers at it.
@@ -737,7 +888,7 @@ bool WorkerPool::start(QString *error)
         d->listenerThread = std::make_unique<QThread>();
         d->listenerThread->setObjectName(QStringLiteral("callboard-listener"));
         d->listenerThread->start();
-        d->listener = new PostgresListener(d->options.url);
+        d->listener = new PostgresListener(d->options.url, &d->connections);
         d->listener->moveToThread(d->listenerThread.get());
         QString listenError;
         QMetaObject::invokeMethod(
@@ -807,16 +958,19 @@ void WorkerPool::stop()
     d->stopping = true;
     d->wakeAll();
     const int graceMs = int(d->options.shutdownSeconds * 1000);
+    // Every wait below is for a thread that either finishes or, past this deadline, fails on a
+    // cut connection: a partition cannot hold the shutdown, and no thread outlives the pool.
+    const ShutdownDeadline deadline(d->connections, graceMs + kReleaseMs);
     if (!d->threads.waitForDone(graceMs)) {
         qCInfo(lcWorker) << "shutdown timeout: releasing running jobs";
         d->releasing = true;
         d->releaseHeldJobs();
-        d->threads.waitForDone(5000);
+        d->threads.waitForDone();
     }
-    // A dispatcher leaves once the last worker's completion is written.
+    // A dispatcher leaves once the last worker's completion and hand-backs are written.
     d->wakeAll();
     for (const auto &dispatcher : d->dispatchers) {
-        if (!dispatcher->wait(10000))
+        if (!dispatcher->wait(kReleaseMs))
             qCWarning(lcWorker) << "dispatcher did not finish writing completions";
     }
     d->running = false;
@@ -828,11 +982,16 @@ void WorkerPool::stop()
     for (const auto &dispatcher : d->dispatchers)
         dispatcher->wait();
     d->dispatchers.clear();
+    // What a dispatcher could not hand back (its connection broke) gets one more try.
+    d->releaseHeldJobs();
     if (d->heartbeat) {
-        d->heartbeat->wait(5000);
+        d->heartbeat->wait();
         d->heartbeat.reset();
     }
     if (d->listenerThread) {
+        // Nothing needs the listening connection any more, and it may be waiting on a server
+        // that does not answer (its health check): cut it rather than wait.
+        d->connections.interruptAll();
         // Deleted in its own thread, where its connection lives.
         QMetaObject::invokeMethod(d->listener, [this] { delete d->listener; },
                                   Qt::BlockingQueuedConnection);

@@ -92,7 +92,10 @@ public:
     void setWorkerCount(int count);
     int workerCount() const;
     /// Graceful stop: no more claims, running jobs get shutdownSeconds to finish, then they are
-    /// checkpointed and released to the queue. Blocks until done; emits stopped().
+    /// checkpointed and released to the queue. Blocks until done, at most about 10 s more than
+    /// shutdownSeconds: if the database does not answer by then (a partition), the pool's
+    /// connections are cut and what could not be released waits for its lock to expire. Every
+    /// thread of the pool has ended when it returns. Emits stopped().
     void stop();
     /// How long stop() lets running jobs finish; 0 releases them at their next chunk boundary
     /// (a person who chose to quit and hand them back is not kept waiting).

@@ -1,8 +1,8 @@
 #include "engine/jobqueue.h"
 #include "testdatabase.h"
+#include "testhelpers.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QProcess>
 #include <QSqlQuery>
 #include <QTest>
@@ -10,26 +10,7 @@
 #include <csignal>
 
 using namespace Engine;
-
-namespace {
-
-QByteArray playText(const QString &name)
-{
-    QFile file(qEnvironmentVariable("CALLBOARD_PLAYS_DIR", QStringLiteral(PLAYS_DIR)) + u'/' + name);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    return file.readAll();
-}
-
-int scalar(QSqlDatabase db, const QString &sql)
-{
-    QSqlQuery query(db);
-    if (!query.exec(sql) || !query.next())
-        return -1;
-    return query.value(0).toInt();
-}
-
-} // namespace
+using namespace TestHelpers;
 
 /// Real worker processes, killed and restarted, on the test PostgreSQL server.
 class TestWorkerProcesses final : public QObject

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <QByteArray>
+#include <QSqlDatabase>
+#include <QString>
+
+/// Small helpers shared by the end-to-end suites.
+namespace TestHelpers {
+
+/// A play from shared/plays (or CALLBOARD_PLAYS_DIR); empty if it cannot be read.
+QByteArray playText(const QString &name);
+/// The first column of the first row of `sql`, or -1 when the statement fails.
+int scalar(QSqlDatabase db, const QString &sql);
+
+} // namespace TestHelpers
