@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
@@ -74,7 +74,7 @@
         <translation>Datenbankdatei:</translation>
     </message>
     <message>
-        <source>The file is created if it does not exist. Only this computer's workers can share it.</source>
+        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
         <translation>Die Datei wird angelegt, falls sie fehlt. Nur die Worker dieses Rechners können sie teilen.</translation>
     </message>
     <message>
@@ -150,7 +150,7 @@
         <translation>Wählen Sie eine Datenbankdatei.</translation>
     </message>
     <message>
-        <source>Enter the server's host name.</source>
+        <source>Enter the server&apos;s host name.</source>
         <translation>Geben Sie den Hostnamen des Servers ein.</translation>
     </message>
     <message>
@@ -223,6 +223,10 @@
         <source>is not UTF-8 text</source>
         <translation>ist kein UTF-8-Text</translation>
     </message>
+    <message>
+        <source>is the queue database itself</source>
+        <translation>ist die Auftragsdatenbank selbst</translation>
+    </message>
 </context>
 <context>
     <name>GuiApp</name>
@@ -241,6 +245,10 @@
     <message>
         <source>Connecting was cancelled.</source>
         <translation>Der Verbindungsaufbau wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Reopened the queue database: %1</source>
+        <translation>Auftragsdatenbank neu geöffnet: %1</translation>
     </message>
 </context>
 <context>
@@ -329,10 +337,6 @@
         <source>resumed</source>
         <translation>fortgesetzt</translation>
     </message>
-    <message numerus="yes">
-        <source>Cancel %n job(s)? A running job stops at its next chunk.</source>
-        <translation><numerusform>%n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform><numerusform>%n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform></translation>
-    </message>
     <message>
         <source>cancelled</source>
         <translation>abgebrochen</translation>
@@ -347,11 +351,17 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) refused: %1</source>
-        <translation><numerusform>%n Auftrag abgelehnt: %1</numerusform><numerusform>%n Aufträge abgelehnt: %1</numerusform></translation>
+        <translation>
+            <numerusform>%n Auftrag abgelehnt: %1</numerusform>
+            <numerusform>%n Aufträge abgelehnt: %1</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n job(s) %1.</source>
-        <translation><numerusform>%n Auftrag %1.</numerusform><numerusform>%n Aufträge %1.</numerusform></translation>
+        <translation>
+            <numerusform>%n Auftrag %1.</numerusform>
+            <numerusform>%n Aufträge %1.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
@@ -359,7 +369,28 @@
     </message>
     <message numerus="yes">
         <source>Priority changed for %n job(s).</source>
-        <translation><numerusform>Priorität von %n Auftrag geändert.</numerusform><numerusform>Priorität von %n Aufträgen geändert.</numerusform></translation>
+        <translation>
+            <numerusform>Priorität von %n Auftrag geändert.</numerusform>
+            <numerusform>Priorität von %n Aufträgen geändert.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… und %n weiterer</numerusform>
+            <numerusform>… und %n weitere</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel %1? A running job stops at its next chunk.</source>
+        <translation>%1 abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel these %n jobs? A running job stops at its next chunk.</source>
+        <translation>
+            <numerusform>Diesen %n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
+            <numerusform>Diese %n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -572,11 +603,74 @@
     </message>
     <message numerus="yes">
         <source>%n speech(es)</source>
-        <translation><numerusform>%n Replik</numerusform><numerusform>%n Repliken</numerusform></translation>
+        <translation>
+            <numerusform>%n Replik</numerusform>
+            <numerusform>%n Repliken</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>retry</source>
+        <translation>Wiederholung</translation>
+    </message>
+    <message>
+        <source>next attempt</source>
+        <translation>nächster Versuch</translation>
+    </message>
+    <message>
+        <source>delay (ms)</source>
+        <translation>Verzögerung (ms)</translation>
+    </message>
+    <message>
+        <source>playbook</source>
+        <translation>Playbook</translation>
+    </message>
+    <message>
+        <source>reason</source>
+        <translation>Grund</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>Worker</translation>
+    </message>
+    <message>
+        <source>previous worker</source>
+        <translation>vorheriger Worker</translation>
+    </message>
+    <message>
+        <source>checkpoint</source>
+        <translation>Prüfpunkt</translation>
+    </message>
+    <message>
+        <source>config keys nothing reads</source>
+        <translation>ungenutzte Konfigurationsschlüssel</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
@@ -702,8 +796,8 @@ Auftrag %2</translation>
         <translation>Nicht verbunden: %1</translation>
     </message>
     <message>
-        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
+        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -775,15 +869,24 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s)</source>
-        <translation><numerusform>%n Auftrag</numerusform><numerusform>%n Aufträge</numerusform></translation>
+        <translation>
+            <numerusform>%n Auftrag</numerusform>
+            <numerusform>%n Aufträge</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>Enqueuing %n item(s)…</source>
-        <translation><numerusform>%n Eintrag wird eingereiht…</numerusform><numerusform>%n Einträge werden eingereiht…</numerusform></translation>
+        <translation>
+            <numerusform>%n Eintrag wird eingereiht…</numerusform>
+            <numerusform>%n Einträge werden eingereiht…</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) enqueued.</source>
-        <translation><numerusform>%n Datei eingereiht.</numerusform><numerusform>%n Dateien eingereiht.</numerusform></translation>
+        <translation>
+            <numerusform>%n Datei eingereiht.</numerusform>
+            <numerusform>%n Dateien eingereiht.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
@@ -799,7 +902,10 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued.</source>
-        <translation><numerusform>%n Datei konnte nicht eingereiht werden.</numerusform><numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform></translation>
+        <translation>
+            <numerusform>%n Datei konnte nicht eingereiht werden.</numerusform>
+            <numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform>
+        </translation>
     </message>
     <message>
         <source>• %1 %2</source>
@@ -807,15 +913,24 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more.</source>
-        <translation><numerusform>… und %n weitere.</numerusform><numerusform>… und %n weitere.</numerusform></translation>
+        <translation>
+            <numerusform>… und %n weitere.</numerusform>
+            <numerusform>… und %n weitere.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued:</source>
-        <translation><numerusform>%n Datei konnte nicht eingereiht werden:</numerusform><numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform></translation>
+        <translation>
+            <numerusform>%n Datei konnte nicht eingereiht werden:</numerusform>
+            <numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>The other %n file(s) were enqueued.</source>
-        <translation><numerusform>Die andere Datei wurde eingereiht.</numerusform><numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform></translation>
+        <translation>
+            <numerusform>Die andere Datei wurde eingereiht.</numerusform>
+            <numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Some Files Were Not Enqueued</source>
@@ -867,7 +982,10 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>Pruning finished jobs older than %n day(s)…</source>
-        <translation><numerusform>Erledigte Aufträge älter als %n Tag werden bereinigt…</numerusform><numerusform>Erledigte Aufträge älter als %n Tage werden bereinigt…</numerusform></translation>
+        <translation>
+            <numerusform>Erledigte Aufträge älter als %n Tag werden bereinigt…</numerusform>
+            <numerusform>Erledigte Aufträge älter als %n Tage werden bereinigt…</numerusform>
+        </translation>
     </message>
     <message>
         <source>Could not prune: %1</source>
@@ -875,7 +993,128 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>Pruned %n finished job(s) older than %1 day(s).</source>
-        <translation><numerusform>%n erledigter Auftrag älter als %1 Tag(e) gelöscht.</numerusform><numerusform>%n erledigte Aufträge älter als %1 Tag(e) gelöscht.</numerusform></translation>
+        <translation>
+            <numerusform>%n erledigter Auftrag älter als %1 Tag(e) gelöscht.</numerusform>
+            <numerusform>%n erledigte Aufträge älter als %1 Tag(e) gelöscht.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n finished job(s) (completed, failed or cancelled more than %1 day(s) ago) and their %2 event(s)? This cannot be undone.</source>
+        <translation>
+            <numerusform>%n erledigten Auftrag (vor mehr als %1 Tag(en) abgeschlossen, fehlgeschlagen oder abgebrochen) und seine %2 Ereignis(se) löschen? Das lässt sich nicht rückgängig machen.</numerusform>
+            <numerusform>%n erledigte Aufträge (vor mehr als %1 Tag(en) abgeschlossen, fehlgeschlagen oder abgebrochen) und ihre %2 Ereignis(se) löschen? Das lässt sich nicht rückgängig machen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Their %n playbook(s) are kept unless you tick the box; a kept playbook can no longer be reached from the window.</source>
+        <translation>
+            <numerusform>Ihr Playbook bleibt erhalten, wenn Sie das Kästchen nicht ankreuzen; ein behaltenes Playbook ist im Fenster nicht mehr erreichbar.</numerusform>
+            <numerusform>Ihre %n Playbooks bleiben erhalten, wenn Sie das Kästchen nicht ankreuzen; ein behaltenes Playbook ist im Fenster nicht mehr erreichbar.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Also delete their %n playbook(s)</source>
+        <translation>
+            <numerusform>Auch ihr Playbook löschen</numerusform>
+            <numerusform>Auch ihre %n Playbooks löschen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Quit Callboard</source>
+        <translation>Callboard beenden</translation>
+    </message>
+    <message numerus="yes">
+        <source>This window is parsing %n play(s): %1.</source>
+        <translation>
+            <numerusform>Dieses Fenster liest gerade %n Stück ein: %1.</numerusform>
+            <numerusform>Dieses Fenster liest gerade %n Stücke ein: %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Wait: no new play is started, and Callboard quits when these are done.
+Pause: they stop at their next chunk and stay paused until you resume them.
+Release: they go back to the queue and go on from their checkpoint when a worker takes them (here the next time Callboard runs, or another worker on this database).</source>
+        <translation>Warten: Kein neues Stück wird begonnen, und Callboard beendet sich, wenn diese fertig sind.
+Pausieren: Sie halten am nächsten Abschnitt an und bleiben pausiert, bis Sie sie fortsetzen.
+Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt weiter, wenn ein Worker sie übernimmt (hier beim nächsten Start von Callboard oder ein anderer Worker dieser Datenbank).</translation>
+    </message>
+    <message>
+        <source>Wait, Then Quit</source>
+        <translation>Warten, dann beenden</translation>
+    </message>
+    <message>
+        <source>Pause and Quit</source>
+        <translation>Pausieren und beenden</translation>
+    </message>
+    <message>
+        <source>Release and Quit</source>
+        <translation>Freigeben und beenden</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n play(s) are waiting in the queue.</source>
+        <translation>
+            <numerusform>%n Stück wartet in der Warteschlange.</numerusform>
+            <numerusform>%n Stücke warten in der Warteschlange.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>They stay queued: Callboard parses them the next time it runs, or another worker on this database takes them.</source>
+        <translation>Sie bleiben eingereiht: Callboard liest sie beim nächsten Start ein, oder ein anderer Worker dieser Datenbank übernimmt sie.</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>The queue file %1 cannot be read safely: %2. Callboard stops working on it and opens it again, checking it first.</source>
+        <translation>Die Warteschlangendatei %1 kann nicht sicher gelesen werden: %2. Callboard arbeitet nicht weiter daran und öffnet sie neu, nachdem es sie geprüft hat.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing to prune: no finished job is older than %n day(s).</source>
+        <translation>
+            <numerusform>Nichts zu bereinigen: Kein erledigter Auftrag ist älter als %n Tag.</numerusform>
+            <numerusform>Nichts zu bereinigen: Kein erledigter Auftrag ist älter als %n Tage.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Pruning cancelled: nothing was deleted.</source>
+        <translation>Bereinigen abgebrochen: Nichts wurde gelöscht.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n playbook(s) deleted with them.</source>
+        <translation>
+            <numerusform>%n Playbook mit ihnen gelöscht.</numerusform>
+            <numerusform>%n Playbooks mit ihnen gelöscht.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Callboard quits when the %n running play(s) are done.</source>
+        <translation>
+            <numerusform>Callboard beendet sich, wenn das laufende Stück fertig ist.</numerusform>
+            <numerusform>Callboard beendet sich, wenn die %n laufenden Stücke fertig sind.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>When Callboard was closed (%1), it paused the %n play(s) it was parsing: %2. Select them and choose Resume to go on from their checkpoint.</source>
+        <translation>
+            <numerusform>Beim Schließen von Callboard (%1) wurde das Stück pausiert, das es einlas: %2. Wählen Sie es und dann Fortsetzen, um am Prüfpunkt weiterzumachen.</numerusform>
+            <numerusform>Beim Schließen von Callboard (%1) wurden die %n Stücke pausiert, die es einlas: %2. Wählen Sie sie und dann Fortsetzen, um am Prüfpunkt weiterzumachen.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>When Callboard was closed (%1), the %n play(s) it was parsing went back to the queue (unless they finished first): %2. They go on from their checkpoint when a worker takes them.</source>
+        <translation>
+            <numerusform>Beim Schließen von Callboard (%1) ging das Stück, das es einlas, zurück in die Warteschlange (sofern es nicht vorher fertig wurde): %2. Es macht an seinem Prüfpunkt weiter, wenn ein Worker es übernimmt.</numerusform>
+            <numerusform>Beim Schließen von Callboard (%1) gingen die %n Stücke, die es einlas, zurück in die Warteschlange (sofern sie nicht vorher fertig wurden): %2. Sie machen an ihrem Prüfpunkt weiter, wenn ein Worker sie übernimmt.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Since Last Time</source>
+        <translation>Seit dem letzten Mal</translation>
     </message>
 </context>
 <context>
@@ -1013,6 +1252,17 @@ Auftrag %2</translation>
     <message>
         <source>Characters (%1)</source>
         <translation>Figuren (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <source>%1 File</source>
+        <translation>%1-Datei</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="fr">
 <context>
@@ -74,8 +74,8 @@
         <translation>Fichier de base :</translation>
     </message>
     <message>
-        <source>The file is created if it does not exist. Only this computer's workers can share it.</source>
-        <translation>Le fichier est créé s'il n'existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
+        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
+        <translation>Le fichier est créé s&apos;il n&apos;existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
     </message>
     <message>
         <source>Remember the password in the system keychain</source>
@@ -150,8 +150,8 @@
         <translation>Choisissez un fichier de base.</translation>
     </message>
     <message>
-        <source>Enter the server's host name.</source>
-        <translation>Saisissez le nom d'hôte du serveur.</translation>
+        <source>Enter the server&apos;s host name.</source>
+        <translation>Saisissez le nom d&apos;hôte du serveur.</translation>
     </message>
     <message>
         <source>The port must be a number from 1 to 65535.</source>
@@ -193,11 +193,11 @@
     <name>FileEnqueuer</name>
     <message>
         <source>does not exist</source>
-        <translation>n'existe pas</translation>
+        <translation>n&apos;existe pas</translation>
     </message>
     <message>
         <source>is not a regular file</source>
-        <translation>n'est pas un fichier ordinaire</translation>
+        <translation>n&apos;est pas un fichier ordinaire</translation>
     </message>
     <message>
         <source>is empty</source>
@@ -221,7 +221,11 @@
     </message>
     <message>
         <source>is not UTF-8 text</source>
-        <translation>n'est pas du texte UTF-8</translation>
+        <translation>n&apos;est pas du texte UTF-8</translation>
+    </message>
+    <message>
+        <source>is the queue database itself</source>
+        <translation>est la base de la file elle-même</translation>
     </message>
 </context>
 <context>
@@ -242,6 +246,10 @@
         <source>Connecting was cancelled.</source>
         <translation>La connexion a été annulée.</translation>
     </message>
+    <message>
+        <source>Reopened the queue database: %1</source>
+        <translation>Base de la file rouverte : %1</translation>
+    </message>
 </context>
 <context>
     <name>JobActions</name>
@@ -259,7 +267,7 @@
     </message>
     <message>
         <source>Pause the selected jobs (a running job stops at its next chunk)</source>
-        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s'arrête au prochain segment)</translation>
+        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s&apos;arrête au prochain segment)</translation>
     </message>
     <message>
         <source>&amp;Resume</source>
@@ -291,7 +299,7 @@
     </message>
     <message>
         <source>Raise the priority of the selected jobs by one</source>
-        <translation>Augmenter d'un la priorité des tâches sélectionnées</translation>
+        <translation>Augmenter d&apos;un la priorité des tâches sélectionnées</translation>
     </message>
     <message>
         <source>Priority &amp;Down</source>
@@ -299,7 +307,7 @@
     </message>
     <message>
         <source>Lower the priority of the selected jobs by one</source>
-        <translation>Diminuer d'un la priorité des tâches sélectionnées</translation>
+        <translation>Diminuer d&apos;un la priorité des tâches sélectionnées</translation>
     </message>
     <message>
         <source>Set Pr&amp;iority…</source>
@@ -329,10 +337,6 @@
         <source>resumed</source>
         <translation>reprises</translation>
     </message>
-    <message numerus="yes">
-        <source>Cancel %n job(s)? A running job stops at its next chunk.</source>
-        <translation><numerusform>Annuler %n tâche ? Une tâche en cours s'arrête au prochain segment.</numerusform><numerusform>Annuler %n tâches ? Une tâche en cours s'arrête au prochain segment.</numerusform></translation>
-    </message>
     <message>
         <source>cancelled</source>
         <translation>annulées</translation>
@@ -347,19 +351,46 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) refused: %1</source>
-        <translation><numerusform>%n tâche refusée : %1</numerusform><numerusform>%n tâches refusées : %1</numerusform></translation>
+        <translation>
+            <numerusform>%n tâche refusée : %1</numerusform>
+            <numerusform>%n tâches refusées : %1</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n job(s) %1.</source>
-        <translation><numerusform>Tâches %1 : %n.</numerusform><numerusform>Tâches %1 : %n.</numerusform></translation>
+        <translation>
+            <numerusform>Tâches %1 : %n.</numerusform>
+            <numerusform>Tâches %1 : %n.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
-        <translation>Aucune tâche n'a été traitée (%1) : l'état des tâches sélectionnées ne le permet pas.</translation>
+        <translation>Aucune tâche n&apos;a été traitée (%1) : l&apos;état des tâches sélectionnées ne le permet pas.</translation>
     </message>
     <message numerus="yes">
         <source>Priority changed for %n job(s).</source>
-        <translation><numerusform>Priorité modifiée pour %n tâche.</numerusform><numerusform>Priorité modifiée pour %n tâches.</numerusform></translation>
+        <translation>
+            <numerusform>Priorité modifiée pour %n tâche.</numerusform>
+            <numerusform>Priorité modifiée pour %n tâches.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more</source>
+        <translation>
+            <numerusform>… et %n autre</numerusform>
+            <numerusform>… et %n autres</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel %1? A running job stops at its next chunk.</source>
+        <translation>Annuler %1 ? Une tâche en cours s’arrête au prochain segment.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Cancel these %n jobs? A running job stops at its next chunk.</source>
+        <translation>
+            <numerusform>Annuler cette tâche ? Une tâche en cours s’arrête au prochain segment.</numerusform>
+            <numerusform>Annuler ces %n tâches ? Une tâche en cours s’arrête au prochain segment.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -482,7 +513,7 @@
     </message>
     <message>
         <source>Could not export the playbook: %1</source>
-        <translation>Impossible d'exporter le playbook : %1</translation>
+        <translation>Impossible d&apos;exporter le playbook : %1</translation>
     </message>
 </context>
 <context>
@@ -572,11 +603,74 @@
     </message>
     <message numerus="yes">
         <source>%n speech(es)</source>
-        <translation><numerusform>%n réplique</numerusform><numerusform>%n répliques</numerusform></translation>
+        <translation>
+            <numerusform>%n réplique</numerusform>
+            <numerusform>%n répliques</numerusform>
+        </translation>
     </message>
     <message>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>oui</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>non</translation>
+    </message>
+    <message>
+        <source>priority</source>
+        <translation>priorité</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>fichier</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>erreur</translation>
+    </message>
+    <message>
+        <source>retry</source>
+        <translation>nouvel essai</translation>
+    </message>
+    <message>
+        <source>next attempt</source>
+        <translation>prochain essai</translation>
+    </message>
+    <message>
+        <source>delay (ms)</source>
+        <translation>délai (ms)</translation>
+    </message>
+    <message>
+        <source>playbook</source>
+        <translation>playbook</translation>
+    </message>
+    <message>
+        <source>reason</source>
+        <translation>raison</translation>
+    </message>
+    <message>
+        <source>worker</source>
+        <translation>worker</translation>
+    </message>
+    <message>
+        <source>previous worker</source>
+        <translation>worker précédent</translation>
+    </message>
+    <message>
+        <source>checkpoint</source>
+        <translation>point de reprise</translation>
+    </message>
+    <message>
+        <source>config keys nothing reads</source>
+        <translation>clés de configuration ignorées</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1 : %2</translation>
     </message>
 </context>
 <context>
@@ -702,8 +796,8 @@ Tâche %2</translation>
         <translation>Non connecté : %1</translation>
     </message>
     <message>
-        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
+        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -715,7 +809,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>Could not open the queue database: %1</source>
-        <translation>Impossible d'ouvrir la base de tâches : %1</translation>
+        <translation>Impossible d&apos;ouvrir la base de tâches : %1</translation>
     </message>
     <message>
         <source>&amp;Connect to Database…</source>
@@ -739,7 +833,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Watches and controls the play-import jobs of Theatre Play Buddy.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d'import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
+        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d&apos;import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -775,15 +869,24 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s)</source>
-        <translation><numerusform>%n tâche</numerusform><numerusform>%n tâches</numerusform></translation>
+        <translation>
+            <numerusform>%n tâche</numerusform>
+            <numerusform>%n tâches</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>Enqueuing %n item(s)…</source>
-        <translation><numerusform>Mise en file de %n élément…</numerusform><numerusform>Mise en file de %n éléments…</numerusform></translation>
+        <translation>
+            <numerusform>Mise en file de %n élément…</numerusform>
+            <numerusform>Mise en file de %n éléments…</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) enqueued.</source>
-        <translation><numerusform>%n fichier mis en file.</numerusform><numerusform>%n fichiers mis en file.</numerusform></translation>
+        <translation>
+            <numerusform>%n fichier mis en file.</numerusform>
+            <numerusform>%n fichiers mis en file.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
@@ -799,7 +902,10 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued.</source>
-        <translation><numerusform>%n fichier n'a pas pu être mis en file.</numerusform><numerusform>%n fichiers n'ont pas pu être mis en file.</numerusform></translation>
+        <translation>
+            <numerusform>%n fichier n&apos;a pas pu être mis en file.</numerusform>
+            <numerusform>%n fichiers n&apos;ont pas pu être mis en file.</numerusform>
+        </translation>
     </message>
     <message>
         <source>• %1 %2</source>
@@ -807,19 +913,28 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more.</source>
-        <translation><numerusform>… et %n autre.</numerusform><numerusform>… et %n autres.</numerusform></translation>
+        <translation>
+            <numerusform>… et %n autre.</numerusform>
+            <numerusform>… et %n autres.</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued:</source>
-        <translation><numerusform>%n fichier n'a pas pu être mis en file :</numerusform><numerusform>%n fichiers n'ont pas pu être mis en file :</numerusform></translation>
+        <translation>
+            <numerusform>%n fichier n&apos;a pas pu être mis en file :</numerusform>
+            <numerusform>%n fichiers n&apos;ont pas pu être mis en file :</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>The other %n file(s) were enqueued.</source>
-        <translation><numerusform>L'autre fichier a été mis en file.</numerusform><numerusform>Les %n autres fichiers ont été mis en file.</numerusform></translation>
+        <translation>
+            <numerusform>L&apos;autre fichier a été mis en file.</numerusform>
+            <numerusform>Les %n autres fichiers ont été mis en file.</numerusform>
+        </translation>
     </message>
     <message>
         <source>Some Files Were Not Enqueued</source>
-        <translation>Certains fichiers n'ont pas été mis en file</translation>
+        <translation>Certains fichiers n&apos;ont pas été mis en file</translation>
     </message>
     <message>
         <source>Reset Columns</source>
@@ -863,11 +978,14 @@ Tâche %2</translation>
     </message>
     <message>
         <source>Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)</source>
-        <translation>Supprimer les tâches terminées, en échec ou annulées plus anciennes qu'un nombre de jours, avec leurs événements (les playbooks sont conservés)</translation>
+        <translation>Supprimer les tâches terminées, en échec ou annulées plus anciennes qu&apos;un nombre de jours, avec leurs événements (les playbooks sont conservés)</translation>
     </message>
     <message numerus="yes">
         <source>Pruning finished jobs older than %n day(s)…</source>
-        <translation><numerusform>Purge des tâches terminées de plus de %n jour…</numerusform><numerusform>Purge des tâches terminées de plus de %n jours…</numerusform></translation>
+        <translation>
+            <numerusform>Purge des tâches terminées de plus de %n jour…</numerusform>
+            <numerusform>Purge des tâches terminées de plus de %n jours…</numerusform>
+        </translation>
     </message>
     <message>
         <source>Could not prune: %1</source>
@@ -875,7 +993,128 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>Pruned %n finished job(s) older than %1 day(s).</source>
-        <translation><numerusform>%n tâche terminée de plus de %1 jour(s) supprimée.</numerusform><numerusform>%n tâches terminées de plus de %1 jour(s) supprimées.</numerusform></translation>
+        <translation>
+            <numerusform>%n tâche terminée de plus de %1 jour(s) supprimée.</numerusform>
+            <numerusform>%n tâches terminées de plus de %1 jour(s) supprimées.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n finished job(s) (completed, failed or cancelled more than %1 day(s) ago) and their %2 event(s)? This cannot be undone.</source>
+        <translation>
+            <numerusform>Supprimer %n tâche terminée (achevée, échouée ou annulée il y a plus de %1 jour(s)) et ses %2 événement(s) ? Impossible d’annuler.</numerusform>
+            <numerusform>Supprimer %n tâches terminées (achevées, échouées ou annulées il y a plus de %1 jour(s)) et leurs %2 événement(s) ? Impossible d’annuler.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Supprimer</translation>
+    </message>
+    <message numerus="yes">
+        <source>Their %n playbook(s) are kept unless you tick the box; a kept playbook can no longer be reached from the window.</source>
+        <translation>
+            <numerusform>Son playbook est conservé si vous ne cochez pas la case ; un playbook conservé n’est plus accessible depuis la fenêtre.</numerusform>
+            <numerusform>Leurs %n playbooks sont conservés si vous ne cochez pas la case ; un playbook conservé n’est plus accessible depuis la fenêtre.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Also delete their %n playbook(s)</source>
+        <translation>
+            <numerusform>Supprimer aussi son playbook</numerusform>
+            <numerusform>Supprimer aussi leurs %n playbooks</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Quit Callboard</source>
+        <translation>Quitter Callboard</translation>
+    </message>
+    <message numerus="yes">
+        <source>This window is parsing %n play(s): %1.</source>
+        <translation>
+            <numerusform>Cette fenêtre analyse %n pièce : %1.</numerusform>
+            <numerusform>Cette fenêtre analyse %n pièces : %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Wait: no new play is started, and Callboard quits when these are done.
+Pause: they stop at their next chunk and stay paused until you resume them.
+Release: they go back to the queue and go on from their checkpoint when a worker takes them (here the next time Callboard runs, or another worker on this database).</source>
+        <translation>Attendre : aucune nouvelle pièce ne commence, et Callboard se ferme quand celles-ci sont finies.
+Mettre en pause : elles s’arrêtent au prochain segment et restent en pause jusqu’à leur reprise.
+Libérer : elles retournent dans la file et reprennent à leur point de reprise quand un worker les prend (ici au prochain lancement de Callboard, ou un autre worker de cette base).</translation>
+    </message>
+    <message>
+        <source>Wait, Then Quit</source>
+        <translation>Attendre, puis quitter</translation>
+    </message>
+    <message>
+        <source>Pause and Quit</source>
+        <translation>Mettre en pause et quitter</translation>
+    </message>
+    <message>
+        <source>Release and Quit</source>
+        <translation>Libérer et quitter</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n play(s) are waiting in the queue.</source>
+        <translation>
+            <numerusform>%n pièce attend dans la file.</numerusform>
+            <numerusform>%n pièces attendent dans la file.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>They stay queued: Callboard parses them the next time it runs, or another worker on this database takes them.</source>
+        <translation>Elles restent dans la file : Callboard les analysera à son prochain lancement, ou un autre worker de cette base les prendra.</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Quitter</translation>
+    </message>
+    <message>
+        <source>The queue file %1 cannot be read safely: %2. Callboard stops working on it and opens it again, checking it first.</source>
+        <translation>Le fichier de la file %1 ne peut pas être lu sans risque : %2. Callboard cesse d’y travailler et le rouvre après l’avoir vérifié.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing to prune: no finished job is older than %n day(s).</source>
+        <translation>
+            <numerusform>Rien à purger : aucune tâche terminée n’a plus de %n jour.</numerusform>
+            <numerusform>Rien à purger : aucune tâche terminée n’a plus de %n jours.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Pruning cancelled: nothing was deleted.</source>
+        <translation>Purge annulée : rien n’a été supprimé.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n playbook(s) deleted with them.</source>
+        <translation>
+            <numerusform>%n playbook supprimé avec elles.</numerusform>
+            <numerusform>%n playbooks supprimés avec elles.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Callboard quits when the %n running play(s) are done.</source>
+        <translation>
+            <numerusform>Callboard se fermera quand la pièce en cours sera finie.</numerusform>
+            <numerusform>Callboard se fermera quand les %n pièces en cours seront finies.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>When Callboard was closed (%1), it paused the %n play(s) it was parsing: %2. Select them and choose Resume to go on from their checkpoint.</source>
+        <translation>
+            <numerusform>À la fermeture de Callboard (%1), la pièce en cours d’analyse a été mise en pause : %2. Sélectionnez-la et choisissez Reprendre pour continuer depuis son point de reprise.</numerusform>
+            <numerusform>À la fermeture de Callboard (%1), les %n pièces en cours d’analyse ont été mises en pause : %2. Sélectionnez-les et choisissez Reprendre pour continuer depuis leur point de reprise.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>When Callboard was closed (%1), the %n play(s) it was parsing went back to the queue (unless they finished first): %2. They go on from their checkpoint when a worker takes them.</source>
+        <translation>
+            <numerusform>À la fermeture de Callboard (%1), la pièce en cours d’analyse est retournée dans la file (sauf si elle a fini avant) : %2. Elle reprendra à son point de reprise quand un worker la prendra.</numerusform>
+            <numerusform>À la fermeture de Callboard (%1), les %n pièces en cours d’analyse sont retournées dans la file (sauf si elles ont fini avant) : %2. Elles reprendront à leur point de reprise quand un worker les prendra.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Since Last Time</source>
+        <translation>Depuis la dernière fois</translation>
     </message>
 </context>
 <context>
@@ -930,7 +1169,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>Failure rate:</source>
-        <translation>Taux d'échec :</translation>
+        <translation>Taux d&apos;échec :</translation>
     </message>
     <message>
         <source>Retry rate:</source>
@@ -1016,6 +1255,17 @@ Tâche %2</translation>
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <source>%1 File</source>
+        <translation>Fichier %1</translation>
+    </message>
+</context>
+<context>
     <name>WorkersPanel</name>
     <message>
         <source>0 (monitor only)</source>
@@ -1043,7 +1293,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>This window only watches the queue: it runs no workers</source>
-        <translation>Cette fenêtre surveille seulement la file : elle n'exécute aucun worker</translation>
+        <translation>Cette fenêtre surveille seulement la file : elle n&apos;exécute aucun worker</translation>
     </message>
     <message>
         <source>idle</source>
