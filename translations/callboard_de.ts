@@ -190,6 +190,181 @@
     </message>
 </context>
 <context>
+    <name>Engine</name>
+    <message>
+        <source>config &quot;provider&quot; (%1) and &quot;llmProvider&quot; (%2) disagree</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config &quot;provider&quot; must be a string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown provider &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no speeches found: this does not look like a play (no speaker labels such as &quot;HAMLET.&quot; or &quot;Nora:&quot;)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server at %1 sent an answer without a chat completion</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server at %1 did not answer within %2 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot reach the LLM server at %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server at %1 is rate limiting (429)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server at %1 failed (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server requires an API key (401): set CALLBOARD_LLM_API_KEY or OPENAI_API_KEY</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server refused the API key (401)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server denied access (403)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server at %1 does not know model &apos;%2&apos; or the endpoint URL is wrong (404)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server rejected the request (400)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server refused a request this large (413): use a smaller chunkSize</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM server at %1 refused the request (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (asked to wait %1 s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1; gave up after 1 attempt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1; gave up after %2 attempts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config &quot;%1&quot; must be a whole number between %2 and %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config &quot;%1&quot; must be a string</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config must not hold the API key (&quot;%1&quot;): job configs are stored in the database; set CALLBOARD_LLM_API_KEY in the worker&apos;s environment instead</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM endpoint &apos;%1&apos; is not an http(s) URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no model set for provider &apos;openai&apos;: set config &quot;model&quot; or CALLBOARD_LLM_MODEL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config &quot;temperature&quot; must be a number between 0 and 2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config &quot;responseFormat&quot; must be auto, json_schema, json_object or none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM reply was not valid playbook JSON: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>LLM reply was not valid playbook JSON after %1 attempts: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>config &quot;chunkSize&quot; must be a whole number of lines between 1 and %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the text is empty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this is not a text file (binary data or an unknown encoding)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the text has nothing besides its Project Gutenberg header and footer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkpoint has an unknown format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkpoint belongs to a different text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkpoint was written with a different chunk size or provider</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkpoint has an invalid chunk count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkpoint is damaged (context or partial playbook unreadable)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the run is already finished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no speeches found: this does not look like a play</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The queue file %1 is damaged (%2). Callboard will not work on it; a copy of it was kept as %3. Restore a backup or choose another file in File → Connect to Database.</source>
+        <translation>Die Warteschlangendatei %1 ist beschädigt (%2). Callboard arbeitet nicht damit; eine Kopie wurde als %3 aufbewahrt. Stellen Sie eine Sicherung wieder her oder wählen Sie unter Datei → Mit Datenbank verbinden eine andere Datei.</translation>
+    </message>
+    <message>
+        <source>The queue file %1 is damaged (%2). Callboard will not work on it (no copy could be kept beside it). Restore a backup or choose another file in File → Connect to Database.</source>
+        <translation>Die Warteschlangendatei %1 ist beschädigt (%2). Callboard arbeitet nicht damit (es konnte keine Kopie daneben angelegt werden). Stellen Sie eine Sicherung wieder her oder wählen Sie unter Datei → Mit Datenbank verbinden eine andere Datei.</translation>
+    </message>
+    <message>
+        <source>Another program deleted the write-ahead log of %1 while Callboard was still using it: changes made since may be lost. Callboard reconnects to the file.</source>
+        <translation>Ein anderes Programm hat das Write-Ahead-Log von %1 gelöscht, während Callboard es noch benutzte: Seitdem gemachte Änderungen können verloren sein. Callboard verbindet sich neu mit der Datei.</translation>
+    </message>
+    <message>
+        <source>The queue file %1 was deleted or replaced while Callboard had it open.</source>
+        <translation>Die Warteschlangendatei %1 wurde gelöscht oder ersetzt, während Callboard sie geöffnet hatte.</translation>
+    </message>
+</context>
+<context>
     <name>FileEnqueuer</name>
     <message>
         <source>does not exist</source>
