@@ -16,6 +16,8 @@
 #include <QTimer>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 namespace Cli {
@@ -116,6 +118,12 @@ int runWorker(CommandContext &context)
     });
     QCoreApplication::exec();
     qCInfo(lcCli) << "worker stopped";
+    if (pool.abandonedWorkers()) {
+        // A handler that never returns would keep the process alive forever: exit without it.
+        std::fflush(stdout);
+        std::fflush(stderr);
+        std::_Exit(0);
+    }
     return 0;
 }
 

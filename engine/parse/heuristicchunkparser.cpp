@@ -60,12 +60,22 @@ bool HeuristicChunkParser::prepare(const SourceLines &lines, const QString &meta
 
 bool HeuristicChunkParser::parseChunk(const SourceLines &lines, int firstLine, int endLine,
                                       bool lastChunk, ParsingContext &context,
-                                      PlaybookBuilder &builder, ChunkReport *, ParseError *)
+                                      PlaybookBuilder &builder, ChunkReport *, ParseError *error)
 {
     m_context = &context;
     m_builder = &builder;
-    for (int i = firstLine; i < endLine; ++i)
+    for (int i = firstLine; i < endLine; ++i) {
+        // A chunk of a million lines takes about a second: a stop is looked at every few
+        // thousand, and leaves the context to ParseRun, which drops this chunk's work.
+        if ((i - firstLine) % 4096 == 4095 && stopRequested()) {
+            m_context = nullptr;
+            m_builder = nullptr;
+            if (error)
+                *error = ParseError::stoppedMidChunk();
+            return false;
+        }
         readLine(lines.line(i), context.profile().isInPersonae(i));
+    }
     if (lastChunk)
         finish();
     m_context = nullptr;

@@ -50,6 +50,11 @@ bool looksLikeText(const QString &text)
 
 } // namespace
 
+ParseError ParseError::stoppedMidChunk()
+{
+    return ParseError{ParseTr::tr("stopped in the middle of a chunk"), false, true};
+}
+
 class ParseRunPrivate
 {
 public:
@@ -227,6 +232,8 @@ bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
         fail(error, ParseTr::tr("the run is already finished"));
         return false;
     }
+    if (error)
+        error->stopped = false;
     QElapsedTimer timer;
     timer.start();
     const int index = d->completed;
@@ -256,6 +263,11 @@ bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
     if (report)
         *report = chunkReport;
     return true;
+}
+
+void ParseRun::setStopToken(StopToken token)
+{
+    d->parser->setStopToken(std::move(token));
 }
 
 QJsonObject ParseRun::currentState() const
