@@ -663,6 +663,10 @@ void WorkerPoolPrivate::runWorker(int index)
                                          false);
         } catch (const std::exception &error) {
             outcome = JobOutcome::failed(QString::fromLocal8Bit(error.what()), false);
+        } catch (...) {
+            // A handler bug must cost its job, not the worker (nor, uncaught, the process).
+            outcome = JobOutcome::failed(QStringLiteral("the job handler threw an unknown "
+                                                        "exception"), false);
         }
 
         holder->finishing = true;

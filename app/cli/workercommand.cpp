@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/logoutput.h"
 #include "app/metricsserver/metricsserver.h"
+#include "engine/joberrors.h"
 #include "engine/sqlitefile.h"
 #include "engine/shutdownsignals.h"
 #include "engine/workerpool.h"
@@ -58,6 +59,9 @@ int runWorker(CommandContext &context)
     if (const auto prefetch = context.intOption(QStringLiteral("prefetch"), 0, 1000))
         options.prefetch = *prefetch;
     options.drain = context.isSet(QStringLiteral("drain"));
+    if (context.isSet(QStringLiteral("wait")) && !options.drain)
+        throw CliError::usage(QStringLiteral("--wait goes with --drain (it waits for what a drain "
+                                             "leaves)"));
     if (options.heartbeatSeconds >= options.lockSeconds)
         throw CliError::usage(QStringLiteral("The heartbeat (%1 s) must be shorter than the lock "
                                              "(%2 s), or every lock expires before its renewal")
@@ -99,22 +103,94 @@ int runWorker(CommandContext &context)
                                    .arg(context.url().displayString(),
                                         options.drain ? QStringLiteral(" (drain)") : QString());
 
-    QObject::connect(&pool, &Engine::WorkerPool::drained, &pool, [&pool] {
-        qCInfo(lcCli) << "queue drained";
+    // After a drain: say what is left (other workers' running jobs, jobs waiting for their
+    // time); with --wait, wait until that is done or claimable, and work it.
+    const bool wait = context.isSet(QStringLiteral("wait"));
+    bool drainedNow = false;
+    bool interrupted = false;
+    std::unique_ptr<CliSession> session;
+    QTimer waitTimer;
+    waitTimer.setSingleShot(true);
+    QString lastWaiting;
+    auto afterDrain = [&] {
+        if (!session) {
+            session = std::make_unique<CliSession>(context.url());
+            session->open(false);
+        }
+        Engine::JobQueue &queue = session->queue();
+        const Engine::LeftoverWork left = queue.leftoverWork();
+        const bool nothingToWaitFor = left.runningCount == 0 && left.waitingCount == 0;
+        if (!wait || (nothingToWaitFor && !left.claimableNow)) {
+            qCInfo(lcCli).noquote() << QStringLiteral("queue drained; left: %1").arg(left.summary());
+            QCoreApplication::quit();
+            return;
+        }
+        if (left.claimableNow) {
+            QString error;
+            drainedNow = false;
+            if (!pool.start(&error)) {
+                qCWarning(lcCli).noquote() << error;
+                QCoreApplication::exit(1);
+            }
+            return;
+        }
+        const QString summary = left.summary();
+        if (summary != lastWaiting)
+            qCInfo(lcCli).noquote() << QStringLiteral("drained; waiting for: %1").arg(summary);
+        lastWaiting = summary;
+        // Look again when the first of them is due, and at least every second (a running job
+        // may finish, a new one may arrive).
+        qint64 ms = 1000;
+        for (const auto &list : {left.running, left.waiting}) {
+            if (!list.isEmpty())
+                ms = qMin(ms, left.databaseNow.msecsTo(list.constFirst().until) + 20);
+        }
+        waitTimer.start(int(qBound(qint64(20), ms, qint64(1000))));
+    };
+    QObject::connect(&waitTimer, &QTimer::timeout, &pool, [&] {
+        try {
+            afterDrain();
+        } catch (const Engine::JobError &error) {
+            qCWarning(lcCli).noquote() << error.message();
+        } catch (const CliError &error) {
+            qCWarning(lcCli).noquote() << error.message();
+        }
+    });
+    QObject::connect(&pool, &Engine::WorkerPool::drained, &pool, [&] {
+        drainedNow = true;
         pool.stop();
     });
-    QObject::connect(&pool, &Engine::WorkerPool::stopped, qApp, &QCoreApplication::quit,
-                     Qt::QueuedConnection);
+    QObject::connect(&pool, &Engine::WorkerPool::stopped, qApp, [&] {
+        if (!drainedNow || interrupted) {
+            QCoreApplication::quit();
+            return;
+        }
+        try {
+            afterDrain();
+        } catch (const Engine::JobError &error) {
+            qCWarning(lcCli).noquote() << error.message();
+            QCoreApplication::exit(1);
+        } catch (const CliError &error) {
+            qCWarning(lcCli).noquote() << error.message();
+            QCoreApplication::exit(1);
+        }
+    }, Qt::QueuedConnection);
     QObject::connect(&pool, &Engine::WorkerPool::connectionProblem, &pool,
                      [](const QString &message) { qCWarning(lcCli).noquote() << message; });
-    Engine::installShutdownSignals(&pool, [&pool](int) {
+    Engine::installShutdownSignals(&pool, [&](int) {
         restoreDefaultSignals();
-        qCInfo(lcCli) << "shutdown requested: finishing running jobs";
-        pool.stop();
+        interrupted = true;
+        waitTimer.stop();
+        if (pool.isRunning()) {
+            qCInfo(lcCli) << "shutdown requested: finishing running jobs";
+            pool.stop();
+        } else {
+            QCoreApplication::quit();
+        }
     });
-    QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
     qCInfo(lcCli) << "worker stopped";
-    return 0;
+    return code;
 }
 
 namespace {

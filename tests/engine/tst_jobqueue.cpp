@@ -847,7 +847,7 @@ void TestJobQueue::completeAndClaimBatch()
     QCOMPARE(queue.job(ids.at(1))->workerId, QStringLiteral("w3"));
     QVERIFY(!queue.playbook(ids.at(1)));
     QSqlQuery count(test.db());
-    QVERIFY(count.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "Playbook")")));
+    QVERIFY(count.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardPlaybook")")));
     QVERIFY(count.next());
     QCOMPARE(count.value(0).toInt(), 1);
     QCOMPARE(eventNames(queue, high), (QStringList{"enqueued", "claimed", "completed"}));
