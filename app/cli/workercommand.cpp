@@ -134,10 +134,17 @@ int runWorker(CommandContext &context)
             }
             return;
         }
-        const QString summary = left.summary();
-        if (summary != lastWaiting)
-            qCInfo(lcCli).noquote() << QStringLiteral("drained; waiting for: %1").arg(summary);
-        lastWaiting = summary;
+        // Said again only when what it waits for changes, not as the times count down.
+        QStringList waitingFor;
+        for (const auto &list : {left.running, left.waiting}) {
+            for (const Engine::LeftoverJob &job : list)
+                waitingFor << job.id + job.workerId;
+        }
+        waitingFor << QString::number(left.runningCount) << QString::number(left.waitingCount);
+        const QString key = waitingFor.join(QLatin1Char(','));
+        if (key != lastWaiting)
+            qCInfo(lcCli).noquote() << QStringLiteral("drained; waiting for: %1").arg(left.summary());
+        lastWaiting = key;
         // Look again when the first of them is due, and at least every second (a running job
         // may finish, a new one may arrive).
         qint64 ms = 1000;

@@ -59,6 +59,8 @@ public:
                 qputenv(name, value);
         }
     }
+    ScopedEnvironment(const ScopedEnvironment &) = delete;
+    ScopedEnvironment &operator=(const ScopedEnvironment &) = delete;
     ~ScopedEnvironment()
     {
         for (const auto &saved : m_saved) {
@@ -134,7 +136,8 @@ void TestSeedDefaults::environmentOverridesTheDefaults()
 void TestSeedDefaults::claimHoldsTheLockTenMinutes()
 {
     OPEN_TEST_DATABASE(test);
-    ScopedEnvironment clean({{"CALLBOARD_LOCK_SECONDS", {}}});
+    ScopedEnvironment clean(QList<std::pair<const char *, QByteArray>>{
+        {"CALLBOARD_LOCK_SECONDS", QByteArray()}});
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play(QStringLiteral("held.txt")));
     std::atomic<bool> release{false};
