@@ -11,6 +11,7 @@
 #include "engine/workerpool.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QSysInfo>
@@ -112,6 +113,7 @@ int runWorker(CommandContext &context)
     QTimer waitTimer;
     waitTimer.setSingleShot(true);
     QString lastWaiting;
+    QElapsedTimer lastStart;
     auto afterDrain = [&] {
         if (!session) {
             session = std::make_unique<CliSession>(context.url());
@@ -126,6 +128,13 @@ int runWorker(CommandContext &context)
             return;
         }
         if (left.claimableNow) {
+            // A job the pool could not take after all (its claim found nothing) must not turn
+            // this into a busy loop of pool starts.
+            if (lastStart.isValid() && lastStart.elapsed() < 1000) {
+                waitTimer.start(int(1000 - lastStart.elapsed()));
+                return;
+            }
+            lastStart.start();
             QString error;
             drainedNow = false;
             if (!pool.start(&error)) {
