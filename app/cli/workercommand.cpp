@@ -163,33 +163,36 @@ int runWorker(CommandContext &context)
         }
         waitTimer.start(int(qBound(qint64(20), ms, qint64(1000))));
     };
-    QObject::connect(&waitTimer, &QTimer::timeout, &pool, [&] {
+    // A database that does not answer: without --wait the worker says so and fails; with it,
+    // it tries again every second on a fresh connection, as its workers would.
+    auto checkAfterDrain = [&] {
+        QString problem;
         try {
             afterDrain();
+            return;
         } catch (const Engine::JobError &error) {
-            qCWarning(lcCli).noquote() << error.message();
+            problem = error.message();
         } catch (const CliError &error) {
-            qCWarning(lcCli).noquote() << error.message();
+            problem = error.message();
         }
-    });
+        qCWarning(lcCli).noquote() << QStringLiteral("after the drain: %1").arg(problem);
+        if (!wait) {
+            QCoreApplication::exit(1);
+            return;
+        }
+        session.reset();
+        waitTimer.start(1000);
+    };
+    QObject::connect(&waitTimer, &QTimer::timeout, &pool, checkAfterDrain);
     QObject::connect(&pool, &Engine::WorkerPool::drained, &pool, [&] {
         drainedNow = true;
         pool.stop();
     });
     QObject::connect(&pool, &Engine::WorkerPool::stopped, qApp, [&] {
-        if (!drainedNow || interrupted) {
+        if (!drainedNow || interrupted)
             QCoreApplication::quit();
-            return;
-        }
-        try {
-            afterDrain();
-        } catch (const Engine::JobError &error) {
-            qCWarning(lcCli).noquote() << error.message();
-            QCoreApplication::exit(1);
-        } catch (const CliError &error) {
-            qCWarning(lcCli).noquote() << error.message();
-            QCoreApplication::exit(1);
-        }
+        else
+            checkAfterDrain();
     }, Qt::QueuedConnection);
     QObject::connect(&pool, &Engine::WorkerPool::connectionProblem, &pool,
                      [](const QString &message) { qCWarning(lcCli).noquote() << message; });
