@@ -124,7 +124,30 @@ try {
     check(rows.length === 1 && rows[0].jobId === job.id, `${name}: no playbook row ${job.playbookId}`);
     check(rows[0].title === plays[name].split("\n")[0], `${name}: playbook title ${rows[0].title}`);
   }
-  console.log(`ok: ${jobs.length} jobs created by Prisma, parsed by ${binary}, read back by Prisma`);
+
+  // Started over by Callboard with another chunk size: the web application sees its own config
+  // key changed (no second provider key), the progress of the new run and the event saying so.
+  const first = jobs[0];
+  callboard(["restart", first.id, "--chunk-size", "1000", "--provider", "heuristic"]);
+  const restarted = await prisma.parseJob.findUniqueOrThrow({ where: { id: first.id } });
+  check(restarted.status === "queued" && restarted.progress === 0 && restarted.playbookId === null,
+    `restarted job: ${restarted.status} ${restarted.progress}% ${restarted.playbookId}`);
+  callboard(["worker", "--drain"]);
+  const again = await prisma.parseJob.findUniqueOrThrow({
+    where: { id: first.id },
+    include: { events: { where: { event: "restarted" } } },
+  });
+  check(again.status === "completed" && again.totalChunks === 1, `after restart: ${again.status}, ${again.totalChunks} chunks`);
+  check(again.playbookId !== null && again.playbookId !== first.playbookId, "a new playbook after restart");
+  const config = again.config as Record<string, unknown>;
+  check(config.llmProvider === "heuristic" && config.chunkSize === 1000 && !("provider" in config),
+    `config after restart: ${JSON.stringify(config)}`);
+  check(again.events.length === 1, `${again.events.length} restarted events`);
+  const restartDetails = again.events[0].details as { actor?: string; changes?: Record<string, unknown> };
+  check(restartDetails.actor === "cli" && restartDetails.changes?.chunkSize !== undefined,
+    `restarted event: ${JSON.stringify(restartDetails)}`);
+
+  console.log(`ok: ${jobs.length} jobs created by Prisma, parsed by ${binary}, read back by Prisma; one restarted`);
 } finally {
   await prisma.$disconnect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
