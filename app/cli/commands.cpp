@@ -66,10 +66,9 @@ const QList<Command> &commands()
         control("cancel", "Cancel jobs (a running job stops at its next chunk)."),
         control("retry", "Queue failed or cancelled jobs again."),
         {QStringLiteral("restart"), QStringLiteral("JOB..."),
-         QStringLiteral("Start jobs over from the first chunk: clear the checkpoint, progress, "
-                        "retries, errors and playbook reference, optionally change the "
-                        "configuration, and queue them. Any state but running: pause or cancel "
-                        "a running job first."),
+         QStringLiteral("Start jobs over from the first chunk (checkpoint, progress, retries "
+                        "and errors cleared), optionally with another chunk size or provider. "
+                        "A running job: pause or cancel it first."),
          {option("chunk-size", "New lines per chunk.", "N"),
           option("provider", "New parser provider: heuristic or openai.", "P")},
          1, -1, false, runRestart},
