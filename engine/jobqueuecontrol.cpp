@@ -55,17 +55,7 @@ QStringList JobQueue::knownProviders()
 
 void JobQueue::deleteChunkResults(const QString &jobId)
 {
-    // "CallboardChunkResult" (per-chunk parse results) comes with a later migration; on a
-    // database without it there is nothing to delete.
-    QSqlQuery &exists = prepared(
-        m_postgres ? QStringLiteral(R"(SELECT to_regclass('"CallboardChunkResult"') IS NOT NULL)")
-                   : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master "
-                                    "WHERE type = 'table' AND name = 'CallboardChunkResult'"));
-    exec(exists, jobId);
-    const bool present = exists.next() && exists.value(0).toBool();
-    exists.finish();
-    if (!present)
-        return;
+    // What the interrupted run had parsed: a start over must not assemble it into the playbook.
     QSqlQuery &remove = prepared(
         QStringLiteral(R"(DELETE FROM "CallboardChunkResult" WHERE "jobId" = :id)"));
     remove.bindValue(QStringLiteral(":id"), jobId);

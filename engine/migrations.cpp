@@ -29,7 +29,7 @@ bool moveOrCreatePlaybookTable(QSqlDatabase db, bool postgres, int fromVersion, 
 MigrationStep stepOf(int version)
 {
     switch (version) {
-    case 7: return moveOrCreatePlaybookTable;
+    case 8: return moveOrCreatePlaybookTable;
     default: return nullptr;
     }
 }
@@ -155,9 +155,9 @@ const QList<Migration> &migrations()
             R"(CREATE INDEX IF NOT EXISTS "ParseJob_updatedAt_idx" ON "ParseJob"("updatedAt"))"})},
         // Migration 3 created "Playbook" with CREATE TABLE IF NOT EXISTS: the name the web
         // application most likely uses for its own playbooks, whose table it would silently have
-        // kept. Callboard's playbooks now live in "CallboardPlaybook" (migration 7); version 3
+        // kept. Callboard's playbooks now live in "CallboardPlaybook" (migration 8); version 3
         // stays as a number only.
-        {3, "Playbook table (now CallboardPlaybook, migration 7)", {}, {}},
+        {3, "Playbook table (now CallboardPlaybook, migration 8)", {}, {}},
         // Metrics read recent events by time (retries in a window, workers seen lately); without
         // this index each such query scans every event ever written.
         {4, "JobEvent time index for metrics",
@@ -176,10 +176,31 @@ const QList<Migration> &migrations()
                WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL)"}),
          s({R"(CREATE INDEX IF NOT EXISTS "ParseJob_runAfter_idx" ON "ParseJob"("runAfter")
                WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL)"})},
+        // What each checkpoint's chunks added to the playbook, written once: the checkpoint in
+        // "currentState" is then only the parser's carry-over state. Deleted at completion, when
+        // the playbook row holds the whole result. No unique key: a job started over deletes its
+        // results from the first chunk on in the same statement that writes the new ones.
+        {7, "chunk results of running parses",
+         s({R"(CREATE TABLE IF NOT EXISTS "CallboardChunkResult" (
+                "jobId" TEXT NOT NULL REFERENCES "ParseJob"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "firstChunk" INTEGER NOT NULL,
+                "chunkCount" INTEGER NOT NULL,
+                "ops" TEXT NOT NULL,
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP))",
+            R"(CREATE INDEX IF NOT EXISTS "CallboardChunkResult_jobId_idx"
+               ON "CallboardChunkResult"("jobId", "firstChunk"))"}),
+         s({R"(CREATE TABLE IF NOT EXISTS "CallboardChunkResult" (
+                "jobId" TEXT NOT NULL REFERENCES "ParseJob"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "firstChunk" INTEGER NOT NULL,
+                "chunkCount" INTEGER NOT NULL,
+                "ops" TEXT NOT NULL,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
+            R"(CREATE INDEX IF NOT EXISTS "CallboardChunkResult_jobId_idx"
+               ON "CallboardChunkResult"("jobId", "firstChunk"))"})},
         // Callboard's tables get names of their own, so that it can share a database with the
         // web application: the "Playbook" an older Callboard made is renamed (its rows kept);
         // a "Playbook" of anyone else is left as it is.
-        {7, "Callboard's playbooks in \"CallboardPlaybook\"", {}, {}},
+        {8, "Callboard's playbooks in \"CallboardPlaybook\"", {}, {}},
     };
     return list;
 }

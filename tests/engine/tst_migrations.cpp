@@ -54,7 +54,8 @@ bool TestMigrations::emptyDatabase(TestDatabase &test, int keepVersion)
 {
     QSqlQuery sql(test.db());
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")",
-                                  R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "JobEvent")",
+                                  R"(DROP TABLE "CallboardPlaybook")",
+                                  R"(DROP TABLE "CallboardChunkResult")", R"(DROP TABLE "JobEvent")",
                                   R"(DROP TABLE "ParseJob")"}) {
         if (!sql.exec(QString::fromLatin1(statement)))
             return false;
@@ -108,6 +109,7 @@ void TestMigrations::foreignTableIsRefused()
     OPEN_TEST_DATABASE(test);
     QSqlQuery sql(test.db());
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
+                                  R"(DROP TABLE "CallboardChunkResult")",
                                   R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                                   R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
@@ -140,7 +142,7 @@ void TestMigrations::foreignPlaybookTableIsLeftAlone()
     QString error;
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("7 ")));
+    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
     QVERIFY(hasTable(test, QStringLiteral("CallboardPlaybook")));
 
     JobQueue queue(test.db());
@@ -223,7 +225,7 @@ void TestMigrations::oldPlaybookTableIsMoved()
 
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("7 ")));
+    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
     QVERIFY(!hasTable(test, QStringLiteral("Playbook")));
     QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "title", "speechCount" FROM "CallboardPlaybook"
         ORDER BY "id")")));
@@ -268,8 +270,9 @@ void TestMigrations::olderDatabaseIsMigrated()
     TestDatabase fresh(backend);
     QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
     QSqlQuery reset(fresh.db());
-    for (const char *sql : {R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "JobEvent")",
-                            R"(DROP TABLE "ParseJob")", R"(DELETE FROM "_CallboardMigration")"})
+    for (const char *sql : {R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardChunkResult")",
+                            R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
+                            R"(DELETE FROM "_CallboardMigration")"})
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));
     if (fresh.isPostgres())
         QVERIFY(reset.exec(QStringLiteral(R"(DROP TYPE "JobStatus"; DROP TYPE "JobType")")));
