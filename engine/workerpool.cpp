@@ -95,6 +95,7 @@ constexpr int kReleaseMs = 10000;
 // this many ahead; jobs that take longer get none (a waiting job could run on another machine).
 constexpr int kAutoPrefetch = 16;
 constexpr double kShortJobMs = 5;
+constexpr double kRoundTripsWorthPrefetch = 4;
 
 
 } // namespace
@@ -141,7 +142,12 @@ public:
     {
         if (options.prefetch >= 0)
             return options.prefetch;
-        return recentJobMs < kShortJobMs ? kAutoPrefetch : 0;
+        if (recentJobMs < kShortJobMs)
+            return kAutoPrefetch;
+        // Jobs that take about as long as a few of the dispatcher's round trips (real plays on
+        // a database on another host): one waits behind each running job, so the claim's round
+        // trip overlaps the parse instead of following it.
+        return recentJobMs < kRoundTripsWorthPrefetch * statementMs ? 1 : 0;
     }
     QList<Job> takeOverdueWaitingJobs();
 
@@ -169,6 +175,7 @@ public:
     QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
     QList<Handback> handbacks;         ///< jobs to give back to the queue, for the dispatcher
     double recentJobMs = 1000;         ///< moving average of handler run times; starts "long"
+    double statementMs = 0;            ///< moving average of a dispatcher statement's duration
     std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
     QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
     QHash<QString, QString> currentJobOfWorker;       ///< workerId → jobId
@@ -585,8 +592,14 @@ void WorkerPoolPrivate::dispatchLoop()
         try {
             // Before the claim: an exception there must not lose what this round claimed.
             releaseHandedBack(*queue, releases);
-            if (!completions.isEmpty() || !claimFor.isEmpty())
+            if (!completions.isEmpty() || !claimFor.isEmpty()) {
+                QElapsedTimer statement;
+                statement.start();
                 result = queue->completeAndClaim(completions, claimFor);
+                const double ms = statement.nsecsElapsed() / 1e6;
+                QMutexLocker lock(&mutex);
+                statementMs = statementMs == 0 ? ms : 0.8 * statementMs + 0.2 * ms;
+            }
         } catch (const JobError &error) {
             // Nothing is lost: the completions are written again after reconnecting (a repeat of
             // one that did commit changes nothing), and a claim that did commit expires.

@@ -98,7 +98,9 @@ void TestWorkerProcesses::killedWorkerIsResumedFromCheckpoint()
     QVERIFY2(checkpointed < total, "the job finished before the kill: use a slower chunk delay");
     QCOMPARE(queue.job(interrupted)->status, JobStatus::Running); // until its lock expires
 
-    QProcess *rescuer = startWorker(db, {"--workers", "1", "--lock-seconds", "2", "--heartbeat-seconds", "0.5"});
+    // The rescuer writes after every chunk, so that its first write names the chunk it began with.
+    QProcess *rescuer = startWorker(db, {"--workers", "1", "--lock-seconds", "2", "--heartbeat-seconds", "0.5",
+                                         "--progress-interval-ms", "0"});
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(interrupted)->status, JobStatus::Completed, 60000);
     rescuer->terminate();
     QVERIFY(rescuer->waitForFinished(15000));
