@@ -88,7 +88,10 @@ private slots:
         const QString id = enqueue(db, QStringLiteral("restart.txt"),
                                    {QStringLiteral("--chunk-size"), QStringLiteral("2")});
         QVERIFY(!id.isEmpty());
-        CliResult worker = run(db, {QStringLiteral("worker"), QStringLiteral("--drain")});
+        // Progress written after every chunk, so that the chunk counts show which run it was.
+        const QStringList worker0{QStringLiteral("worker"), QStringLiteral("--drain"),
+                                  QStringLiteral("--progress-interval-ms"), QStringLiteral("0")};
+        CliResult worker = run(db, worker0);
         QCOMPARE(worker.exitCode, 0);
         QJsonObject job = show(db, id);
         QCOMPARE(job.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
@@ -121,7 +124,7 @@ private slots:
                      .value(QStringLiteral("from")).toInt(), 2);
 
         // Parsed again from the first chunk, now in one chunk.
-        worker = run(db, {QStringLiteral("worker"), QStringLiteral("--drain")});
+        worker = run(db, worker0);
         QCOMPARE(worker.exitCode, 0);
         job = show(db, id);
         QCOMPARE(job.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
@@ -229,7 +232,12 @@ private slots:
         QVERIFY2(line.contains(retrying.left(8) + QStringLiteral(" retrying.txt retrying, due ")),
                  qPrintable(line));
 
-        // --wait: sits out the lock and the backoff, then works both.
+        // --wait: sits out the lock and the backoff, then works both. Both are set again here,
+        // so that a slow machine has not let them run out already.
+        QVERIFY(sql(db, QStringLiteral(R"(UPDATE "ParseJob" SET "lockExpiry" = %1 WHERE "id" = '%2')")
+                            .arg(inSeconds(db, 4), held)));
+        QVERIFY(sql(db, QStringLiteral(R"(UPDATE "ParseJob" SET "runAfter" = %1 WHERE "id" = '%2')")
+                            .arg(inSeconds(db, 3), retrying)));
         timer.restart();
         const CliResult wait = run(db, {QStringLiteral("worker"), QStringLiteral("--drain"),
                                         QStringLiteral("--wait")});

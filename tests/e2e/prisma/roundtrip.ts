@@ -89,7 +89,9 @@ try {
   const listed = JSON.parse(callboard(["list", "--json"])) as { id: string; status: string }[];
   check(listed.length === created.length, `callboard list shows ${listed.length} jobs`);
 
-  callboard(["worker", "--drain", "--workers", "2"]);
+  // Progress written after every chunk (as a slow LLM parse would), so that the chunk counts
+  // the web application's progress bar reads are checked too.
+  callboard(["worker", "--drain", "--workers", "2", "--progress-interval-ms", "0"]);
 
   const jobs = await prisma.parseJob.findMany({
     include: { events: { orderBy: { createdAt: "asc" } } },
@@ -132,7 +134,7 @@ try {
   const restarted = await prisma.parseJob.findUniqueOrThrow({ where: { id: first.id } });
   check(restarted.status === "queued" && restarted.progress === 0 && restarted.playbookId === null,
     `restarted job: ${restarted.status} ${restarted.progress}% ${restarted.playbookId}`);
-  callboard(["worker", "--drain"]);
+  callboard(["worker", "--drain", "--progress-interval-ms", "0"]);
   const again = await prisma.parseJob.findUniqueOrThrow({
     where: { id: first.id },
     include: { events: { where: { event: "restarted" } } },
