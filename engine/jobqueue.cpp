@@ -589,7 +589,7 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
     const SqlDialect sql(m_db);
     const QString playbookId = chosenId.isEmpty() ? newTimeOrderedId() : chosenId;
     QSqlQuery &insert = prepared(QStringLiteral(R"(
-        INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
+        INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
             "sceneCount", "speechCount", "document", "createdAt")
         VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2))")
                                      .arg(sql.json(QStringLiteral(":document")), sql.now()));
@@ -1258,7 +1258,7 @@ std::optional<PlaybookRecord> JobQueue::playbook(const QString &jobId)
     QSqlQuery &query = prepared(QStringLiteral(
         R"(SELECT p."id", p."jobId", p."title", p."characterCount", p."actCount", p."sceneCount",
                   p."speechCount", p."document", p."createdAt"
-           FROM "ParseJob" j JOIN "Playbook" p ON p."id" = j."playbookId" WHERE j."id" = :id)"));
+           FROM "ParseJob" j JOIN "CallboardPlaybook" p ON p."id" = j."playbookId" WHERE j."id" = :id)"));
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     if (!query.next()) {

@@ -760,6 +760,10 @@ void WorkerPoolPrivate::runWorker(int index)
                                          false);
         } catch (const std::exception &error) {
             outcome = JobOutcome::failed(QString::fromLocal8Bit(error.what()), false);
+        } catch (...) {
+            // A handler bug must cost its job, not the worker (nor, uncaught, the process).
+            outcome = JobOutcome::failed(QStringLiteral("the job handler threw an unknown "
+                                                        "exception"), false);
         }
 
         // Progress held back goes in before a failure or a release is recorded, so that the
