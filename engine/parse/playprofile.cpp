@@ -105,7 +105,9 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
         }
         if (!paragraphStart || t.size() > 300)
             continue;
+        ++p.m_paragraphs;
         if (LineRecognizer::isPersonaeHeading(t) && p.m_personaeRanges.size() < 4) {
+            ++p.m_explained;
             int j = i + 1;
             int blanks = 0;
             int entries = 0;
@@ -143,13 +145,17 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
         }
         if (LineRecognizer::isActHeading(t) || LineRecognizer::isSceneHeading(t)) {
             ++headings;
+            ++p.m_explained;
             continue;
         }
-        if (LineRecognizer::isDirectionStart(t))
+        if (LineRecognizer::isDirectionStart(t)) {
+            ++p.m_explained;
             continue;
+        }
         const LabelMatch m = LineRecognizer::matchLabel(t);
         if (m.style == LabelMatch::None)
             continue;
+        ++p.m_explained;
         if (m.isAlone() && (i + 1 >= count || lines.line(i + 1).trimmed().isEmpty()))
             continue;
         const int s = styleIndex(m.style);
@@ -252,6 +258,26 @@ bool PlayProfile::speechesSpanParagraphs() const
            || m_dominantStyle == LabelMatch::AloneAbbrev;
 }
 
+QJsonObject PlayProfile::layout() const
+{
+    static const char *names[StyleCount] = {"name-alone", "name-colon-alone", "abbreviation-alone",
+                                            "name-inline", "mixed-case-inline"};
+    QJsonArray styles;
+    for (int s = 0; s < StyleCount; ++s) {
+        if (m_styles & (1 << s))
+            styles.append(QString::fromLatin1(names[s]));
+    }
+    const int dominant = styleIndex(m_dominantStyle);
+    return QJsonObject{{QStringLiteral("labels"), styles},
+                       {QStringLiteral("dominant"), dominant >= 0 ? QJsonValue(QString::fromLatin1(names[dominant]))
+                                                                  : QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("headings"), m_genericHeadings ? QStringLiteral("unnumbered")
+                                                                      : QStringLiteral("act-scene")},
+                       {QStringLiteral("labelsWithoutGaps"), m_labelsWithoutGaps},
+                       {QStringLiteral("castList"), !m_personae.isEmpty()},
+                       {QStringLiteral("explainedParagraphs"), qRound(explainedShare() * 1000) / 1000.0}};
+}
+
 QJsonObject PlayProfile::toJson() const
 {
     QJsonArray ranges;
@@ -265,6 +291,8 @@ QJsonObject PlayProfile::toJson() const
                        {QStringLiteral("genericHeadings"), m_genericHeadings},
                        {QStringLiteral("labelsWithoutGaps"), m_labelsWithoutGaps},
                        {QStringLiteral("acceptedLabels"), m_acceptedLabels},
+                       {QStringLiteral("paragraphs"), m_paragraphs},
+                       {QStringLiteral("explained"), m_explained},
                        {QStringLiteral("title"), m_title},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("castWords"), QJsonArray::fromStringList(m_castWords)},
@@ -282,6 +310,8 @@ std::optional<PlayProfile> PlayProfile::fromJson(const QJsonObject &json)
     p.m_genericHeadings = json.value(QStringLiteral("genericHeadings")).toBool();
     p.m_labelsWithoutGaps = json.value(QStringLiteral("labelsWithoutGaps")).toBool();
     p.m_acceptedLabels = json.value(QStringLiteral("acceptedLabels")).toInt();
+    p.m_paragraphs = json.value(QStringLiteral("paragraphs")).toInt();
+    p.m_explained = json.value(QStringLiteral("explained")).toInt();
     p.m_title = json.value(QStringLiteral("title")).toString();
     for (const QJsonValue &v : json.value(QStringLiteral("personae")).toArray())
         p.m_personae.append(v.toString());

@@ -115,8 +115,10 @@ QString frenchOrdinal(int n, bool feminine)
 
 QString germanOrdinal(int n)
 {
-    static const char *words[] = {"", "Erster", "Zweiter", "Dritter", "Vierter", "Fünfter"};
-    return n <= 5 ? QString::fromUtf8(words[n]) : QString::number(n) + u'.';
+    static const char *words[] = {"",         "Erster",    "Zweiter", "Dritter", "Vierter",
+                                  "Fünfter",  "Sechster",  "Siebenter", "Achter", "Neunter",
+                                  "Zehnter",  "Elfter",    "Zwölfter"};
+    return n <= 12 ? QString::fromUtf8(words[n]) : QString::number(n) + u'.';
 }
 
 // Bracketed parts dropped and a list joined with "and": the name as a label prints it.
@@ -396,7 +398,7 @@ private:
                        : QStringLiteral("Scène %1").arg(roman(n)));
             break;
         case Family::HeadingsGerman:
-            line(n % 2 ? QStringLiteral("%1 Auftritt").arg(germanOrdinal(n))
+            line(n % 2 && n <= 12 ? QStringLiteral("%1 Auftritt").arg(germanOrdinal(n))
                        : QStringLiteral("Szene %1.").arg(n));
             break;
         case Family::Centred:
