@@ -59,7 +59,12 @@ bool isConnector(QStringView token)
                                            QStringLiteral("von"), QStringLiteral("van"),
                                            QStringLiteral("du"),  QStringLiteral("la"),
                                            QStringLiteral("le"),  QStringLiteral("the"),
-                                           QStringLiteral("y"),   QStringLiteral("e")};
+                                           QStringLiteral("y"),   QStringLiteral("e"),
+                                           QStringLiteral("der"), QStringLiteral("die"),
+                                           QStringLiteral("das"), QStringLiteral("des"),
+                                           QStringLiteral("dem"), QStringLiteral("den"),
+                                           QStringLiteral("vom"), QStringLiteral("zum"),
+                                           QStringLiteral("unter")};
     for (const QString &c : connectors) {
         if (token == c)
             return true;

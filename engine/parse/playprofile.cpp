@@ -243,6 +243,19 @@ bool PlayProfile::accepts(const LabelMatch &label) const
     return false;
 }
 
+bool PlayProfile::acceptsOnce(const LabelMatch &label) const
+{
+    if (label.style != m_dominantStyle || label.mixedCase
+        || (label.style != LabelMatch::InlineMixed && label.style != LabelMatch::AloneAbbrev))
+        return false;
+    if (label.style == LabelMatch::InlineMixed) {
+        const QString rest = label.rest.trimmed();
+        if (rest.isEmpty() || !(rest.at(0).isUpper() || rest.at(0) == u'[' || rest.at(0) == u'('))
+            return false;
+    }
+    return true;
+}
+
 bool PlayProfile::isInPersonae(int line) const
 {
     for (const LineRange &r : m_personaeRanges) {

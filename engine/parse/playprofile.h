@@ -31,6 +31,9 @@ public:
     /// Whether a recognised label counts as a speaker label in this play.
     bool accepts(const LabelMatch &label) const;
     bool isInPersonae(int line) const;
+    /// A label of the play's own mixed-case layout printed only once (a servant's one line):
+    /// accepted at the start of a paragraph when the speech after it starts like a sentence.
+    bool acceptsOnce(const LabelMatch &label) const;
 
     int styles() const { return m_styles; }
     int dominantStyle() const { return m_dominantStyle; }
