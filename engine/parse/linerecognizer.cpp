@@ -53,6 +53,9 @@ bool keywordLooksLikeHeading(QStringView line)
 
 bool isConnector(QStringView token)
 {
+    // All connectors are short and in lower case (or `&`): most tokens leave here.
+    if (token.isEmpty() || token.size() > 5 || token.at(0).isUpper())
+        return false;
     static const QStringList connectors = {QStringLiteral("and"), QStringLiteral("und"),
                                            QStringLiteral("et"),  QStringLiteral("&"),
                                            QStringLiteral("of"),  QStringLiteral("de"),

@@ -287,7 +287,7 @@ QJsonObject ParseRun::playbook() const
         // Prose the pre-scan could not explain lowers the confidence, up to a half.
         meta.insert(QStringLiteral("layoutConfidence"), qMin(1.0, 0.5 + profile.explainedShare()));
     }
-    return d->builder.playbook(d->context.title(), d->context.characters(), meta);
+    return d->builder.playbook(d->context.title(), d->context.characters(), meta, d->context.personae());
 }
 
 } // namespace Engine

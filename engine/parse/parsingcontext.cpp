@@ -137,15 +137,23 @@ void ParsingContext::registerSpeaker(const QString &label)
 
     int target = -1;
     QString persona;
+    QStringList candidates;
     for (const QString &p : m_personae) {
-        if (LineRecognizer::abbreviates(key, LineRecognizer::foldName(p))) {
-            if (!persona.isEmpty()) { // ambiguous: `Gent.` for two gentlemen
-                persona.clear();
-                break;
-            }
-            persona = p;
-        }
+        if (LineRecognizer::abbreviates(key, LineRecognizer::foldName(p)))
+            candidates << p;
     }
+    if (candidates.size() > 1) {
+        // `Ham.` fits `Hamlet` and `Ghost of Hamlet's Father`: a name of as many words wins
+        QStringList close;
+        for (const QString &p : std::as_const(candidates)) {
+            const QString pk = LineRecognizer::foldName(p);
+            if (pk == key || isAbbreviationOf(key, pk))
+                close << p;
+        }
+        candidates = close;
+    }
+    if (candidates.size() == 1) // more is ambiguous: `Gent.` for two gentlemen
+        persona = candidates.first();
     if (!persona.isEmpty()) {
         const QString personaKey = LineRecognizer::foldName(persona);
         target = findCharacter(personaKey);

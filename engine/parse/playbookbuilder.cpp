@@ -214,7 +214,7 @@ int editDistance(const QString &a, const QString &b, int limit)
 
 QJsonObject PlaybookBuilder::playbook(const QString &title,
                                       const QList<ParsingContext::Character> &characters,
-                                      QJsonObject meta) const
+                                      QJsonObject meta, const QStringList &personae) const
 {
     QHash<QString, int> index;
     for (int i = 0; i < characters.size(); ++i) {
@@ -235,6 +235,21 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
     }
 
     QJsonArray chars;
+    // The cast list feeds the table: a listed person who never speaks still has an entry.
+    QList<ParsingContext::Character> all = characters;
+    for (const QString &persona : personae) {
+        const QString key = LineRecognizer::foldName(persona);
+        if (key.isEmpty() || index.contains(key))
+            continue;
+        bool named = false;
+        for (const ParsingContext::Character &c : characters)
+            named = named || LineRecognizer::abbreviates(key, LineRecognizer::foldName(c.name));
+        if (named)
+            continue;
+        index.insert(key, int(all.size()));
+        all.append({persona, {}, false, {}});
+        counts.append(0);
+    }
     for (int i = 0; i < characters.size(); ++i) {
         const ParsingContext::Character &c = characters.at(i);
         QJsonObject o{{QStringLiteral("name"), c.name},
@@ -244,6 +259,13 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
         if (c.group)
             o.insert(QStringLiteral("members"), QJsonArray::fromStringList(c.members));
         chars.append(o);
+    }
+    for (int i = characters.size(); i < all.size(); ++i) {
+        chars.append(QJsonObject{{QStringLiteral("name"), all.at(i).name},
+                                 {QStringLiteral("aliases"), QJsonArray()},
+                                 {QStringLiteral("kind"), QStringLiteral("person")},
+                                 {QStringLiteral("speeches"), 0},
+                                 {QStringLiteral("castOnly"), true}});
     }
 
     // Confidence of a scene: the share of its speeches that are unremarkable. A label used once

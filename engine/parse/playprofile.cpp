@@ -4,6 +4,7 @@
 #include "engine/parse/sourcelines.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 
 #include <algorithm>
 
@@ -59,8 +60,22 @@ bool isTitleNoise(QStringView line)
         if (line.contains(n, Qt::CaseInsensitive))
             return true;
     }
+    // Edition credits and imprints (`Edited by ...`, `London: Methuen, 1904`) name the book, not
+    // the play.
+    static const QStringList credits = {QStringLiteral("edition"),    QStringLiteral("edited"),
+                                        QStringLiteral("published"),  QStringLiteral("printed"),
+                                        QStringLiteral("translated"), QStringLiteral("reprinted"),
+                                        QStringLiteral("press"),      QStringLiteral("publisher"),
+                                        QStringLiteral("isbn"),       QStringLiteral("rights reserved"),
+                                        QStringLiteral("library"),    QStringLiteral("verlag"),
+                                        QStringLiteral("herausgegeben"), QStringLiteral("éditions")};
+    for (const QString &c : credits) {
+        if (line.contains(c, Qt::CaseInsensitive))
+            return true;
+    }
+    static const QRegularExpression year(QStringLiteral("\\b1[5-9]\\d\\d\\b|\\b20\\d\\d\\b"));
     return line.startsWith(u"by ", Qt::CaseInsensitive) || line.startsWith(u'[')
-           || line.startsWith(u'*');
+           || line.startsWith(u'*') || year.match(line).hasMatch();
 }
 
 } // namespace
