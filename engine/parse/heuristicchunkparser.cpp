@@ -206,6 +206,13 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
 
     LabelMatch m = LineRecognizer::matchLabel(t);
     bool accepted = m.style != LabelMatch::None && profile.accepts(m);
+    // Before the first heading and the first speech is front matter (credits such as `Lessee
+    // and Manager: Mr. George Alexander`, a list of scenes): only labels used again count there.
+    const bool inPlay = (profile.genericHeadings() || !m_context->actTitle().isEmpty()
+                         || !m_context->sceneTitle().isEmpty())
+                        && (m_builder->speechCount() > 0 || m_context->speech().open);
+    if (!accepted && inPlay && m.style != LabelMatch::None && profile.acceptsOnce(m))
+        accepted = true;
     if (!accepted && m.inlineAlternative != LabelMatch::None) {
         m.style = m.inlineAlternative;
         m.directionOpen = false;

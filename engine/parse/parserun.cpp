@@ -292,7 +292,14 @@ QJsonObject ParseRun::takeChunkResults()
 
 QJsonObject ParseRun::playbook() const
 {
-    return d->builder.playbook(d->context.title(), d->context.characters());
+    QJsonObject meta{{QStringLiteral("provider"), d->provider}};
+    if (d->context.profile().styles() != 0) {
+        const PlayProfile &profile = d->context.profile();
+        meta.insert(QStringLiteral("layout"), profile.layout());
+        // Prose the pre-scan could not explain lowers the confidence, up to a half.
+        meta.insert(QStringLiteral("layoutConfidence"), qMin(1.0, 0.5 + profile.explainedShare()));
+    }
+    return d->builder.playbook(d->context.title(), d->context.characters(), meta, d->context.personae());
 }
 
 } // namespace Engine
