@@ -71,8 +71,11 @@ QByteArray readPlayFile(const QString &path, const Engine::DatabaseUrl &url)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         throw CliError(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
-    // At most one byte over the limit, in case the file grew since it was looked at.
-    QByteArray bytes = file.read(limit + 4);
+    // Sized by what the file holds (a read of the limit would allocate 20 MB for every small
+    // play); at most one byte over the limit, in case the file grew since it was looked at.
+    QByteArray bytes = file.read(qMin(limit + 4, info.size() + 4));
+    if (file.error() == QFileDevice::NoError && !file.atEnd() && bytes.size() <= limit)
+        bytes += file.read(limit + 4 - bytes.size());
     if (file.error() != QFileDevice::NoError)
         throw CliError(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
     if (bytes.startsWith("\xEF\xBB\xBF"))
