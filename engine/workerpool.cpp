@@ -233,22 +233,19 @@ private:
 };
 
 // Merges a chunk's progress into what is held back: the latest position and state, the chunk
-// results appended, the per-chunk figures added up.
+// results counted (their operations are kept aside and joined once, when written: joining them
+// here made a play of many quick chunks quadratic), the per-chunk figures added up.
 void mergeProgress(ProgressUpdate &into, const ProgressUpdate &update)
 {
     const QJsonObject earlierResults = into.chunkResults;
     const QJsonObject earlierDetails = into.chunkDetails;
     into = update;
     if (!earlierResults.isEmpty()) {
-        QJsonArray ops = earlierResults.value(QStringLiteral("ops")).toArray();
-        for (const QJsonValue &op : update.chunkResults.value(QStringLiteral("ops")).toArray())
-            ops.append(op);
         into.chunkResults = QJsonObject{
             {QStringLiteral("firstChunk"), earlierResults.value(QStringLiteral("firstChunk"))},
             {QStringLiteral("chunkCount"),
              earlierResults.value(QStringLiteral("chunkCount")).toInt()
-                 + update.chunkResults.value(QStringLiteral("chunkCount")).toInt()},
-            {QStringLiteral("ops"), ops}};
+                 + update.chunkResults.value(QStringLiteral("chunkCount")).toInt()}};
     }
     if (!earlierDetails.isEmpty()) {
         QJsonObject details = earlierDetails;
@@ -296,6 +293,7 @@ public:
     {
         if (m_held->lost)
             return false;
+        m_pendingOps << update.chunkResults.value(QStringLiteral("ops")).toArray();
         if (m_pending)
             mergeProgress(*m_pending, update);
         else
@@ -330,7 +328,13 @@ public:
 private:
     bool writePending()
     {
-        const ProgressUpdate update = std::exchange(m_pending, std::nullopt).value();
+        ProgressUpdate update = std::exchange(m_pending, std::nullopt).value();
+        QJsonArray ops;
+        for (const QJsonArray &chunkOps : std::exchange(m_pendingOps, {})) {
+            for (const QJsonValue &op : chunkOps)
+                ops.append(op);
+        }
+        update.chunkResults.insert(QStringLiteral("ops"), ops);
         JobQueue &queue = m_queue.get();
         const ProgressResult result = queue.updateProgress(m_job.id, m_held->workerId, update);
         m_sinceWrite.start();
@@ -359,6 +363,7 @@ private:
     std::shared_ptr<HeldJob> m_held;
     WorkerPoolPrivate *m_pool;
     std::optional<ProgressUpdate> m_pending;
+    QList<QJsonArray> m_pendingOps; ///< each held-back chunk's builder operations, in order
     QElapsedTimer m_sinceWrite;
     bool m_handled = false;
 };
