@@ -729,6 +729,8 @@ void WorkerPoolPrivate::runWorker(int index)
     }
     LazyQueue queue(this, id);
     auto finish = qScopeGuard([&] {
+        if (abandoned)
+            return; // the pool was given up on and may be gone: touch nothing of it
         {
             QMutexLocker lock(&mutex);
             // Prefetched jobs this worker will not start go back to the queue now, not at lock
@@ -779,6 +781,8 @@ void WorkerPoolPrivate::runWorker(int index)
             outcome = JobOutcome::failed(QStringLiteral("the job handler threw an unknown "
                                                         "exception"), false);
         }
+        if (abandoned)
+            return; // the shutdown gave up on this handler and released its job
 
         // Progress held back goes in before a failure or a release is recorded, so that the
         // next attempt resumes from the last chunk that was parsed. A completion supersedes it.
@@ -1002,8 +1006,11 @@ WorkerPool::~WorkerPool()
         stop();
     // A handler that never returned still runs on a thread of the pool and uses its state:
     // that state outlives the pool (the process is about to exit) rather than be freed under it.
-    if (d->abandoned)
-        (void)d.release();
+    // Kept where it can still be found (never destroyed: its thread pool would wait forever).
+    if (d->abandoned) {
+        static auto *abandonedPools = new QList<WorkerPoolPrivate *>;
+        abandonedPools->append(d.release());
+    }
 }
 
 bool WorkerPool::abandonedWorkers() const
