@@ -68,6 +68,9 @@ struct WorkerPoolOptions
     int prefetch = -1;
     int prefetchPatienceMs = 250;    ///< how long a prefetched job may wait behind a slow one
     bool drain = false;              ///< stop once no job is claimable
+    /// LISTEN on a connection of the pool's own. False where the process already listens (the
+    /// window's session): one listener per process feeds JobNotifier, which wakes the pool.
+    bool listen = true;
     QString workerIdPrefix;          ///< default "<host>-<pid>"
     JobHandler handler;              ///< default parsePlayHandler
 
