@@ -39,7 +39,7 @@ void ChangeFeed::start()
         WindowReads &reads = m_connection.reads();
         m_dataVersion = reads.dataVersion();
         m_lastSync = reads.now();
-        deliver(reads.allJobs(), {}, {});
+        deliver(reads.allJobs(), {}, {}, true);
         emit readSucceeded();
     } catch (const Engine::JobError &error) {
         m_pendingAll = true;
@@ -132,7 +132,7 @@ void ChangeFeed::tick()
 }
 
 void ChangeFeed::deliver(QList<Engine::Job> rows, const QStringList &explicitIds,
-                         QStringList vanished)
+                         QStringList vanished, bool always)
 {
     const QSet<QString> asked(explicitIds.cbegin(), explicitIds.cend());
     QStringList changed;
@@ -149,7 +149,7 @@ void ChangeFeed::deliver(QList<Engine::Job> rows, const QStringList &explicitIds
     }
     for (const QString &id : std::as_const(vanished))
         m_known.remove(id);
-    if (fresh.isEmpty() && vanished.isEmpty())
+    if (fresh.isEmpty() && vanished.isEmpty() && !always)
         return;
     emit batch(changed + vanished, fresh, vanished);
 }

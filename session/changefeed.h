@@ -41,7 +41,9 @@ private:
     void tick();
     void poll();
     void reconcile();
-    void deliver(QList<Engine::Job> rows, const QStringList &explicitIds, QStringList vanished);
+    /// always: the first batch is sent even when the queue is empty (the window is loaded).
+    void deliver(QList<Engine::Job> rows, const QStringList &explicitIds, QStringList vanished,
+                 bool always = false);
 
     SessionConnection &m_connection;
     QHash<QString, QDateTime> m_known;  ///< every delivered job's updatedAt

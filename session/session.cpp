@@ -121,7 +121,13 @@ void Session::run(const SessionCommand &command, QObject *context,
                   Callback<SessionCommand::Outcome> done)
 {
     post<SessionCommand::Outcome>(
-        context, [command](SessionConnection &c) { return command.run(c.queue()); },
+        context,
+        [command](SessionConnection &c) {
+            SessionCommand::Outcome outcome = command.run(c.queue());
+            // In the same visit: the window shows the answer without waiting for the feed.
+            outcome.rows = c.reads().jobsByIds(command.jobIds);
+            return outcome;
+        },
         std::move(done));
 }
 

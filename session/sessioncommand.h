@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/job.h"
+
 #include <QList>
 #include <QMetaType>
 #include <QPair>
@@ -25,6 +27,7 @@ struct SessionCommand
     {
         QStringList done;
         QList<QPair<QString, QString>> refused;  ///< job id, message
+        QList<Engine::Job> rows;  ///< the jobs as they are after the command, read at once
     };
 
     /// What the window shows on the row until the server answers ("pause", "resume", …).
