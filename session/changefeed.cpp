@@ -21,6 +21,8 @@ constexpr int kPollsPerReconcile = 10;
 ChangeFeed::ChangeFeed(SessionConnection &connection, QObject *parent)
     : QObject(parent)
     , m_connection(connection)
+    , m_tick(this)  // parented: they move to the session thread with the feed
+    , m_poll(this)
 {
     m_tick.setSingleShot(true);
     m_tick.setInterval(100);

@@ -24,6 +24,7 @@ SessionConnection::SessionConnection(const Engine::DatabaseUrl &url, Session *se
     , m_session(session)
     , m_connectionName(Engine::Database::uniqueConnectionName(QStringLiteral("window")))
     , m_feed(new ChangeFeed(*this, this))
+    , m_ping(this)  // parented: it moves to the session thread with this object
 {
     m_ping.setInterval(kPingMs);
     connect(&m_ping, &QTimer::timeout, this, &SessionConnection::ping);
