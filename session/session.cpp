@@ -153,6 +153,40 @@ void Session::enqueue(const QList<Engine::EnqueueInput> &inputs, const QString &
         std::move(done));
 }
 
+Session::EnqueueOutcome Session::enqueueAndWait(const QList<Engine::EnqueueInput> &inputs,
+                                                const QString &actor)
+{
+    Q_ASSERT(QThread::currentThread() != thread() && QThread::currentThread() != m_thread);
+    EnqueueOutcome outcome;
+    QMetaObject::invokeMethod(
+        m_connection,
+        [&] {
+            if (!m_connection->isOpen()) {
+                outcome.error = tr("Not connected to the queue database");
+                return;
+            }
+            Engine::JobQueue &queue = m_connection->queue();
+            try {
+                try {
+                    outcome.jobIds = queue.enqueueMany(inputs, actor);
+                } catch (const Engine::JobEnqueueError &) {
+                    // One bad input rejects the batch: enqueue one by one to keep the good ones.
+                    for (const Engine::EnqueueInput &input : inputs) {
+                        try {
+                            outcome.jobIds << queue.enqueue(input, actor);
+                        } catch (const Engine::JobEnqueueError &error) {
+                            outcome.rejected.append({input.filename, error.message()});
+                        }
+                    }
+                }
+            } catch (const Engine::JobError &error) {
+                outcome.error = error.message();
+            }
+        },
+        Qt::BlockingQueuedConnection);
+    return outcome;
+}
+
 namespace {
 
 /// Runs work on a pool thread over a connection of its own, named for pg_stat_activity.

@@ -67,6 +67,16 @@ public:
     SessionCommand::Outcome runAndWait(const SessionCommand &command);
     void enqueue(const QList<Engine::EnqueueInput> &inputs, const QString &actor,
                  QObject *context, Callback<QStringList> done);
+    /// What enqueueing a batch did: one bad input does not hold the others back.
+    struct EnqueueOutcome
+    {
+        QStringList jobIds;
+        QList<QPair<QString, QString>> rejected;  ///< filename, why
+        QString error;                            ///< the database failed
+    };
+    /// For a worker thread that enqueues many files (FileEnqueuer): waits for the session.
+    /// Never from the GUI thread or the session's own.
+    EnqueueOutcome enqueueAndWait(const QList<Engine::EnqueueInput> &inputs, const QString &actor);
     /// Prunes (or with dryRun counts) on a connection of its own: it runs in many batches.
     void prune(const Engine::PruneOptions &options, QObject *context,
                Callback<Engine::PruneResult> done);
