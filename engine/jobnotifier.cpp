@@ -22,8 +22,10 @@ void JobNotifier::publish(const QStringList &jobIds, bool claimable)
         }
     }
     emit jobsChanged(jobIds);
-    if (claimable)
+    if (claimable) {
+        emit jobsAnnounced(jobIds);
         emit workAvailable();
+    }
 }
 
 void JobNotifier::publishFromServer(const QStringList &jobIds)
@@ -37,6 +39,7 @@ void JobNotifier::publishFromServer(const QStringList &jobIds)
             echo = m_ownAnnouncements.remove(id) && echo;
     }
     emit jobsChanged(jobIds);
+    emit jobsAnnounced(jobIds);
     if (!echo)
         emit workAvailable();
 }

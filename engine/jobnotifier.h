@@ -30,6 +30,9 @@ signals:
     void jobsChanged(const QStringList &jobIds);
     /// Idle workers should look for work.
     void workAvailable();
+    /// Announced changes only (NOTIFY, or its local twin): control requests, enqueues,
+    /// failures — not the progress, claims and completions that are never announced.
+    void jobsAnnounced(const QStringList &jobIds);
 
 private:
     JobNotifier() = default;

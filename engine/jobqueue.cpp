@@ -10,6 +10,7 @@
 #include "engine/rowid.h"
 #include "engine/transaction.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSqlError>
@@ -426,23 +427,82 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
     if (update.progress < 0 || update.progress > 100 || std::isnan(update.progress))
         throw JobTransitionError(jobId, QStringLiteral("Progress %1 is outside 0–100")
                                             .arg(update.progress));
-    const SqlDialect sql(m_db);
-    const QString appendCheckpoint = m_postgres
-        ? QStringLiteral(R"("checkpoints" || jsonb_build_array(CAST(:checkpoint AS jsonb)))")
-        : QStringLiteral(R"(json_insert("checkpoints", '$[#]', json(:checkpoint)))");
+    QJsonObject checkpoint = update.chunkDetails;
+    checkpoint.insert(QStringLiteral("completedChunks"), update.completedChunks);
+    checkpoint.insert(QStringLiteral("at"), isoUtc(QDateTime::currentDateTimeUtc()));
+    QJsonObject details = update.chunkDetails;
+    details.insert(QStringLiteral("actor"), workerId);
+    details.insert(QStringLiteral("completedChunks"), update.completedChunks);
+    details.insert(QStringLiteral("totalChunks"), update.totalChunks);
+    details.insert(QStringLiteral("progress"), update.progress);
+    const int firstChunk = update.chunkResults.value(QStringLiteral("firstChunk")).toInt();
+    const int chunkCount = update.chunkResults.value(QStringLiteral("chunkCount")).toInt();
+    const QString ops = QString::fromUtf8(
+        QJsonDocument(update.chunkResults.value(QStringLiteral("ops")).toArray()).toJson(QJsonDocument::Compact));
+
     ProgressResult result;
-    {
+    QString request;
+    if (m_postgres) {
+        // One statement, one round trip: the fenced row update, the chunk results (those of a
+        // run that started over are replaced) and the event, all or nothing.
+        static const QString sql = QStringLiteral(R"(
+            WITH up AS (
+                UPDATE "ParseJob" SET "completedChunks" = CAST(:completed AS integer),
+                    "totalChunks" = CAST(:total AS integer),
+                    "progress" = CAST(:progress AS float8),
+                    "currentState" = CAST(:state AS jsonb),
+                    "checkpoints" = "checkpoints" || jsonb_build_array(CAST(:checkpoint AS jsonb)),
+                    "updatedAt" = LOCALTIMESTAMP(3)
+                WHERE "id" = CAST(:id AS text) AND "workerId" = CAST(:worker AS text)
+                  AND "status" = 'running'
+                RETURNING "id", "controlRequest"),
+            stale AS (
+                DELETE FROM "CallboardChunkResult" c USING up
+                WHERE c."jobId" = up."id" AND c."firstChunk" >= CAST(:first AS integer)
+                  AND CAST(:count AS integer) > 0),
+            stored AS (
+                INSERT INTO "CallboardChunkResult" ("jobId", "firstChunk", "chunkCount", "ops",
+                                                    "createdAt")
+                SELECT up."id", CAST(:first AS integer), CAST(:count AS integer),
+                       CAST(:ops AS text), LOCALTIMESTAMP(3)
+                FROM up WHERE CAST(:count AS integer) > 0),
+            event AS (
+                INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
+                SELECT CAST(:eventId AS text), up."id", 'progress', CAST(:details AS jsonb),
+                       LOCALTIMESTAMP(3)
+                FROM up)
+            SELECT "controlRequest" FROM up)");
+        QSqlQuery &query = prepared(sql);
+        query.bindValue(QStringLiteral(":completed"), update.completedChunks);
+        query.bindValue(QStringLiteral(":total"), update.totalChunks);
+        query.bindValue(QStringLiteral(":progress"), update.progress);
+        query.bindValue(QStringLiteral(":state"), jsonText(update.currentState));
+        query.bindValue(QStringLiteral(":checkpoint"), jsonText(checkpoint));
+        query.bindValue(QStringLiteral(":id"), jobId);
+        query.bindValue(QStringLiteral(":worker"), workerId);
+        query.bindValue(QStringLiteral(":first"), firstChunk);
+        query.bindValue(QStringLiteral(":count"), chunkCount);
+        query.bindValue(QStringLiteral(":ops"), ops);
+        query.bindValue(QStringLiteral(":eventId"), newTimeOrderedId());
+        query.bindValue(QStringLiteral(":details"), jsonText(details));
+        execAutocommit(query, jobId);
+        if (!query.next()) {
+            query.finish();
+            qCWarning(lcQueue) << "progress not written, lock lost: job" << jobId << "worker"
+                               << workerId;
+            return result;
+        }
+        request = query.value(0).toString();
+        query.finish();
+    } else {
         Transaction transaction(m_db);
         QSqlQuery &query = prepared(QStringLiteral(R"(
             UPDATE "ParseJob" SET "completedChunks" = :completed, "totalChunks" = :total,
-                "progress" = :progress, "currentState" = %1, "checkpoints" = %2, %3
+                "progress" = :progress, "currentState" = :state,
+                "checkpoints" = json_insert("checkpoints", '$[#]', json(:checkpoint)),
+                "updatedAt" = strftime('%Y-%m-%dT%H:%M:%fZ','now')
             WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running'
-            RETURNING "controlRequest")")
-                                        .arg(sql.json(QStringLiteral(":state")), appendCheckpoint,
-                                             kUpdatedNow.arg(sql.now())));
-        QJsonObject checkpoint = update.chunkDetails;
-        checkpoint.insert(QStringLiteral("completedChunks"), update.completedChunks);
-        checkpoint.insert(QStringLiteral("at"), isoUtc(QDateTime::currentDateTimeUtc()));
+            RETURNING "controlRequest")"));
         query.bindValue(QStringLiteral(":completed"), update.completedChunks);
         query.bindValue(QStringLiteral(":total"), update.totalChunks);
         query.bindValue(QStringLiteral(":progress"), update.progress);
@@ -457,23 +517,68 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
                                << workerId;
             return result;
         }
-        result.owned = true;
-        const QString request = query.value(0).toString();
+        request = query.value(0).toString();
         query.finish();
-        if (request == QLatin1String("pause"))
-            result.control = ControlRequest::Pause;
-        else if (request == QLatin1String("cancel"))
-            result.control = ControlRequest::Cancel;
-        QJsonObject details = update.chunkDetails;
-        details.insert(QStringLiteral("actor"), workerId);
-        details.insert(QStringLiteral("completedChunks"), update.completedChunks);
-        details.insert(QStringLiteral("totalChunks"), update.totalChunks);
-        details.insert(QStringLiteral("progress"), update.progress);
+        if (chunkCount > 0) {
+            QSqlQuery &stale = prepared(QStringLiteral(
+                R"(DELETE FROM "CallboardChunkResult" WHERE "jobId" = :id AND "firstChunk" >= :first)"));
+            stale.bindValue(QStringLiteral(":id"), jobId);
+            stale.bindValue(QStringLiteral(":first"), firstChunk);
+            exec(stale, jobId);
+            QSqlQuery &stored = prepared(QStringLiteral(R"(
+                INSERT INTO "CallboardChunkResult" ("jobId", "firstChunk", "chunkCount", "ops")
+                VALUES (:id, :first, :count, :ops))"));
+            stored.bindValue(QStringLiteral(":id"), jobId);
+            stored.bindValue(QStringLiteral(":first"), firstChunk);
+            stored.bindValue(QStringLiteral(":count"), chunkCount);
+            stored.bindValue(QStringLiteral(":ops"), ops);
+            exec(stored, jobId);
+        }
         insertEvent(jobId, QStringLiteral("progress"), details);
-        transaction.commit(); // no NOTIFY for progress: see claimPostgres()
+        transaction.commit();
     }
-    published({jobId});
+    result.owned = true;
+    if (request == QLatin1String("pause"))
+        result.control = ControlRequest::Pause;
+    else if (request == QLatin1String("cancel"))
+        result.control = ControlRequest::Cancel;
+    published({jobId}); // no NOTIFY for progress: see claimPostgres()
     return result;
+}
+
+QList<QJsonObject> JobQueue::chunkResults(const QString &jobId)
+{
+    QSqlQuery &query = prepared(QStringLiteral(R"(
+        SELECT "firstChunk", "chunkCount", "ops" FROM "CallboardChunkResult"
+        WHERE "jobId" = :id ORDER BY "firstChunk")"));
+    query.bindValue(QStringLiteral(":id"), jobId);
+    exec(query, jobId);
+    QList<QJsonObject> results;
+    while (query.next()) {
+        results << QJsonObject{
+            {QStringLiteral("firstChunk"), query.value(0).toInt()},
+            {QStringLiteral("chunkCount"), query.value(1).toInt()},
+            {QStringLiteral("ops"), QJsonDocument::fromJson(query.value(2).toString().toUtf8()).array()}};
+    }
+    query.finish();
+    return results;
+}
+
+PlaybookSummary PlaybookSummary::of(const QJsonObject &playbook)
+{
+    PlaybookSummary summary;
+    summary.title = playbook.value(QStringLiteral("title")).toString();
+    summary.characters = int(playbook.value(QStringLiteral("characters")).toArray().size());
+    const QJsonArray acts = playbook.value(QStringLiteral("acts")).toArray();
+    summary.acts = int(acts.size());
+    for (const QJsonValue &act : acts) {
+        const QJsonArray actScenes = act.toObject().value(QStringLiteral("scenes")).toArray();
+        summary.scenes += int(actScenes.size());
+        summary.speeches += int(act.toObject().value(QStringLiteral("speeches")).toArray().size());
+        for (const QJsonValue &scene : actScenes)
+            summary.speeches += int(scene.toObject().value(QStringLiteral("speeches")).toArray().size());
+    }
+    return summary;
 }
 
 QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbook,
@@ -488,27 +593,26 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
             "sceneCount", "speechCount", "document", "createdAt")
         VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2))")
                                      .arg(sql.json(QStringLiteral(":document")), sql.now()));
-    int scenes = 0;
-    int speeches = 0;
-    const QJsonArray acts = playbook.value(QStringLiteral("acts")).toArray();
-    for (const QJsonValue &act : acts) {
-        const QJsonArray actScenes = act.toObject().value(QStringLiteral("scenes")).toArray();
-        scenes += actScenes.size();
-        speeches += act.toObject().value(QStringLiteral("speeches")).toArray().size();
-        for (const QJsonValue &scene : actScenes)
-            speeches += scene.toObject().value(QStringLiteral("speeches")).toArray().size();
-    }
+    const PlaybookSummary summary = PlaybookSummary::of(playbook);
     insert.bindValue(QStringLiteral(":id"), playbookId);
     insert.bindValue(QStringLiteral(":jobId"), jobId);
-    insert.bindValue(QStringLiteral(":title"), playbook.value(QStringLiteral("title")).toString());
-    insert.bindValue(QStringLiteral(":characters"),
-                     playbook.value(QStringLiteral("characters")).toArray().size());
-    insert.bindValue(QStringLiteral(":acts"), acts.size());
-    insert.bindValue(QStringLiteral(":scenes"), scenes);
-    insert.bindValue(QStringLiteral(":speeches"), speeches);
+    insert.bindValue(QStringLiteral(":title"), summary.title);
+    insert.bindValue(QStringLiteral(":characters"), summary.characters);
+    insert.bindValue(QStringLiteral(":acts"), summary.acts);
+    insert.bindValue(QStringLiteral(":scenes"), summary.scenes);
+    insert.bindValue(QStringLiteral(":speeches"), summary.speeches);
     insert.bindValue(QStringLiteral(":document"), jsonText(playbook));
     exec(insert, jobId);
     return playbookId;
+}
+
+// What a running parse kept between checkpoints is not needed once the playbook is stored.
+void JobQueue::dropParseScratch(const QString &jobId)
+{
+    QSqlQuery &query = prepared(QStringLiteral(
+        R"(DELETE FROM "CallboardChunkResult" WHERE "jobId" = :id)"));
+    query.bindValue(QStringLiteral(":id"), jobId);
+    exec(query, jobId);
 }
 
 bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJsonObject &playbook)
@@ -520,6 +624,7 @@ bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJs
         QSqlQuery &query = prepared(QStringLiteral(R"(
             UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = %1, "progress" = 100,
                 "playbookId" = COALESCE(:playbookId, "playbookId"), "workerId" = NULL,
+                "currentState" = NULL,
                 "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
             WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
                                         .arg(sql.now(), kUpdatedNow.arg(sql.now())));
@@ -533,6 +638,7 @@ bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJs
                                << workerId;
             return false; // the transaction rolls back the playbook too
         }
+        dropParseScratch(jobId);
         QJsonObject details = transition(workerId, JobStatus::Running, JobStatus::Completed);
         if (!playbookId.isEmpty())
             details.insert(QStringLiteral("playbookId"), playbookId);
@@ -556,11 +662,13 @@ std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString
         WITH done AS (
             UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
                 "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
-                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3),
+                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3), "currentState" = NULL,
                 "playbookId" = COALESCE(CAST(:playbookId AS text), "playbookId")
             WHERE "id" = CAST(:id AS text) AND "workerId" = CAST(:worker AS text)
               AND "status" = 'running'
             RETURNING "id"),
+        scratch AS (
+            DELETE FROM "CallboardChunkResult" c USING done WHERE c."jobId" = done."id"),
         doneEvent AS (
             INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
             SELECT gen_random_uuid()::text, "id", 'completed',

@@ -7,6 +7,7 @@
 #include <QSqlQuery>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -37,8 +38,12 @@ struct ProgressUpdate
     int completedChunks = 0;
     int totalChunks = 0;
     double progress = 0;       ///< 0–100
-    QJsonObject currentState;  ///< the checkpoint to resume from
+    QJsonObject currentState;  ///< the checkpoint to resume from: the parser's carry-over state
+    /// What the chunks since the last update added ({"firstChunk", "chunkCount", "ops"}), stored
+    /// once in "CallboardChunkResult"; empty or chunkCount 0: nothing to store.
+    QJsonObject chunkResults;
     QJsonObject chunkDetails;  ///< timing and counts, for the event and the checkpoints list
+    bool urgent = false;       ///< write at once, even when a pool holds progress back
 };
 
 enum class ControlRequest { None, Pause, Cancel };
@@ -74,6 +79,18 @@ struct BatchResult
     std::optional<qint64> msUntilNextScheduled;
 };
 
+/// The counts stored beside a playbook, for lists that do not read the document.
+struct PlaybookSummary
+{
+    QString title;
+    int characters = 0;
+    int acts = 0;
+    int scenes = 0;
+    int speeches = 0;
+
+    static PlaybookSummary of(const QJsonObject &playbook);
+};
+
 struct JobFilter
 {
     QList<JobStatus> statuses;  ///< empty = all
@@ -103,6 +120,12 @@ public:
     /// All or nothing: one bad input rejects the whole batch.
     QStringList enqueueMany(const QList<EnqueueInput> &inputs,
                             const QString &actor = QStringLiteral("api"));
+    /// All or nothing like enqueueMany, for inputs that arrive in batches (files being read):
+    /// nextBatch is called on another thread while the previous batch is being inserted, and
+    /// returns an empty list at the end. If it throws, nothing is queued and the exception goes
+    /// on to the caller.
+    QStringList enqueueStream(const std::function<QList<EnqueueInput>()> &nextBatch,
+                              const QString &actor = QStringLiteral("api"));
     /// Validates without writing; throws JobEnqueueError.
     void validate(const EnqueueInput &input) const;
 
@@ -151,6 +174,8 @@ public:
     QList<Job> jobs(const JobFilter &filter = {});
     QList<JobEvent> events(const QString &jobId);
     std::optional<PlaybookRecord> playbook(const QString &jobId);
+    /// The chunk results stored with a running parse's checkpoints, in chunk order.
+    QList<QJsonObject> chunkResults(const QString &jobId);
     QHash<JobStatus, int> countsByStatus();
     /// Milliseconds until the earliest queued or retrying job whose runAfter is still ahead
     /// becomes claimable (a retry's backoff, a scheduled job); none when there is no such job.
@@ -171,9 +196,12 @@ private:
                    const QString &actor);
     QString insertPlaybook(const QString &jobId, const QJsonObject &playbook,
                            const QString &playbookId = {});
+    void dropParseScratch(const QString &jobId);
     BatchResult completeAndClaimPostgres(const QList<Completion> &completions,
                                          const QStringList &claimFor);
-    QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor);
+    /// inTransaction: the caller's transaction holds the batches together.
+    QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
+                                  bool inTransaction = false);
     void insertEvent(const QString &jobId, const QString &event, const QJsonObject &details);
     /// Inside the caller's transaction: applies a pause or cancel pending on a job this worker
     /// runs (row locked on PostgreSQL), with its event (extraDetails added). Running when none

@@ -12,6 +12,7 @@
 #include "engine/rowid.h"
 #include "engine/transaction.h"
 
+#include <QJsonDocument>
 #include <QSet>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -78,15 +79,29 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
     static const QString sql = QStringLiteral(R"(
         WITH input AS (
             SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:workers AS text[]),
-                                 CAST(:playbooks AS text[])) AS t("id", "worker", "playbookId")),
+                                 CAST(:playbooks AS text[]), CAST(:titles AS text[]),
+                                 CAST(:characters AS integer[]), CAST(:acts AS integer[]),
+                                 CAST(:scenes AS integer[]), CAST(:speeches AS integer[]),
+                                 CAST(:documents AS text[]))
+                AS t("id", "worker", "playbookId", "title", "characters", "acts", "scenes",
+                     "speeches", "document")),
         done AS (
             UPDATE "ParseJob" j SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
                 "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
-                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3),
+                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3), "currentState" = NULL,
                 "playbookId" = COALESCE(i."playbookId", j."playbookId")
             FROM input i
             WHERE j."id" = i."id" AND j."workerId" = i."worker" AND j."status" = 'running'
             RETURNING j."id", i."worker", i."playbookId"),
+        playbook AS (
+            INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
+                                    "sceneCount", "speechCount", "document", "createdAt")
+            SELECT i."playbookId", i."id", i."title", i."characters", i."acts", i."scenes",
+                   i."speeches", CAST(i."document" AS jsonb), LOCALTIMESTAMP(3)
+            FROM done d JOIN input i ON i."id" = d."id"
+            WHERE i."playbookId" IS NOT NULL),
+        scratch AS (
+            DELETE FROM "CallboardChunkResult" c USING done d WHERE c."jobId" = d."id"),
         doneEvent AS (
             INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
             SELECT gen_random_uuid()::text, "id", 'completed',
@@ -150,35 +165,42 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
         FROM (SELECT 1) one LEFT JOIN claimed c ON true
         ORDER BY c."ord")");
 
-    QStringList ids, workers, playbookIds;
-    bool anyPlaybook = false;
+    // The playbooks go in the same statement, only for the completions that counted (a worker
+    // that lost its lock leaves no orphan playbook): one round trip, however many complete.
+    QStringList ids, workers, playbookIds, titles, documents;
+    QStringList characters, acts, scenes, speeches;
     for (const Completion &completion : completions) {
         ids << completion.jobId;
         workers << completion.workerId;
-        if (completion.playbook.isEmpty()) {
-            playbookIds << QString();
-        } else {
-            playbookIds << newTimeOrderedId();
-            anyPlaybook = true;
-        }
+        const bool withPlaybook = !completion.playbook.isEmpty();
+        const PlaybookSummary summary = PlaybookSummary::of(completion.playbook);
+        playbookIds << (withPlaybook ? newTimeOrderedId() : QString());
+        titles << (withPlaybook ? summary.title : QString());
+        documents << (withPlaybook ? QString::fromUtf8(QJsonDocument(completion.playbook)
+                                                          .toJson(QJsonDocument::Compact))
+                                   : QString());
+        characters << QString::number(summary.characters);
+        acts << QString::number(summary.acts);
+        scenes << QString::number(summary.scenes);
+        speeches << QString::number(summary.speeches);
     }
-    // Without playbooks the statement commits on its own. With them, the playbook rows are
-    // written in the same transaction, after the statement, and only for the completions that
-    // counted: a worker that lost its lock leaves no orphan playbook.
-    std::optional<Transaction> transaction;
-    if (anyPlaybook)
-        transaction.emplace(m_db);
+    auto intArray = [](const QStringList &numbers) {
+        return QLatin1Char('{') + numbers.join(QLatin1Char(',')) + QLatin1Char('}');
+    };
     QSqlQuery &query = prepared(sql);
     query.bindValue(QStringLiteral(":ids"), textArray(ids));
     query.bindValue(QStringLiteral(":workers"), textArray(workers));
     query.bindValue(QStringLiteral(":playbooks"), textArray(playbookIds));
+    query.bindValue(QStringLiteral(":titles"), textArray(titles));
+    query.bindValue(QStringLiteral(":characters"), intArray(characters));
+    query.bindValue(QStringLiteral(":acts"), intArray(acts));
+    query.bindValue(QStringLiteral(":scenes"), intArray(scenes));
+    query.bindValue(QStringLiteral(":speeches"), intArray(speeches));
+    query.bindValue(QStringLiteral(":documents"), textArray(documents));
     query.bindValue(QStringLiteral(":claimFor"), textArray(claimFor));
     query.bindValue(QStringLiteral(":n"), int(claimFor.size()));
     query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
-    if (transaction)
-        exec(query);
-    else
-        execAutocommit(query);
+    execAutocommit(query);
 
     BatchResult result;
     QSet<QString> done; // a set: a pool with prefetch hands back hundreds per statement
@@ -207,13 +229,6 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
     for (const QString &id : std::as_const(result.lost))
         qCWarning(lcQueue) << "completion not written, lock lost: job" << id;
 
-    if (transaction) {
-        for (qsizetype i = 0; i < completions.size(); ++i) {
-            if (!playbookIds.at(i).isEmpty() && done.contains(ids.at(i)))
-                insertPlaybook(ids.at(i), completions.at(i).playbook, playbookIds.at(i));
-        }
-        transaction->commit();
-    }
     QStringList changed = result.completed;
     for (const Job &job : std::as_const(result.claimed))
         changed << job.id;

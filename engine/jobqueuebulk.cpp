@@ -10,6 +10,7 @@
 #include "engine/rowid.h"
 #include "engine/transaction.h"
 
+#include <QException>
 #include <QFuture>
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -94,7 +95,8 @@ QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids,
 
 } // namespace
 
-QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor)
+QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
+                                        bool inTransaction)
 {
     static const QString sql = QStringLiteral(R"(
         WITH inserted AS (
@@ -130,7 +132,7 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
     // One statement commits on its own (one round trip for a single job); several batches
     // share a transaction so that the whole call stays all or nothing.
     std::optional<Transaction> transaction;
-    if (batches.size() > 1)
+    if (batches.size() > 1 && !inTransaction)
         transaction.emplace(m_db);
     auto prepare = [&](qsizetype batch) {
         if (batches.size() == 1) // nothing to overlap with: no thread hop for a single job
@@ -160,6 +162,50 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
     }
     if (transaction)
         transaction->commit();
+    return ids;
+}
+
+QStringList JobQueue::enqueueStream(const std::function<QList<EnqueueInput>()> &nextBatch,
+                                    const QString &actor)
+{
+    // QFuture hands on only QExceptions; anything else arrives wrapped, and is unwrapped here.
+    auto take = [](QFuture<QList<EnqueueInput>> &future) {
+        try {
+            return future.result();
+        } catch (const QUnhandledException &wrapped) {
+            if (wrapped.exception())
+                std::rethrow_exception(wrapped.exception());
+            throw;
+        }
+    };
+    QFuture<QList<EnqueueInput>> next = QtConcurrent::run(nextBatch);
+    QStringList ids;
+    try {
+        Transaction transaction(m_db);
+        for (;;) {
+            const QList<EnqueueInput> batch = take(next);
+            if (batch.isEmpty())
+                break;
+            next = QtConcurrent::run(nextBatch); // read on while the server inserts this batch
+            for (const EnqueueInput &input : batch)
+                validate(input);
+            if (m_postgres) {
+                ids += insertJobsBatched(batch, actor, true);
+            } else {
+                for (const EnqueueInput &input : batch) {
+                    const QString id = newJobId();
+                    insertJob(id, input, QString::fromUtf8(input.rawText), actor);
+                    ids << id;
+                }
+            }
+        }
+        transaction.commit();
+    } catch (...) {
+        next.waitForFinished(); // nextBatch may use what the caller is about to unwind
+        throw;
+    }
+    m_announced = true;
+    published(ids.size() > 50 ? QStringList{QStringLiteral("*")} : ids);
     return ids;
 }
 

@@ -179,6 +179,27 @@ const QList<Migration> &migrations()
                WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL)"}),
          s({R"(CREATE INDEX IF NOT EXISTS "ParseJob_runAfter_idx" ON "ParseJob"("runAfter")
                WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL)"})},
+        // What each checkpoint's chunks added to the playbook, written once: the checkpoint in
+        // "currentState" is then only the parser's carry-over state. Deleted at completion, when
+        // the playbook row holds the whole result. No unique key: a job started over deletes its
+        // results from the first chunk on in the same statement that writes the new ones.
+        {7, "chunk results of running parses",
+         s({R"(CREATE TABLE IF NOT EXISTS "CallboardChunkResult" (
+                "jobId" TEXT NOT NULL REFERENCES "ParseJob"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "firstChunk" INTEGER NOT NULL,
+                "chunkCount" INTEGER NOT NULL,
+                "ops" TEXT NOT NULL,
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP))",
+            R"(CREATE INDEX IF NOT EXISTS "CallboardChunkResult_jobId_idx"
+               ON "CallboardChunkResult"("jobId", "firstChunk"))"}),
+         s({R"(CREATE TABLE IF NOT EXISTS "CallboardChunkResult" (
+                "jobId" TEXT NOT NULL REFERENCES "ParseJob"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "firstChunk" INTEGER NOT NULL,
+                "chunkCount" INTEGER NOT NULL,
+                "ops" TEXT NOT NULL,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
+            R"(CREATE INDEX IF NOT EXISTS "CallboardChunkResult_jobId_idx"
+               ON "CallboardChunkResult"("jobId", "firstChunk"))"})},
     };
     return list;
 }

@@ -8,15 +8,18 @@
 
 namespace Engine {
 
-// The parse pipeline as a job: resume from the checkpoint when there is one, checkpoint after
-// every chunk, and stop at once when the queue says the job is no longer ours to run.
+// The parse pipeline as a job: resume from the checkpoint when there is one, report every chunk
+// (the pool decides when to write), and stop at once when the job is no longer ours to run.
 JobOutcome parsePlayHandler(JobContext &context)
 {
     const Job &job = context.job();
     ParseError error;
     std::unique_ptr<ParseRun> run;
     if (!job.currentState.isEmpty()) {
-        run = ParseRun::resume(job.rawText, job.config, job.currentState, &error);
+        const QList<QJsonObject> stored = ParseRun::stateNeedsChunkResults(job.currentState)
+                                              ? context.storedChunkResults()
+                                              : QList<QJsonObject>();
+        run = ParseRun::resume(job.rawText, job.config, job.currentState, stored, &error);
         if (!run)
             qCWarning(lcWorker) << "job" << job.id << "checkpoint unusable, starting over:"
                                 << error.message;
@@ -46,6 +49,7 @@ JobOutcome parsePlayHandler(JobContext &context)
                               ? 100.0 * run->completedChunks() / run->totalChunks()
                               : 100.0;
         update.currentState = run->currentState();
+        update.chunkResults = run->takeChunkResults();
         update.chunkDetails = {{QStringLiteral("chunk"), report.index},
                                {QStringLiteral("ms"), report.elapsedMs},
                                {QStringLiteral("speeches"), report.speeches}};
@@ -56,6 +60,7 @@ JobOutcome parsePlayHandler(JobContext &context)
                                        QJsonArray::fromStringList(unknownKeys));
             qCWarning(lcWorker) << "job" << job.id << "config keys nothing reads:" << unknownKeys;
             unknownKeys.clear();
+            update.urgent = true; // said now, not only if the play outlasts the progress interval
         }
         if (!context.reportProgress(update))
             return JobOutcome::stopped();

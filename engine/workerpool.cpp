@@ -11,6 +11,7 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QHostInfo>
+#include <QJsonArray>
 #include <QMutex>
 #include <QPointer>
 #include <QRunnable>
@@ -44,6 +45,9 @@ WorkerPoolOptions WorkerPoolOptions::fromEnvironment(const DatabaseUrl &url)
     const int poll = qEnvironmentVariable("CALLBOARD_POLL_MS").toInt(&ok);
     if (ok && poll > 0)
         options.pollMs = poll;
+    const int interval = qEnvironmentVariable("CALLBOARD_PROGRESS_INTERVAL_MS").toInt(&ok);
+    if (ok && interval >= 0)
+        options.progressIntervalMs = qMin(interval, 3600 * 1000);
     return options;
 }
 
@@ -57,6 +61,9 @@ struct HeldJob
     QDateTime since;
     std::atomic<bool> lost{false};
     std::atomic<bool> finishing{false}; ///< its outcome is being written: no more renewals
+    /// Someone changed the job (a pause or cancel request, most likely): write the progress
+    /// held back at the next chunk boundary, whose answer says what was asked.
+    std::atomic<bool> changedElsewhere{false};
 };
 
 class LazyQueue;
@@ -212,6 +219,36 @@ private:
     std::unique_ptr<JobQueue> m_queue;
 };
 
+// Merges a chunk's progress into what is held back: the latest position and state, the chunk
+// results appended, the per-chunk figures added up.
+void mergeProgress(ProgressUpdate &into, const ProgressUpdate &update)
+{
+    const QJsonObject earlierResults = into.chunkResults;
+    const QJsonObject earlierDetails = into.chunkDetails;
+    into = update;
+    if (!earlierResults.isEmpty()) {
+        QJsonArray ops = earlierResults.value(QStringLiteral("ops")).toArray();
+        for (const QJsonValue &op : update.chunkResults.value(QStringLiteral("ops")).toArray())
+            ops.append(op);
+        into.chunkResults = QJsonObject{
+            {QStringLiteral("firstChunk"), earlierResults.value(QStringLiteral("firstChunk"))},
+            {QStringLiteral("chunkCount"),
+             earlierResults.value(QStringLiteral("chunkCount")).toInt()
+                 + update.chunkResults.value(QStringLiteral("chunkCount")).toInt()},
+            {QStringLiteral("ops"), ops}};
+    }
+    if (!earlierDetails.isEmpty()) {
+        QJsonObject details = earlierDetails;
+        for (auto it = update.chunkDetails.constBegin(); it != update.chunkDetails.constEnd(); ++it)
+            details.insert(it.key(), it.value());
+        for (const QString &sum : {QStringLiteral("ms"), QStringLiteral("speeches")})
+            details.insert(sum, earlierDetails.value(sum).toInteger()
+                                    + update.chunkDetails.value(sum).toInteger());
+        details.insert(QStringLiteral("chunks"), earlierDetails.value(QStringLiteral("chunks")).toInt(1) + 1);
+        into.chunkDetails = details;
+    }
+}
+
 class PoolJobContext final : public JobContext
 {
 public:
@@ -221,18 +258,57 @@ public:
         , m_queue(queue)
         , m_held(std::move(held))
         , m_pool(pool)
-    {}
+    {
+        m_sinceWrite.start();
+    }
 
     const Job &job() const override { return m_job; }
 
     bool stopRequested() const override { return m_held->lost || m_pool->releasing; }
 
+    QList<QJsonObject> storedChunkResults() override
+    {
+        return m_queue.get().chunkResults(m_job.id);
+    }
+
+    // Progress is held back and written at most once per interval (a chunk that took longer
+    // than the interval is written at once), so a play of many quick chunks costs one write
+    // instead of one per chunk; a job that finishes within the interval writes nothing but its
+    // completion. What is held back is written before any pause, cancel, release or failure is
+    // recorded (flush()).
     bool reportProgress(const ProgressUpdate &update) override
     {
         if (m_held->lost)
             return false;
+        if (m_pending)
+            mergeProgress(*m_pending, update);
+        else
+            m_pending = update;
+        const bool due = m_sinceWrite.elapsed() >= m_pool->options.progressIntervalMs
+                         || update.urgent || m_pool->releasing
+                         || m_held->changedElsewhere.exchange(false);
+        if (!due)
+            return true;
+        return writePending();
+    }
+
+    /// Writes what is held back; false when the job is no longer this worker's to run.
+    bool flush()
+    {
+        if (!m_pending || m_held->lost || m_handled)
+            return !m_held->lost && !m_handled;
+        return writePending();
+    }
+
+    bool handled() const { return m_handled; }
+
+private:
+    bool writePending()
+    {
+        const ProgressUpdate update = std::exchange(m_pending, std::nullopt).value();
         JobQueue &queue = m_queue.get();
         const ProgressResult result = queue.updateProgress(m_job.id, m_held->workerId, update);
+        m_sinceWrite.start();
         if (!result.owned) {
             m_held->lost = true;
             return false;
@@ -253,13 +329,12 @@ public:
         return true;
     }
 
-    bool handled() const { return m_handled; }
-
-private:
     const Job &m_job;
     LazyQueue &m_queue;
     std::shared_ptr<HeldJob> m_held;
     WorkerPoolPrivate *m_pool;
+    std::optional<ProgressUpdate> m_pending;
+    QElapsedTimer m_sinceWrite;
     bool m_handled = false;
 };
 
@@ -665,6 +740,18 @@ void WorkerPoolPrivate::runWorker(int index)
             outcome = JobOutcome::failed(QString::fromLocal8Bit(error.what()), false);
         }
 
+        // Progress held back goes in before a failure or a release is recorded, so that the
+        // next attempt resumes from the last chunk that was parsed. A completion supersedes it.
+        if (outcome.kind != JobOutcome::Completed && lostConnection.isEmpty()) {
+            try {
+                context.flush();
+            } catch (const DatabaseError &error) {
+                lostConnection = error.message();
+            } catch (const JobError &error) {
+                qCWarning(lcWorker).noquote() << id << "progress of job" << job->id
+                                              << "not written:" << error.message();
+            }
+        }
         holder->finishing = true;
         if (outcome.kind == JobOutcome::Completed && !holder->lost) {
             // The dispatcher writes it, together with whatever else finished meanwhile, and in
@@ -684,6 +771,8 @@ void WorkerPoolPrivate::runWorker(int index)
             try {
                 if (holder->lost) {
                     qCWarning(lcWorker).noquote() << id << "abandoned job" << job->id << "(lock lost)";
+                } else if (context.handled()) {
+                    // writing the held-back progress honoured a pause, cancel or release
                 } else if (outcome.kind == JobOutcome::Failed) {
                     qCWarning(lcWorker).noquote() << id << "job" << job->id << "failed:" << outcome.error;
                     queue.get().handleFailure(job->id, id, outcome.error, outcome.permanent);
@@ -903,6 +992,17 @@ bool WorkerPool::start(QString *error)
     // without waiting for this thread's event loop.
     connect(JobNotifier::instance(), &JobNotifier::workAvailable, this,
             [this] { d->wakeForWork(); }, Qt::DirectConnection);
+    // A job of ours changed elsewhere (a pause or cancel asked in a window): its worker writes
+    // its held-back progress at the next chunk boundary, and the answer says what was asked.
+    connect(JobNotifier::instance(), &JobNotifier::jobsAnnounced, this,
+            [this](const QStringList &ids) {
+                QMutexLocker lock(&d->mutex);
+                const bool all = ids.contains(QStringLiteral("*"));
+                for (auto it = d->held.cbegin(); it != d->held.cend(); ++it) {
+                    if (all || ids.contains(it.key()))
+                        it.value()->changedElsewhere = true;
+                }
+            }, Qt::DirectConnection);
     d->running = true;
     d->stopping = false;
     d->releasing = false;

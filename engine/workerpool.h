@@ -24,6 +24,9 @@ public:
     virtual bool reportProgress(const ProgressUpdate &update) = 0;
     /// True once the pool wants the worker to stop at the next chunk boundary.
     virtual bool stopRequested() const = 0;
+    /// The chunk results stored with the job's checkpoint, in order (one round trip): what a
+    /// resumed parse replays.
+    virtual QList<QJsonObject> storedChunkResults() = 0;
 };
 
 struct JobOutcome
@@ -68,6 +71,9 @@ struct WorkerPoolOptions
     int prefetch = -1;
     int prefetchPatienceMs = 250;    ///< how long a prefetched job may wait behind a slow one
     bool drain = false;              ///< stop once no job is claimable
+    /// Progress and checkpoints of a running job are written at most this often
+    /// (--progress-interval-ms, CALLBOARD_PROGRESS_INTERVAL_MS); 0 writes after every chunk.
+    int progressIntervalMs = 1000;
     /// LISTEN on a connection of the pool's own. False where the process already listens (the
     /// window's session): one listener per process feeds JobNotifier, which wakes the pool.
     bool listen = true;

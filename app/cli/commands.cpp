@@ -49,6 +49,8 @@ const QList<Command> &commands()
           option("shutdown-seconds", "Grace period for running jobs at shutdown (default 30).", "S"),
           option("prefetch", "Jobs each worker claims ahead of the one it runs (0 = none; "
                              "default: automatic, 16 while jobs are short).", "N"),
+          option("progress-interval-ms", "Write a running job's progress and checkpoint at "
+                                         "most this often (default 1000; 0 = every chunk).", "MS"),
           option("metrics-port", "Serve /metrics (Prometheus) and /healthz on this port.", "N"),
           option("metrics-bind", "Address for --metrics-port (default 127.0.0.1).", "ADDR")},
          0, 0, true, runWorker},

@@ -9,6 +9,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QMutex>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -107,21 +108,38 @@ Engine::EnqueueInput enqueueSettings(const CommandContext &context)
 int runEnqueue(CommandContext &context)
 {
     const Engine::EnqueueInput settings = enqueueSettings(context);
-    QList<Engine::EnqueueInput> inputs;
-    for (const QString &path : context.arguments()) {
-        Engine::EnqueueInput input = settings;
-        input.filename = QFileInfo(path).fileName();
-        input.rawText = readPlayFile(path, context.url());
-        inputs << input;
-    }
+    // Files are read in batches on another thread while the server inserts the batch before,
+    // in one transaction: a file that cannot be read still leaves nothing queued.
+    constexpr int kFilesPerBatch = 500;
+    constexpr qint64 kBytesPerBatch = 8 * 1024 * 1024;
+    const QStringList paths = context.arguments();
+    QStringList filenames; // of the files read, in order, for the answer
+    QMutex filenamesMutex;
+    qsizetype nextPath = 0;
+    auto readBatch = [&] {
+        QList<Engine::EnqueueInput> batch;
+        qint64 bytes = 0;
+        while (nextPath < paths.size() && batch.size() < kFilesPerBatch && bytes < kBytesPerBatch) {
+            const QString &path = paths.at(nextPath++);
+            Engine::EnqueueInput input = settings;
+            input.filename = QFileInfo(path).fileName();
+            input.rawText = readPlayFile(path, context.url());
+            bytes += input.rawText.size();
+            batch << input;
+        }
+        QMutexLocker lock(&filenamesMutex);
+        for (const Engine::EnqueueInput &input : std::as_const(batch))
+            filenames << input.filename;
+        return batch;
+    };
     CliSession session(context.url());
     session.open();
     QStringList ids;
     try {
-        ids = session.queue().enqueueMany(inputs, QStringLiteral("cli"));
+        ids = session.queue().enqueueStream(readBatch, QStringLiteral("cli"));
     } catch (const Engine::JobEnqueueError &error) {
-        // enqueueMany is all or nothing: say so, since the message names only one file.
-        throw CliError(inputs.size() > 1
+        // All or nothing: say so, since the message names only one file.
+        throw CliError(paths.size() > 1
                            ? error.message() + QStringLiteral("; no file was queued")
                            : error.message());
     }
@@ -129,7 +147,7 @@ int runEnqueue(CommandContext &context)
         QJsonArray jobs;
         for (qsizetype i = 0; i < ids.size(); ++i)
             jobs.append(QJsonObject{{QStringLiteral("id"), ids.at(i)},
-                                    {QStringLiteral("filename"), inputs.at(i).filename}});
+                                    {QStringLiteral("filename"), filenames.at(i)}});
         context.printJson(jobs);
         return 0;
     }

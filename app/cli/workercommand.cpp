@@ -57,6 +57,8 @@ int runWorker(CommandContext &context)
         options.shutdownSeconds = *shutdown;
     if (const auto prefetch = context.intOption(QStringLiteral("prefetch"), 0, 1000))
         options.prefetch = *prefetch;
+    if (const auto interval = context.intOption(QStringLiteral("progress-interval-ms"), 0, 3600 * 1000))
+        options.progressIntervalMs = *interval;
     options.drain = context.isSet(QStringLiteral("drain"));
     if (options.heartbeatSeconds >= options.lockSeconds)
         throw CliError::usage(QStringLiteral("The heartbeat (%1 s) must be shorter than the lock "
@@ -143,6 +145,8 @@ public:
         // No heartbeat thread here: the lock is renewed at every chunk instead.
         return m_queue.renewLock(m_job.id, m_workerId);
     }
+
+    QList<QJsonObject> storedChunkResults() override { return m_queue.chunkResults(m_job.id); }
 
     bool stopRequested() const override
     {

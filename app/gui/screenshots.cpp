@@ -81,6 +81,7 @@ QString work(JobQueue &queue, const QString &worker, int chunks, bool complete)
         update.totalChunks = run->totalChunks();
         update.progress = 100.0 * run->completedChunks() / qMax(1, run->totalChunks());
         update.currentState = run->currentState();
+        update.chunkResults = run->takeChunkResults();
         update.chunkDetails = QJsonObject{{QStringLiteral("chunk"), report.index},
                                           {QStringLiteral("ms"), report.elapsedMs},
                                           {QStringLiteral("speeches"), report.speeches}};

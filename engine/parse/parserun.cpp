@@ -17,7 +17,8 @@ namespace {
 
 constexpr int DefaultChunkSize = 200;
 constexpr int MaxChunkSize = 1000000;
-const QString StateFormat = QStringLiteral("callboard-parse-state/1");
+const QString StateFormatWithPlaybook = QStringLiteral("callboard-parse-state/1");
+const QString StateFormat = QStringLiteral("callboard-parse-state/2");
 
 void fail(ParseError *error, const QString &message, bool permanent = true)
 {
@@ -62,6 +63,7 @@ public:
     ParsingContext context;
     PlaybookBuilder builder;
     int completed = 0;
+    int taken = 0; ///< chunks whose results takeChunkResults() has handed out
 
     /// Config, provider and text checks shared by begin() and resume().
     bool setUp(const QString &rawText, const QJsonObject &jobConfig, ParseError *error);
@@ -139,14 +141,22 @@ std::unique_ptr<ParseRun> ParseRun::begin(const QString &rawText, const QJsonObj
     return run;
 }
 
+bool ParseRun::stateNeedsChunkResults(const QJsonObject &currentState)
+{
+    return currentState.value(QStringLiteral("format")).toString() == StateFormat;
+}
+
 std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonObject &jobConfig,
-                                           const QJsonObject &currentState, ParseError *error)
+                                           const QJsonObject &currentState,
+                                           const QList<QJsonObject> &chunkResults,
+                                           ParseError *error)
 {
     std::unique_ptr<ParseRun> run(new ParseRun);
     ParseRunPrivate *d = run->d.get();
     if (!d->setUp(rawText, jobConfig, error))
         return nullptr;
-    if (currentState.value(QStringLiteral("format")).toString() != StateFormat) {
+    const QString format = currentState.value(QStringLiteral("format")).toString();
+    if (format != StateFormat && format != StateFormatWithPlaybook) {
         fail(error, ParseTr::tr("checkpoint has an unknown format"));
         return nullptr;
     }
@@ -166,7 +176,25 @@ std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonOb
         return nullptr;
     }
     auto context = ParsingContext::fromJson(currentState.value(QStringLiteral("context")).toObject());
-    auto builder = PlaybookBuilder::fromJson(currentState.value(QStringLiteral("playbook")).toObject());
+    std::optional<PlaybookBuilder> builder;
+    if (format == StateFormatWithPlaybook) {
+        builder = PlaybookBuilder::fromJson(currentState.value(QStringLiteral("playbook")).toObject());
+    } else {
+        // The stored results must cover chunks 0 … completed-1, each once, in order.
+        builder.emplace();
+        int next = 0;
+        for (const QJsonObject &result : chunkResults) {
+            const int first = result.value(QStringLiteral("firstChunk")).toInt(-1);
+            const int count = result.value(QStringLiteral("chunkCount")).toInt(-1);
+            if (first != next || count < 0 || !builder->replay(result.value(QStringLiteral("ops")).toArray())) {
+                builder.reset();
+                break;
+            }
+            next += count;
+        }
+        if (builder && next != completed)
+            builder.reset();
+    }
     if (!context || !builder) {
         fail(error, ParseTr::tr("checkpoint is damaged (context or partial playbook unreadable)"));
         return nullptr;
@@ -174,6 +202,7 @@ std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonOb
     d->context = std::move(*context);
     d->builder = std::move(*builder);
     d->completed = completed;
+    d->taken = completed;
     return run;
 }
 
@@ -237,8 +266,16 @@ QJsonObject ParseRun::currentState() const
                        {QStringLiteral("textSha1"), d->digest},
                        {QStringLiteral("completedChunks"), d->completed},
                        {QStringLiteral("totalChunks"), totalChunks()},
-                       {QStringLiteral("context"), d->context.toJson()},
-                       {QStringLiteral("playbook"), d->builder.toJson()}};
+                       {QStringLiteral("context"), d->context.toJson()}};
+}
+
+QJsonObject ParseRun::takeChunkResults()
+{
+    const int first = d->taken;
+    d->taken = d->completed;
+    return QJsonObject{{QStringLiteral("firstChunk"), first},
+                       {QStringLiteral("chunkCount"), d->completed - first},
+                       {QStringLiteral("ops"), d->builder.takeJournal()}};
 }
 
 QJsonObject ParseRun::playbook() const

@@ -29,9 +29,13 @@ class ParseRunPrivate;
 
 /// One play being parsed chunk by chunk into a playbook.
 ///
-/// The worker drives it: begin() or resume() from a checkpoint, runNextChunk() until finished(),
-/// storing currentState() after every chunk. A run resumed from any checkpoint yields the same
-/// playbook as an uninterrupted one, and the playbook does not depend on the chunk size.
+/// The worker drives it: begin() or resume() from a checkpoint, runNextChunk() until finished().
+/// A checkpoint has two parts: currentState(), the parser's carry-over state (the ParsingContext
+/// snapshot: position, act and scene, character table, a speech still open), small and bounded,
+/// rewritten at each checkpoint; and takeChunkResults(), what the chunks since the last call added
+/// to the playbook, stored once and never rewritten. resume() takes the state and every stored
+/// result in order. A run resumed from any checkpoint yields the same playbook as an
+/// uninterrupted one, and the playbook does not depend on the chunk size.
 /// Not thread-safe; one run belongs to one worker at a time.
 class ParseRun final
 {
@@ -40,10 +44,16 @@ public:
     /// default, or "openai" with its own keys). Bad config or unusable text gives a permanent error.
     static std::unique_ptr<ParseRun> begin(const QString &rawText, const QJsonObject &jobConfig,
                                            ParseError *error);
-    /// Continues from a checkpoint written by currentState(); falls back to begin() semantics
-    /// being the caller's choice when the checkpoint is unusable (returns nullptr + error).
+    /// Continues from a checkpoint: currentState() and the results taken with
+    /// takeChunkResults() up to it, in order. Falling back to begin() is the caller's choice when
+    /// the checkpoint is unusable (returns nullptr + error).
     static std::unique_ptr<ParseRun> resume(const QString &rawText, const QJsonObject &jobConfig,
-                                            const QJsonObject &currentState, ParseError *error);
+                                            const QJsonObject &currentState,
+                                            const QList<QJsonObject> &chunkResults,
+                                            ParseError *error);
+    /// Whether a checkpoint needs stored chunk results to resume (format 2), or holds the
+    /// partial playbook itself (format 1, written by earlier versions).
+    static bool stateNeedsChunkResults(const QJsonObject &currentState);
     ~ParseRun();
 
     /// The keys of jobConfig that no part of the pipeline reads (a misspelt "chunksize", a key
@@ -57,8 +67,12 @@ public:
     /// Parses the next chunk. On failure the run is unchanged (the same chunk can be tried again).
     bool runNextChunk(ChunkReport *report, ParseError *error);
 
-    /// The checkpoint: ParsingContext + partial playbook, as JSON (stored in ParseJob.currentState).
+    /// The checkpoint's carry-over state (stored in ParseJob.currentState): bounded by the cast
+    /// and one open speech, not by the length of the play.
     QJsonObject currentState() const;
+    /// What the chunks completed since the last call added to the playbook:
+    /// {"firstChunk", "chunkCount", "ops"}; chunkCount 0 when nothing was completed since.
+    QJsonObject takeChunkResults();
     /// The playbook JSON of shared/plays/README.md; complete once finished().
     QJsonObject playbook() const;
 

@@ -36,10 +36,12 @@ QJsonObject sceneJson(const PlaybookBuilder::Scene &scene)
 void PlaybookBuilder::startAct(const QString &title)
 {
     m_acts.append(Act{title, {}});
+    m_journal.append(Operation{'a', title, {}});
 }
 
 void PlaybookBuilder::startScene(const QString &title)
 {
+    m_journal.append(Operation{'s', title, {}});
     if (m_acts.isEmpty())
         m_acts.append(Act{QString(), {}});
     m_acts.last().scenes.append(Scene{title, {}, {}});
@@ -58,6 +60,7 @@ void PlaybookBuilder::addSpeech(const QString &speaker, const QString &text)
 {
     currentScene().speeches.append(Speech{speaker, text});
     ++m_speechCount;
+    m_journal.append(Operation{'p', speaker, text});
 }
 
 void PlaybookBuilder::addDirection(const QString &text)
@@ -65,6 +68,7 @@ void PlaybookBuilder::addDirection(const QString &text)
     if (m_acts.isEmpty() || text.isEmpty())
         return;
     currentScene().directions.append(text);
+    m_journal.append(Operation{'d', text, {}});
 }
 
 PlaybookBuilder::Mark PlaybookBuilder::mark() const
@@ -72,6 +76,7 @@ PlaybookBuilder::Mark PlaybookBuilder::mark() const
     Mark m;
     m.acts = m_acts.size();
     m.totalSpeeches = m_speechCount;
+    m.journal = m_journal.size();
     if (!m_acts.isEmpty()) {
         m.scenes = m_acts.last().scenes.size();
         if (!m_acts.last().scenes.isEmpty()) {
@@ -86,6 +91,7 @@ void PlaybookBuilder::rollback(const Mark &mark)
 {
     m_acts.resize(mark.acts);
     m_speechCount = mark.totalSpeeches;
+    m_journal.resize(qMin(mark.journal, m_journal.size()));
     if (m_acts.isEmpty())
         return;
     QList<Scene> &scenes = m_acts.last().scenes;
@@ -94,6 +100,50 @@ void PlaybookBuilder::rollback(const Mark &mark)
         return;
     scenes.last().speeches.resize(mark.speeches);
     scenes.last().directions.resize(mark.directions);
+}
+
+QJsonArray PlaybookBuilder::takeJournal()
+{
+    QJsonArray out;
+    for (const Operation &op : std::as_const(m_journal)) {
+        const QString kind(QLatin1Char(op.kind));
+        switch (op.kind) {
+        case 'a':
+        case 's':
+            out.append(QJsonArray{kind, nullable(op.first)});
+            break;
+        case 'p':
+            out.append(QJsonArray{kind, op.first, op.second});
+            break;
+        default:
+            out.append(QJsonArray{kind, op.first});
+            break;
+        }
+    }
+    m_journal.clear();
+    return out;
+}
+
+bool PlaybookBuilder::replay(const QJsonArray &journal)
+{
+    for (const QJsonValue &value : journal) {
+        const QJsonArray op = value.toArray();
+        const QString kind = op.at(0).toString();
+        if (kind == QLatin1String("a") && op.size() == 2) {
+            startAct(fromNullable(op.at(1)));
+        } else if (kind == QLatin1String("s") && op.size() == 2) {
+            startScene(fromNullable(op.at(1)));
+        } else if (kind == QLatin1String("p") && op.size() == 3 && op.at(1).isString()
+                   && op.at(2).isString()) {
+            addSpeech(op.at(1).toString(), op.at(2).toString());
+        } else if (kind == QLatin1String("d") && op.size() == 2 && op.at(1).isString()) {
+            addDirection(op.at(1).toString());
+        } else {
+            return false;
+        }
+    }
+    m_journal.clear(); // what was replayed is stored already
+    return true;
 }
 
 QJsonObject PlaybookBuilder::toJson() const

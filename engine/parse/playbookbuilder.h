@@ -2,6 +2,7 @@
 
 #include "engine/parse/parsingcontext.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -16,6 +17,10 @@ namespace Engine {
 ///
 /// Append-only, kept as plain structs rather than nested QJsonArrays: appending to a QJsonArray
 /// nested in a QJsonObject detaches the whole tree, which would make a long play quadratic.
+///
+/// Every change is also recorded in a journal of small operations. A checkpoint stores what each
+/// chunk added (takeJournal()) once, instead of the whole partial playbook after every chunk;
+/// replaying the journals in order rebuilds the same builder.
 class PlaybookBuilder final
 {
 public:
@@ -43,6 +48,7 @@ public:
         qsizetype speeches = 0;
         qsizetype directions = 0;
         int totalSpeeches = 0;
+        qsizetype journal = 0;
     };
 
     void startAct(const QString &title);
@@ -57,7 +63,14 @@ public:
     Mark mark() const;
     void rollback(const Mark &mark);
 
-    /// The partial state for a checkpoint (including empty acts/scenes still to be filled).
+    /// The operations since the last call, as compact JSON (["a", title], ["s", title],
+    /// ["p", speaker, text], ["d", text]); the journal starts again empty.
+    QJsonArray takeJournal();
+    /// Applies journals taken from another builder, in order; false if one is malformed (the
+    /// builder is then unusable).
+    bool replay(const QJsonArray &journal);
+
+    /// The whole partial state (checkpoint format 1, still read when resuming old jobs).
     QJsonObject toJson() const;
     static std::optional<PlaybookBuilder> fromJson(const QJsonObject &json);
 
@@ -68,8 +81,16 @@ public:
 private:
     Scene &currentScene();
 
+    struct Operation
+    {
+        char kind; ///< 'a' act, 's' scene, 'p' speech, 'd' direction
+        QString first;
+        QString second;
+    };
+
     QList<Act> m_acts;
     int m_speechCount = 0;
+    QList<Operation> m_journal;
 };
 
 } // namespace Engine

@@ -104,7 +104,8 @@ void TestWorkerProcesses::killedWorkerIsResumedFromCheckpoint()
     QVERIFY(rescuer->waitForFinished(15000));
 
     // Reclaimed after the lock expired, and continued from the checkpoint: the first progress
-    // event after the reclaim is the chunk after the last checkpoint.
+    // event after the reclaim starts with the chunk after the last checkpoint (an event covers
+    // every chunk since the previous write: "chunks" of them, ending at "completedChunks").
     const QList<JobEvent> events = queue.events(interrupted);
     int reclaimedAt = -1;
     for (int i = 0; i < events.size(); ++i) {
@@ -115,7 +116,9 @@ void TestWorkerProcesses::killedWorkerIsResumedFromCheckpoint()
     int firstAfter = -1;
     for (int i = reclaimedAt + 1; i < events.size(); ++i) {
         if (events.at(i).event == QLatin1String("progress")) {
-            firstAfter = events.at(i).details.value(QStringLiteral("completedChunks")).toInt();
+            const QJsonObject details = events.at(i).details;
+            firstAfter = details.value(QStringLiteral("completedChunks")).toInt()
+                         - details.value(QStringLiteral("chunks")).toInt(1) + 1;
             break;
         }
     }

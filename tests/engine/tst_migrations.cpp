@@ -74,6 +74,7 @@ void TestMigrations::foreignTableIsRefused()
     OPEN_TEST_DATABASE(test);
     QSqlQuery sql(test.db());
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "Playbook")",
+                                  R"(DROP TABLE "CallboardChunkResult")",
                                   R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                                   R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
@@ -110,8 +111,9 @@ void TestMigrations::olderDatabaseIsMigrated()
     TestDatabase fresh(backend);
     QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
     QSqlQuery reset(fresh.db());
-    for (const char *sql : {R"(DROP TABLE "Playbook")", R"(DROP TABLE "JobEvent")",
-                            R"(DROP TABLE "ParseJob")", R"(DELETE FROM "_CallboardMigration")"})
+    for (const char *sql : {R"(DROP TABLE "Playbook")", R"(DROP TABLE "CallboardChunkResult")",
+                            R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
+                            R"(DELETE FROM "_CallboardMigration")"})
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));
     if (fresh.isPostgres())
         QVERIFY(reset.exec(QStringLiteral(R"(DROP TYPE "JobStatus"; DROP TYPE "JobType")")));

@@ -95,6 +95,8 @@ private slots:
     BACKENDS(automaticPrefetchLeavesSlowJobsInTheQueue)
     BACKENDS(prefetchDrainsEveryJobOnce)
     BACKENDS(idlePoolWakesWhenARetryOrScheduleIsDue)
+    BACKENDS(progressIsWrittenOncePerInterval)
+    BACKENDS(heldBackProgressIsWrittenBeforeAFailure)
 };
 
 void TestWorkerPool::drainsTheQueue()
@@ -144,20 +146,26 @@ void TestWorkerPool::pauseStopsAtChunkBoundaryAndResumeContinues()
     JobQueue queue(test.db());
     const QString id = queue.enqueue(smallPlay(QStringLiteral("long")));
     std::atomic<int> chunksRun{0};
-    WorkerPool pool(options(test, 1, chunkedHandler(20, 50, &chunksRun)));
+    // Progress held back for longer than the play runs: the pause alone makes it written.
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(40, 50, &chunksRun));
+    o.progressIntervalMs = 60000;
+    WorkerPool pool(o);
     QString error;
     QVERIFY(pool.start(&error));
-    QTRY_VERIFY_WITH_TIMEOUT(queue.job(id)->completedChunks >= 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(chunksRun >= 3, 10000);
+    QCOMPARE(queue.job(id)->completedChunks, 0); // nothing written yet
     queue.pause(id);
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Paused, 5000);
     const int pausedAt = queue.job(id)->completedChunks;
-    QVERIFY(pausedAt < 20);
+    QVERIFY(pausedAt >= 3);
+    QVERIFY(pausedAt < 40);
+    QCOMPARE(pausedAt, chunksRun.load()); // every chunk parsed before the pause is kept
     QThread::msleep(200);
     QCOMPARE(queue.job(id)->status, JobStatus::Paused); // nobody claims a paused job
     queue.resume(id);
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 15000);
     pool.stop();
-    QCOMPARE(chunksRun.load(), 20); // resumed from the checkpoint: no chunk ran twice
+    QCOMPARE(chunksRun.load(), 40); // resumed from the checkpoint: no chunk ran twice
 }
 
 void TestWorkerPool::longJobOutlivesLockThroughHeartbeat()
@@ -432,6 +440,71 @@ void TestWorkerPool::idlePoolWakesWhenARetryOrScheduleIsDue()
     // Not before its time, either.
     QVERIFY(queue.job(scheduled)->startedAt >= later.runAfter->addMSecs(-5));
     pool.stop();
+}
+
+// Issue #11: progress is held back and written at most once per interval. A job that finishes
+// within the interval writes only its completion; one that outlasts it writes about once per
+// interval, never once per chunk; interval 0 writes every chunk.
+void TestWorkerPool::progressIsWrittenOncePerInterval()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    auto progressEvents = [&](const QString &id) {
+        return count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "jobId" = '%1' AND "event" = 'progress')").arg(id));
+    };
+    QStringList ids;
+    for (const auto &[chunks, interval] : {std::make_pair(20, 1000), std::make_pair(30, 150),
+                                           std::make_pair(10, 0)}) {
+        const QString id = queue.enqueue(smallPlay(QStringLiteral("every %1 ms").arg(interval)));
+        ids << id;
+        WorkerPoolOptions o = options(test, 1, chunkedHandler(chunks, 20));
+        o.progressIntervalMs = interval;
+        o.drain = true;
+        WorkerPool pool(o);
+        QSignalSpy drained(&pool, &WorkerPool::drained);
+        QString error;
+        QVERIFY2(pool.start(&error), qPrintable(error));
+        QVERIFY(drained.wait(30000));
+        pool.stop();
+        QCOMPARE(queue.job(id)->status, JobStatus::Completed);
+    }
+    QCOMPARE(progressEvents(ids.at(0)), 0); // 20 × 20 ms < 1 s: only the completion
+    const int slowWrites = progressEvents(ids.at(1)); // 30 × 20 ms at 150 ms: about 4
+    QVERIFY2(slowWrites >= 2 && slowWrites <= 10, qPrintable(QString::number(slowWrites)));
+    QCOMPARE(progressEvents(ids.at(2)), 10);
+}
+
+// What was held back goes in before the failure is recorded: the retry resumes after the last
+// chunk that was parsed, not from the last write.
+void TestWorkerPool::heldBackProgressIsWrittenBeforeAFailure()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("fails-at-7")));
+    WorkerPoolOptions o = options(test, 1, [](JobContext &context) {
+        const int start = context.job().currentState.value(QStringLiteral("next")).toInt();
+        if (start > 0)
+            return JobOutcome::failed(QStringLiteral("resumed at %1").arg(start), true);
+        for (int chunk = 0; chunk < 7; ++chunk) {
+            ProgressUpdate update;
+            update.completedChunks = chunk + 1;
+            update.totalChunks = 10;
+            update.progress = 10.0 * (chunk + 1);
+            update.currentState = {{QStringLiteral("next"), chunk + 1}};
+            if (!context.reportProgress(update))
+                return JobOutcome::stopped();
+        }
+        return JobOutcome::failed(QStringLiteral("chunk 8 failed"), false);
+    });
+    o.progressIntervalMs = 60000;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Failed, 15000);
+    pool.stop();
+    const auto job = queue.job(id, true);
+    QCOMPARE(job->failureReason, QStringLiteral("resumed at 7"));
+    QCOMPARE(job->retryCount, 1);
 }
 
 QTEST_GUILESS_MAIN(TestWorkerPool)

@@ -25,7 +25,9 @@ bool parseAll(const QString &text, int chunkSize, int resumeAfter, QJsonObject *
     while (!run->finished()) {
         if (run->completedChunks() == resumeAfter) {
             const QByteArray stored = QJsonDocument(run->currentState()).toJson(QJsonDocument::Compact);
-            run = Engine::ParseRun::resume(text, config, QJsonDocument::fromJson(stored).object(), &err);
+            const QByteArray results = QJsonDocument(run->takeChunkResults()).toJson(QJsonDocument::Compact);
+            run = Engine::ParseRun::resume(text, config, QJsonDocument::fromJson(stored).object(),
+                                           {QJsonDocument::fromJson(results).object()}, &err);
             if (!run)
                 abort(); // a fresh checkpoint must always be resumable
         }

@@ -465,8 +465,9 @@ private slots:
             for (int i = 0; i < stopAfter; ++i)
                 QVERIFY(run->runNextChunk(nullptr, &error));
             const QJsonObject state = QJsonDocument::fromJson(QJsonDocument(run->currentState()).toJson()).object();
+            const QJsonObject results = QJsonDocument::fromJson(QJsonDocument(run->takeChunkResults()).toJson()).object();
             run.reset();
-            auto resumed = ParseRun::resume(text, cfg, state, &error);
+            auto resumed = ParseRun::resume(text, cfg, state, {results}, &error);
             QVERIFY2(resumed, qPrintable(error.message));
             while (!resumed->finished())
                 QVERIFY2(resumed->runNextChunk(nullptr, &error), qPrintable(error.message));

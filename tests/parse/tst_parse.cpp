@@ -47,6 +47,12 @@ QJsonObject parseAll(const QString &text, const QJsonObject &cfg, ParseError *er
     return run->playbook();
 }
 
+// A JSON object as the database gives it back: written as text, read again.
+QJsonObject throughText(const QJsonObject &object)
+{
+    return QJsonDocument::fromJson(QJsonDocument(object).toJson(QJsonDocument::Compact)).object();
+}
+
 int countSpeeches(const QJsonObject &playbook)
 {
     int n = 0;
@@ -232,14 +238,16 @@ private slots:
         auto run = ParseRun::begin(text, cfg, &error);
         QVERIFY2(run, qPrintable(error.message));
         QVERIFY(run->totalChunks() > 10);
+        QList<QJsonObject> storedResults;
         while (!run->finished()) {
             ChunkReport report;
             QVERIFY2(run->runNextChunk(&report, &error), qPrintable(error.message));
             QCOMPARE(report.index, run->completedChunks() - 1);
-            // the checkpoint as the worker stores it: JSON text
-            const QByteArray stored = QJsonDocument(run->currentState()).toJson(QJsonDocument::Compact);
-            const QJsonObject state = QJsonDocument::fromJson(stored).object();
-            auto resumed = ParseRun::resume(text, cfg, state, &error);
+            // the checkpoint as the worker stores it: JSON text, results appended once
+            storedResults << throughText(run->takeChunkResults());
+            QCOMPARE(storedResults.constLast().value(QStringLiteral("chunkCount")).toInt(), 1);
+            const QJsonObject state = throughText(run->currentState());
+            auto resumed = ParseRun::resume(text, cfg, state, storedResults, &error);
             QVERIFY2(resumed, qPrintable(error.message));
             QCOMPARE(resumed->completedChunks(), run->completedChunks());
             QCOMPARE(resumed->totalChunks(), run->totalChunks());
@@ -446,18 +454,63 @@ private slots:
         QVERIFY(run);
         QVERIFY(run->runNextChunk(nullptr, &error));
         const QJsonObject state = run->currentState();
+        const QList<QJsonObject> results{run->takeChunkResults()};
 
-        QVERIFY(!ParseRun::resume(text + QStringLiteral("\nANNA. More.\n"), config(4), state, &error));
+        QVERIFY(!ParseRun::resume(text + QStringLiteral("\nANNA. More.\n"), config(4), state, results, &error));
         QVERIFY(error.permanent);
         QVERIFY(error.message.contains(QStringLiteral("different text")));
-        QVERIFY(!ParseRun::resume(text, config(5), state, &error));
+        QVERIFY(!ParseRun::resume(text, config(5), state, results, &error));
         QVERIFY(error.message.contains(QStringLiteral("chunk size")));
         QJsonObject damaged = state;
         damaged.insert(QStringLiteral("context"), QStringLiteral("garbage"));
-        QVERIFY(!ParseRun::resume(text, config(4), damaged, &error));
+        QVERIFY(!ParseRun::resume(text, config(4), damaged, results, &error));
         QVERIFY(error.message.contains(QStringLiteral("damaged")));
-        QVERIFY(!ParseRun::resume(text, config(4), QJsonObject(), &error));
-        QVERIFY(ParseRun::resume(text, config(4), state, &error));
+        QVERIFY(!ParseRun::resume(text, config(4), QJsonObject(), results, &error));
+        // the results of the chunks before the checkpoint are part of it: missing or malformed,
+        // the checkpoint is unusable rather than silently short of speeches
+        QVERIFY(!ParseRun::resume(text, config(4), state, {}, &error));
+        QVERIFY(error.message.contains(QStringLiteral("damaged")));
+        QJsonObject badOps = results.constFirst();
+        badOps.insert(QStringLiteral("ops"), QJsonArray{QJsonArray{QStringLiteral("x")}});
+        QVERIFY(!ParseRun::resume(text, config(4), state, {badOps}, &error));
+        QVERIFY(ParseRun::resume(text, config(4), state, results, &error));
+    }
+
+    // The checkpoint is the parser's carry-over state, not the partial playbook: its size must
+    // not grow with the play (a checkpoint per chunk that held everything made a long play
+    // quadratic in bytes written). Results taken for several chunks at once resume the same.
+    void checkpointStaysSmallAndResultsCoalesce()
+    {
+        const QString text = playText(QStringLiteral("hamlet"));
+        const QJsonObject cfg = config(100);
+        const QJsonObject reference = parseAll(text, cfg);
+        ParseError error;
+        auto run = ParseRun::begin(text, cfg, &error);
+        QVERIFY(run);
+        QVERIFY(run->totalChunks() > 30);
+        QList<QJsonObject> stored;
+        qsizetype largestState = 0;
+        qsizetype resultBytes = 0;
+        while (!run->finished()) {
+            QVERIFY(run->runNextChunk(nullptr, &error));
+            largestState = qMax(largestState, QJsonDocument(run->currentState()).toJson(QJsonDocument::Compact).size());
+            QVERIFY(!run->currentState().contains(QStringLiteral("playbook")));
+            if (run->completedChunks() % 7 == 0 || run->finished()) {
+                stored << throughText(run->takeChunkResults());
+                resultBytes += QJsonDocument(stored.constLast()).toJson(QJsonDocument::Compact).size();
+            }
+        }
+        // Hamlet is ~180 kB of text; the state holds the cast and one open speech
+        QVERIFY2(largestState < 16 * 1024, qPrintable(QString::number(largestState)));
+        // every result written once: together about the size of the text, not chunks × text
+        QVERIFY2(resultBytes < 2 * text.toUtf8().size(), qPrintable(QString::number(resultBytes)));
+        // the last take covers what is left; an empty take after it covers nothing
+        QCOMPARE(run->takeChunkResults().value(QStringLiteral("chunkCount")).toInt(), 0);
+
+        auto resumed = ParseRun::resume(text, cfg, throughText(run->currentState()), stored, &error);
+        QVERIFY2(resumed, qPrintable(error.message));
+        QVERIFY(resumed->finished());
+        QCOMPARE(resumed->playbook(), reference);
     }
 
     void hugeInputIsLinear()

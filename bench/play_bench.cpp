@@ -1,0 +1,289 @@
+// play_bench: real plays through the whole queue — enqueue, a WorkerPool parsing them chunk by
+// chunk with checkpoints, playbooks stored — on SQLite and PostgreSQL, local and through a
+// DelayProxy that puts the database on "another host". Prints plays/s, MB/s, round trips and
+// bytes sent per play, the tables' size after the drain, and the ratio to the parser alone on
+// the same number of threads.
+//
+//   play_bench [--pg postgres://admin…] [--no-sqlite] [--copies N] [--workers W]
+//              [--delay-ms D] [--progress-interval-ms MS] [PLAYS_DIR]
+#include "delayproxy.h"
+
+#include "engine/database.h"
+#include "engine/jobqueue.h"
+#include "engine/migrations.h"
+#include "engine/parse/parserun.h"
+#include "engine/workerpool.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QThreadPool>
+#include <QUuid>
+
+#include <atomic>
+#include <cstdio>
+
+using namespace Engine;
+
+namespace {
+
+struct Play
+{
+    QString name;
+    QByteArray text;
+};
+
+void print(const QString &where, const QString &what, double value, const QString &unit)
+{
+    std::printf("%-16s %-52s %12.2f %s\n", qPrintable(where), qPrintable(what), value, qPrintable(unit));
+    std::fflush(stdout);
+}
+
+QList<Play> loadPlays(const QString &dir, int copies)
+{
+    QList<Play> plays;
+    const QFileInfoList files = QDir(dir).entryInfoList({QStringLiteral("*.txt")}, QDir::Files, QDir::Name);
+    for (int copy = 0; copy < copies; ++copy) {
+        for (const QFileInfo &info : files) {
+            QFile file(info.filePath());
+            if (!file.open(QIODevice::ReadOnly))
+                qFatal("cannot read %s", qPrintable(info.filePath()));
+            plays << Play{QStringLiteral("%1-%2").arg(copy).arg(info.fileName()), file.readAll()};
+        }
+    }
+    return plays;
+}
+
+qint64 textBytes(const QList<Play> &plays)
+{
+    qint64 bytes = 0;
+    for (const Play &play : plays)
+        bytes += play.text.size();
+    return bytes;
+}
+
+/// The parser alone, on `threads` threads: the floor for what the queue adds.
+double parserOnlyMs(const QList<Play> &plays, int threads, int chunkSize)
+{
+    QThreadPool pool;
+    pool.setMaxThreadCount(threads);
+    std::atomic<int> next{0};
+    QElapsedTimer timer;
+    timer.start();
+    for (int t = 0; t < threads; ++t) {
+        pool.start([&] {
+            const QJsonObject config{{QStringLiteral("chunkSize"), chunkSize}};
+            for (int i = next++; i < plays.size(); i = next++) {
+                ParseError error;
+                auto run = ParseRun::begin(QString::fromUtf8(plays.at(i).text), config, &error);
+                while (run && !run->finished())
+                    run->runNextChunk(nullptr, &error);
+                if (run)
+                    run->playbook();
+            }
+        });
+    }
+    pool.waitForDone();
+    return double(timer.nsecsElapsed()) / 1e6;
+}
+
+DatabaseUrl freshDatabase(bool postgres, const DatabaseUrl &admin, QTemporaryDir &dir)
+{
+    static int counter = 0;
+    DatabaseUrl url;
+    if (!postgres) {
+        url.sqlitePath = dir.filePath(QStringLiteral("plays-%1.db").arg(++counter));
+    } else {
+        url = admin;
+        url.database = QStringLiteral("cbplays_") + QUuid::createUuid().toString(QUuid::Id128).left(12);
+        ScopedConnection connection(admin, QStringLiteral("bench-admin"));
+        QSqlQuery(connection.database()).exec(QStringLiteral("CREATE DATABASE ") + url.database);
+    }
+    ScopedConnection connection(url, QStringLiteral("bench-migrate"));
+    QString error;
+    if (!Migrations::migrate(connection.database(), &error))
+        qFatal("migration failed: %s", qPrintable(error));
+    return url;
+}
+
+qint64 scalar(QSqlDatabase db, const QString &sql)
+{
+    QSqlQuery query(db);
+    if (!query.exec(sql) || !query.next())
+        return -1;
+    return query.value(0).toLongLong();
+}
+
+/// Bytes the queue's tables take after the drain: rows, their TOAST and indexes.
+qint64 tableBytes(const DatabaseUrl &url)
+{
+    ScopedConnection connection(url, QStringLiteral("bench-size"));
+    QSqlDatabase db = connection.database();
+    if (url.isPostgres()) {
+        QSqlQuery(db).exec(QStringLiteral("VACUUM"));
+        return scalar(db, QStringLiteral(R"(SELECT SUM(pg_total_relation_size(c.oid))::bigint
+            FROM pg_class c WHERE c.relname IN ('ParseJob', 'JobEvent', 'Playbook',
+                                                'CallboardChunkResult') AND c.relkind = 'r')"));
+    }
+    QSqlQuery(db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    QSqlQuery(db).exec(QStringLiteral("VACUUM"));
+    return QFileInfo(url.sqlitePath).size();
+}
+
+struct DrainFigures
+{
+    double ms = 0;
+    qint64 roundTrips = 0;
+    qint64 bytesToServer = 0;
+    qint64 tableBytes = 0;
+    qint64 completed = 0;
+};
+
+DrainFigures drain(const DatabaseUrl &url, const QList<Play> &plays, int workers, int chunkSize,
+                   int progressIntervalMs, int delayMs)
+{
+    {
+        ScopedConnection connection(url, QStringLiteral("bench-enqueue"));
+        JobQueue queue(connection.database());
+        QList<EnqueueInput> inputs;
+        for (const Play &play : plays) {
+            EnqueueInput input;
+            input.filename = play.name;
+            input.rawText = play.text;
+            if (chunkSize > 0)
+                input.config = {{QStringLiteral("chunkSize"), chunkSize}};
+            inputs << input;
+        }
+        queue.enqueueMany(inputs, QStringLiteral("bench"));
+    }
+    // PostgreSQL through the proxy even when local (0 ms): the round trips are counted either way.
+    std::unique_ptr<DelayProxy> proxy;
+    DatabaseUrl workerUrl = url;
+    if (url.isPostgres()) {
+        proxy = std::make_unique<DelayProxy>(url.host, quint16(url.port), delayMs);
+        if (!proxy->start())
+            qFatal("proxy cannot listen");
+        workerUrl.port = proxy->port();
+    }
+    WorkerPoolOptions options;
+    options.url = workerUrl;
+    options.workers = workers;
+    options.drain = true;
+    options.progressIntervalMs = progressIntervalMs;
+    options.handler = parsePlayHandler;
+    WorkerPool pool(options);
+    QSignalSpy drained(&pool, &WorkerPool::drained);
+    QElapsedTimer timer;
+    timer.start();
+    QString error;
+    if (!pool.start(&error))
+        qFatal("pool: %s", qPrintable(error));
+    if (!drained.wait(1800000))
+        qFatal("the drain did not finish");
+    DrainFigures figures;
+    figures.ms = double(timer.nsecsElapsed()) / 1e6;
+    pool.stop();
+    if (proxy) {
+        figures.roundTrips = proxy->counters().roundTrips;
+        figures.bytesToServer = proxy->counters().bytesToServer;
+    }
+    {
+        ScopedConnection connection(url, QStringLiteral("bench-count"));
+        figures.completed = scalar(connection.database(),
+                                   QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "status" = 'completed')"));
+    }
+    figures.tableBytes = tableBytes(url);
+    return figures;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("plays"), QStringLiteral("Folder of plays (*.txt)."));
+    parser.addOption({QStringLiteral("pg"), QStringLiteral("PostgreSQL admin URL."), QStringLiteral("url")});
+    parser.addOption({QStringLiteral("no-sqlite"), QStringLiteral("Measure PostgreSQL only.")});
+    parser.addOption({QStringLiteral("copies"), QStringLiteral("Copies of each play (default 10)."), QStringLiteral("n"), QStringLiteral("10")});
+    parser.addOption({QStringLiteral("workers"), QStringLiteral("Worker threads (default 2)."), QStringLiteral("n"), QStringLiteral("2")});
+    parser.addOption({QStringLiteral("delay-ms"), QStringLiteral("Delay each way for the remote runs (default 25; 0: none)."), QStringLiteral("ms"), QStringLiteral("25")});
+    parser.addOption({QStringLiteral("progress-interval-ms"), QStringLiteral("Pool's progress interval (default 1000)."), QStringLiteral("ms"), QStringLiteral("1000")});
+    parser.process(app);
+    QLoggingCategory::setFilterRules(QStringLiteral("callboard.*.info=false\ncallboard.*.warning=false"));
+
+    const QString dir = parser.positionalArguments().value(0, qEnvironmentVariable("CALLBOARD_PLAYS_DIR", QStringLiteral(CALLBOARD_PLAYS_DIR)));
+    const int copies = parser.value(QStringLiteral("copies")).toInt();
+    const int workers = parser.value(QStringLiteral("workers")).toInt();
+    const int delayMs = parser.value(QStringLiteral("delay-ms")).toInt();
+    const int interval = parser.value(QStringLiteral("progress-interval-ms")).toInt();
+    const QList<Play> plays = loadPlays(dir, copies);
+    if (plays.isEmpty())
+        qFatal("no plays in %s", qPrintable(dir));
+    const double mb = textBytes(plays) / 1e6;
+    std::printf("%lld plays, %.1f MB of text, %d workers, progress interval %d ms\n",
+                qlonglong(plays.size()), mb, workers, interval);
+
+    const double parseMs = parserOnlyMs(plays, workers, 0);
+    const double parseOneChunkMs = parserOnlyMs(plays, workers, 1000000);
+    print(QStringLiteral("parser only"), QStringLiteral("default chunk size"), parseMs, QStringLiteral("ms"));
+    print(QStringLiteral("parser only"), QStringLiteral("one chunk per play"), parseOneChunkMs, QStringLiteral("ms"));
+
+    QTemporaryDir tmp;
+    DatabaseUrl admin;
+    QList<std::pair<QString, bool>> kinds;
+    if (!parser.isSet(QStringLiteral("no-sqlite")))
+        kinds << std::make_pair(QStringLiteral("sqlite"), false);
+    if (parser.isSet(QStringLiteral("pg"))) {
+        QString error;
+        const auto url = DatabaseUrl::parse(parser.value(QStringLiteral("pg")), &error);
+        if (!url)
+            qFatal("%s", qPrintable(error));
+        admin = *url;
+        kinds << std::make_pair(QStringLiteral("postgres"), true);
+    }
+    for (const auto &[kind, postgres] : kinds) {
+        QList<std::pair<QString, int>> links{{QStringLiteral("local"), 0}};
+        if (postgres && delayMs > 0)
+            links << std::make_pair(QStringLiteral("rtt %1 ms").arg(2 * delayMs), delayMs);
+        double localMs = 0;
+        for (const auto &[link, delay] : links) {
+            for (const int chunkSize : {0, 1000000}) {
+                if (chunkSize && delay)
+                    continue; // the chunk-size ratio is a local figure
+                const DatabaseUrl url = freshDatabase(postgres, admin, tmp);
+                const DrainFigures f = drain(url, plays, workers, chunkSize, interval, delay);
+                const QString where = kind + QLatin1Char(' ') + link;
+                const QString size = chunkSize ? QStringLiteral("one chunk per play") : QStringLiteral("default chunks");
+                if (f.completed != plays.size())
+                    std::printf("!! only %lld of %lld plays completed\n", f.completed, qlonglong(plays.size()));
+                print(where, QStringLiteral("drain, %1: wall").arg(size), f.ms, QStringLiteral("ms"));
+                print(where, QStringLiteral("drain, %1: plays/s").arg(size), plays.size() * 1000.0 / f.ms, QStringLiteral("plays/s"));
+                print(where, QStringLiteral("drain, %1: MB/s").arg(size), mb * 1000.0 / f.ms, QStringLiteral("MB/s"));
+                print(where, QStringLiteral("drain, %1: ÷ parser alone").arg(size),
+                      f.ms / (chunkSize ? parseOneChunkMs : parseMs), QStringLiteral("×"));
+                if (postgres) {
+                    print(where, QStringLiteral("drain, %1: round trips per play").arg(size),
+                          double(f.roundTrips) / plays.size(), QStringLiteral("round trips"));
+                    print(where, QStringLiteral("drain, %1: bytes sent per play").arg(size),
+                          double(f.bytesToServer) / plays.size() / 1024.0, QStringLiteral("kB"));
+                }
+                print(where, QStringLiteral("drain, %1: tables ÷ play text").arg(size),
+                      f.tableBytes / (mb * 1e6), QStringLiteral("×"));
+                if (!chunkSize && !delay)
+                    localMs = f.ms;
+                if (delay)
+                    print(where, QStringLiteral("drain: ÷ local drain"), f.ms / localMs, QStringLiteral("×"));
+            }
+        }
+    }
+    return 0;
+}
