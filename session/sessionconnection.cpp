@@ -12,6 +12,7 @@
 #include "session/windowreads.h"
 
 #include <QElapsedTimer>
+#include <QThread>
 
 namespace {
 
@@ -48,7 +49,13 @@ SessionConnection::~SessionConnection()
 {
     m_ping.stop();
     m_feed->stop();
-    m_listener.reset();
+    if (m_listenerThread) {
+        // Deleted in its own thread, where its connection lives.
+        QMetaObject::invokeMethod(m_listener, [listener = m_listener] { delete listener; },
+                                  Qt::BlockingQueuedConnection);
+        m_listenerThread->quit();
+        m_listenerThread->wait();
+    }
     closeConnection();
     QSqlDatabase::removeDatabase(m_connectionName);
 }
@@ -69,21 +76,26 @@ bool SessionConnection::open(QString *error, bool *damaged)
         return false;
     }
     if (m_url.isPostgres()) {
-        // The process's one LISTEN: the embedded worker pool hears through JobNotifier too.
-        m_listener = std::make_unique<Engine::PostgresListener>(m_url);
+        // The process's one LISTEN: the embedded worker pool hears through JobNotifier too. On
+        // a thread of its own, so that a notification wakes the pool at once, not after the
+        // window's read that this thread may be waiting for.
+        m_listenerThread = std::make_unique<QThread>();
+        m_listenerThread->setObjectName(QStringLiteral("callboard-listener"));
+        m_listenerThread->start();
+        m_listener = new Engine::PostgresListener(m_url);
+        m_listener->moveToThread(m_listenerThread.get());
+        Session *session = m_session;
+        connect(m_listener, &Engine::PostgresListener::connectionLost, session,
+                [session](const QString &message) { emit session->connectionLost(message); });
+        connect(m_listener, &Engine::PostgresListener::connectionRestored, session,
+                [session] { emit session->connectionRestored(); });
         QString listenError;
-        if (!m_listener->start(&listenError))
+        bool listening = false;
+        QMetaObject::invokeMethod(
+            m_listener, [&] { listening = m_listener->start(&listenError); },
+            Qt::BlockingQueuedConnection);
+        if (!listening)
             qCWarning(lcNotify) << "LISTEN failed, the window polls instead:" << listenError;
-        connect(m_listener.get(), &Engine::PostgresListener::connectionLost, this,
-                [this](const QString &message) {
-                    QMetaObject::invokeMethod(m_session, [session = m_session, message] {
-                        emit session->connectionLost(message);
-                    });
-                });
-        connect(m_listener.get(), &Engine::PostgresListener::connectionRestored, this, [this] {
-            QMetaObject::invokeMethod(m_session,
-                                      [session = m_session] { emit session->connectionRestored(); });
-        });
     }
     m_feed->start();
     m_ping.start();

@@ -13,6 +13,7 @@ class JobQueue;
 class PostgresListener;
 }
 class ChangeFeed;
+class QThread;
 class Session;
 class WindowReads;
 
@@ -51,7 +52,8 @@ private:
     bool m_lost = false;
     std::unique_ptr<Engine::JobQueue> m_queue;
     std::unique_ptr<WindowReads> m_reads;
-    std::unique_ptr<Engine::PostgresListener> m_listener;
+    std::unique_ptr<QThread> m_listenerThread;
+    Engine::PostgresListener *m_listener = nullptr;  ///< lives in m_listenerThread
     ChangeFeed *m_feed;
     QTimer m_ping;
 };

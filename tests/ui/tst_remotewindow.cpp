@@ -2,6 +2,7 @@
 #include "engine/database.h"
 #include "engine/joberrors.h"
 #include "engine/jobqueue.h"
+#include "engine/workerpool.h"
 #include "lagprobe.h"
 #include "models/jobtablemodel.h"
 #include "session/session.h"
@@ -14,6 +15,7 @@
 #include <QLabel>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QSqlQuery>
 #include <QTest>
 
 #include <atomic>
@@ -120,6 +122,7 @@ class TestRemoteWindow final : public QObject
 
 private slots:
     void windowStaysResponsiveAt100MsRoundTrip();
+    void oneListenerPerProcessAndEveryConnectionNamed();
 };
 
 void TestRemoteWindow::windowStaysResponsiveAt100MsRoundTrip()
@@ -188,6 +191,37 @@ void TestRemoteWindow::windowStaysResponsiveAt100MsRoundTrip()
     QVERIFY2(probe.lagPercentileMs(99) < 50, qPrintable(QString::number(probe.lagPercentileMs(99))));
     // The target; busy time off the CPU is an upper bound (preemption counts too).
     QVERIFY2(probe.blockedShare() < 0.05, qPrintable(QString::number(probe.blockedShare())));
+}
+
+void TestRemoteWindow::oneListenerPerProcessAndEveryConnectionNamed()
+{
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    // As the application runs it: the window's session listens, the pool hears through it.
+    auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.workers = 1;
+    options.listen = false;
+    WorkerPool pool(options);
+    MainWindow window(test.url(), &pool);
+    QVERIFY2(window.isConnected(), qPrintable(window.connectionError()));
+    QString error;
+    QVERIFY2(pool.start(&error), qPrintable(error));
+
+    auto names = [&] {
+        QSqlQuery query(test.db());
+        query.exec(QStringLiteral("SELECT application_name FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+        QStringList result;
+        while (query.next())
+            result << query.value(0).toString();
+        return result;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(names().contains(QStringLiteral("callboard window")), 5000);
+    const QStringList seen = names();
+    QCOMPARE(seen.count(QStringLiteral("callboard listener")), 1);
+    for (const QString &name : seen)
+        QVERIFY2(name.startsWith(QStringLiteral("callboard ")), qPrintable(seen.join(QLatin1Char(','))));
+    pool.stop();
 }
 
 QTEST_MAIN(TestRemoteWindow)
