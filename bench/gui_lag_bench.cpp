@@ -103,7 +103,7 @@ private:
 int main(int argc, char **argv)
 {
     qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication<QApplication> app(argc, argv);
     QStandardPaths::setTestModeEnabled(true);  // the window's settings are not the user's
     QCommandLineParser parser;
     parser.addHelpOption();

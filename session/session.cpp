@@ -27,6 +27,8 @@ Session::Session(const Engine::DatabaseUrl &url, QObject *parent)
 
 Session::~Session()
 {
+    // A read may be waiting for a server that stopped answering: cut it rather than wait.
+    m_connection->interrupt();
     // Deleted in its own thread, where its connection lives; then the thread ends.
     QMetaObject::invokeMethod(m_connection, [connection = m_connection] { delete connection; },
                               Qt::BlockingQueuedConnection);

@@ -82,7 +82,7 @@ bool SessionConnection::open(QString *error, bool *damaged)
         m_listenerThread = std::make_unique<QThread>();
         m_listenerThread->setObjectName(QStringLiteral("callboard-listener"));
         m_listenerThread->start();
-        m_listener = new Engine::PostgresListener(m_url);
+        m_listener = new Engine::PostgresListener(m_url, &m_registry);
         m_listener->moveToThread(m_listenerThread.get());
         Session *session = m_session;
         connect(m_listener, &Engine::PostgresListener::connectionLost, session,
@@ -107,9 +107,12 @@ bool SessionConnection::reopen(QString *error)
 {
     closeConnection();
     QSqlDatabase::removeDatabase(m_connectionName);
+    if (m_registry.isInterrupted())
+        return false;
     m_db = Engine::Database::open(m_url, m_connectionName, error);
     if (!m_db.isOpen())
         return false;
+    m_registry.add(m_db);
     m_queue = std::make_unique<Engine::JobQueue>(m_db);
     m_reads = std::make_unique<WindowReads>(m_db);
     m_open = true;
@@ -123,6 +126,7 @@ void SessionConnection::closeConnection()
     m_queue.reset();
     m_open = false;
     if (m_db.isValid()) {
+        m_registry.remove(m_db);
         m_db.close();
         m_db = QSqlDatabase();
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/database.h"
 #include "engine/databaseurl.h"
 
 #include <QObject>
@@ -38,6 +39,9 @@ public:
     Engine::JobQueue &queue() { return *m_queue; }
     WindowReads &reads() { return *m_reads; }
     ChangeFeed &feed() { return *m_feed; }
+    /// From any thread: cuts the connections, so that a statement waiting for a server that
+    /// no longer answers fails at once (closing the window must not wait for it).
+    void interrupt() { m_registry.interruptAll(); }
 
 private:
     void ping();
@@ -45,6 +49,7 @@ private:
     void closeConnection();
 
     Engine::DatabaseUrl m_url;
+    Engine::ConnectionRegistry m_registry;  ///< thread-safe
     Session *m_session;  ///< lives in the GUI thread; reached through queued calls only
     QString m_connectionName;
     QSqlDatabase m_db;
