@@ -10,7 +10,15 @@ ActivityModel::ActivityModel(Session *session, QObject *parent)
     : QAbstractTableModel(parent)
     , m_session(session)
 {
-    connect(m_session, &Session::jobsChanged, this, &ActivityModel::refresh);
+    // At most one read a second however busy the queue is: the feed is for reading, and the
+    // session's one connection has the table to keep up first.
+    m_throttle.setSingleShot(true);
+    m_throttle.setInterval(1000);
+    connect(&m_throttle, &QTimer::timeout, this, &ActivityModel::refresh);
+    connect(m_session, &Session::jobsChanged, this, [this] {
+        if (!m_throttle.isActive())
+            m_throttle.start();
+    });
     refresh();
 }
 

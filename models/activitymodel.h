@@ -3,6 +3,7 @@
 #include "session/activityentry.h"
 
 #include <QAbstractTableModel>
+#include <QTimer>
 
 class Session;
 
@@ -44,4 +45,5 @@ private:
     QList<Entry> m_entries;  // newest first
     bool m_reading = false;
     bool m_readAgain = false;
+    QTimer m_throttle;
 };

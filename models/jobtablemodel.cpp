@@ -9,6 +9,37 @@ using Engine::JobStatus;
 
 namespace {
 
+/// The columns whose text or value differ between two versions of a row, as [first, last];
+/// {-1, -1} when only bookkeeping (updatedAt, lockedAt) moved. A narrow dataChanged keeps the
+/// sorted proxy from re-sorting rows whose sort column did not change (a progress update must
+/// not move 100,000 persistent indexes).
+std::pair<int, int> changedColumns(const JobRow &a, const JobRow &b)
+{
+    const bool changed[JobTableModel::ColumnCount] = {
+        a.status != b.status || a.controlRequest != b.controlRequest,
+        a.filename != b.filename,
+        a.priority != b.priority,
+        a.progress != b.progress || a.completedChunks != b.completedChunks
+            || a.totalChunks != b.totalChunks,
+        a.retryCount != b.retryCount || a.maxRetries != b.maxRetries,
+        a.workerId != b.workerId,
+        a.createdAt != b.createdAt,
+        a.startedAt != b.startedAt,
+        a.startedAt != b.startedAt || a.completedAt != b.completedAt || a.status != b.status,
+        a.lastError != b.lastError || a.failureReason != b.failureReason,
+    };
+    int first = -1;
+    int last = -1;
+    for (int column = 0; column < JobTableModel::ColumnCount; ++column) {
+        if (changed[column]) {
+            if (first < 0)
+                first = column;
+            last = column;
+        }
+    }
+    return {first, last};
+}
+
 QString dateText(const QDateTime &time)
 {
     if (!time.isValid())
@@ -253,6 +284,7 @@ void JobTableModel::onBatch(const QList<Engine::Job> &jobs, const QStringList &v
 void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished)
 {
     QList<int> changedRows;
+    QList<std::pair<int, int>> changedRanges;
     QList<JobRow> added;
     QStringList changedIds;
     bool countsTouched = false;
@@ -270,9 +302,13 @@ void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished
             ++m_counts[row.status];
             countsTouched = true;
         }
+        const std::pair<int, int> columns = changedColumns(current, row);
         current = row;
-        changedRows << *it;
         changedIds << row.id;
+        if (columns.first >= 0) {
+            changedRows << *it;
+            changedRanges << columns;
+        }
     }
 
     // One range when most rows changed (a view repaints once either way), else one per row.
@@ -280,8 +316,9 @@ void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished
         const auto [lo, hi] = std::minmax_element(changedRows.cbegin(), changedRows.cend());
         emit dataChanged(index(*lo, 0), index(*hi, ColumnCount - 1));
     } else {
-        for (int row : std::as_const(changedRows))
-            emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        for (qsizetype i = 0; i < changedRows.size(); ++i)
+            emit dataChanged(index(changedRows.at(i), changedRanges.at(i).first),
+                             index(changedRows.at(i), changedRanges.at(i).second));
     }
 
     if (!added.isEmpty()) {

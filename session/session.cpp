@@ -14,11 +14,17 @@
 
 #include <exception>
 
+namespace {
+
+constexpr int kCloseGraceMs = 3000;
+
+} // namespace
+
 Session::Session(const Engine::DatabaseUrl &url, QObject *parent)
     : QObject(parent)
     , m_url(url)
     , m_thread(new QThread)
-    , m_connection(new SessionConnection(url, this))
+    , m_connection(new SessionConnection(url, &m_registry, this))
 {
     m_thread->setObjectName(QStringLiteral("callboard-session"));
     m_connection->moveToThread(m_thread);
@@ -27,13 +33,17 @@ Session::Session(const Engine::DatabaseUrl &url, QObject *parent)
 
 Session::~Session()
 {
-    // A read may be waiting for a server that stopped answering: cut it rather than wait.
-    m_connection->interrupt();
     // Deleted in its own thread, where its connection lives; then the thread ends.
-    QMetaObject::invokeMethod(m_connection, [connection = m_connection] { delete connection; },
-                              Qt::BlockingQueuedConnection);
-    m_thread->quit();
-    m_thread->wait();
+    QMetaObject::invokeMethod(m_connection, [connection = m_connection] {
+        delete connection;
+        QThread::currentThread()->quit();
+    });
+    // A read may be waiting for a server that stopped answering: past a short grace, cut the
+    // connections rather than keep the window from closing.
+    if (!m_thread->wait(kCloseGraceMs)) {
+        m_registry.interruptAll();
+        m_thread->wait();
+    }
     delete m_thread;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/database.h"
 #include "engine/databaseurl.h"
 #include "engine/job.h"
 #include "engine/pruner.h"
@@ -109,6 +110,7 @@ private:
     void post(QObject *context, Work work, Callback<T> done);
 
     Engine::DatabaseUrl m_url;
+    Engine::ConnectionRegistry m_registry;  ///< the session thread's sockets, to cut on close
     QThread *m_thread;
     SessionConnection *m_connection;  ///< lives in m_thread
     bool m_open = false;

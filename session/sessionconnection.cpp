@@ -20,8 +20,10 @@ constexpr int kPingMs = 2000;
 
 } // namespace
 
-SessionConnection::SessionConnection(const Engine::DatabaseUrl &url, Session *session)
+SessionConnection::SessionConnection(const Engine::DatabaseUrl &url,
+                                     Engine::ConnectionRegistry *registry, Session *session)
     : m_url(url)
+    , m_registry(*registry)
     , m_session(session)
     , m_connectionName(Engine::Database::uniqueConnectionName(QStringLiteral("window")))
     , m_feed(new ChangeFeed(*this, this))

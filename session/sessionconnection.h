@@ -27,7 +27,9 @@ class SessionConnection final : public QObject
     Q_OBJECT
 
 public:
-    SessionConnection(const Engine::DatabaseUrl &url, Session *session);
+    /// registry (thread-safe, owned by the session) can cut the connections from the GUI thread.
+    SessionConnection(const Engine::DatabaseUrl &url, Engine::ConnectionRegistry *registry,
+                      Session *session);
     ~SessionConnection() override;
 
     /// Opens, migrates, starts LISTEN and the feed. damaged: an embedded file failed its check.
@@ -39,9 +41,6 @@ public:
     Engine::JobQueue &queue() { return *m_queue; }
     WindowReads &reads() { return *m_reads; }
     ChangeFeed &feed() { return *m_feed; }
-    /// From any thread: cuts the connections, so that a statement waiting for a server that
-    /// no longer answers fails at once (closing the window must not wait for it).
-    void interrupt() { m_registry.interruptAll(); }
 
 private:
     void ping();
@@ -49,7 +48,7 @@ private:
     void closeConnection();
 
     Engine::DatabaseUrl m_url;
-    Engine::ConnectionRegistry m_registry;  ///< thread-safe
+    Engine::ConnectionRegistry &m_registry;
     Session *m_session;  ///< lives in the GUI thread; reached through queued calls only
     QString m_connectionName;
     QSqlDatabase m_db;
