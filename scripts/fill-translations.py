@@ -180,6 +180,9 @@ T = {
     "Time the database takes to answer the window (round trip)": (
         "Zeit, die die Datenbank braucht, um dem Fenster zu antworten (Hin und zurück)",
         "Temps que met la base de données à répondre à la fenêtre (aller-retour)"),
+    "The queue database has not answered for %n second(s)": (
+        ("Die Auftragsdatenbank hat seit %n Sekunde nicht geantwortet", "Die Auftragsdatenbank hat seit %n Sekunden nicht geantwortet"),
+        ("La base de tâches ne répond plus depuis %n seconde", "La base de tâches ne répond plus depuis %n secondes")),
     "Not connected to the queue database": ("Nicht mit der Auftragsdatenbank verbunden", "Non connecté à la base de tâches"),
     "The connection to the queue database was lost": ("Die Verbindung zur Auftragsdatenbank ist abgebrochen", "La connexion à la base de tâches a été perdue"),
     "%1 (cancelling…)": ("%1 (wird abgebrochen…)", "%1 (annulation…)"),

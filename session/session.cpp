@@ -29,6 +29,28 @@ Session::Session(const Engine::DatabaseUrl &url, QObject *parent)
     m_thread->setObjectName(QStringLiteral("callboard-session"));
     m_connection->moveToThread(m_thread);
     m_thread->start();
+    m_watchdog.setInterval(1000);
+    connect(&m_watchdog, &QTimer::timeout, this, &Session::checkSilence);
+}
+
+void Session::onRoundTrip(int ms)
+{
+    m_roundTripMs = ms;
+    m_sinceAnswer.start();
+    emit roundTripMeasured(ms);
+    if (m_silent) {
+        m_silent = false;
+        emit connectionRestored();
+    }
+}
+
+void Session::checkSilence()
+{
+    if (m_silent || !m_sinceAnswer.isValid() || m_sinceAnswer.elapsed() < m_silenceLimitMs)
+        return;
+    m_silent = true;
+    emit connectionLost(tr("The queue database has not answered for %n second(s)", nullptr,
+                           int(m_sinceAnswer.elapsed() / 1000)));
 }
 
 Session::~Session()
@@ -57,6 +79,10 @@ Session::OpenResult Session::open()
         },
         Qt::BlockingQueuedConnection);
     m_open = result.ok;
+    if (m_open) {
+        m_sinceAnswer.start();
+        m_watchdog.start();
+    }
     return result;
 }
 

@@ -9,8 +9,10 @@
 #include "session/sessioncommand.h"
 #include "session/sessionreply.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <functional>
 #include <optional>
@@ -90,6 +92,10 @@ public:
     void setTickInterval(int ms);
     /// The last measured round trip to the database, -1 before the first.
     int roundTripMs() const { return m_roundTripMs; }
+    /// How long the database may stay silent (no answer to the session's ping) before the
+    /// connection counts as lost: a partition holds a statement until the kernel gives up
+    /// (a minute), and the window should say so long before.
+    void setSilenceLimit(int ms) { m_silenceLimitMs = ms; }
 
 signals:
     /// One tick's worth of changes: every id reported changed, the rows re-read (without their
@@ -113,6 +119,13 @@ private:
     Engine::ConnectionRegistry m_registry;  ///< the session thread's sockets, to cut on close
     QThread *m_thread;
     SessionConnection *m_connection;  ///< lives in m_thread
+    void checkSilence();
+    void onRoundTrip(int ms);
+
     bool m_open = false;
     int m_roundTripMs = -1;
+    int m_silenceLimitMs = 15000;
+    bool m_silent = false;
+    QElapsedTimer m_sinceAnswer;
+    QTimer m_watchdog;
 };

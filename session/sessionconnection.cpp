@@ -144,8 +144,7 @@ void SessionConnection::ping()
             m_reads->ping();
             const int ms = int(timer.elapsed());
             QMetaObject::invokeMethod(m_session, [session = m_session, ms] {
-                session->m_roundTripMs = ms;
-                emit session->roundTripMeasured(ms);
+                session->onRoundTrip(ms);
             });
             if (m_lost) {
                 m_lost = false;

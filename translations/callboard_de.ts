@@ -1509,6 +1509,13 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
 </context>
 <context>
     <name>Session</name>
+    <message numerus="yes">
+        <source>The queue database has not answered for %n second(s)</source>
+        <translation>
+            <numerusform>Die Auftragsdatenbank hat seit %n Sekunde nicht geantwortet</numerusform>
+            <numerusform>Die Auftragsdatenbank hat seit %n Sekunden nicht geantwortet</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Not connected to the queue database</source>
         <translation>Nicht mit der Auftragsdatenbank verbunden</translation>

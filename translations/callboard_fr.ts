@@ -1509,6 +1509,13 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
 </context>
 <context>
     <name>Session</name>
+    <message numerus="yes">
+        <source>The queue database has not answered for %n second(s)</source>
+        <translation>
+            <numerusform>La base de tâches ne répond plus depuis %n seconde</numerusform>
+            <numerusform>La base de tâches ne répond plus depuis %n secondes</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Not connected to the queue database</source>
         <translation>Non connecté à la base de tâches</translation>

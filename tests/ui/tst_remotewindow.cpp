@@ -4,6 +4,7 @@
 #include "engine/jobqueue.h"
 #include "engine/workerpool.h"
 #include "lagprobe.h"
+#include "partitionproxy.h"
 #include "models/jobtablemodel.h"
 #include "session/session.h"
 #include "testdatabase.h"
@@ -125,6 +126,7 @@ class TestRemoteWindow final : public QObject
 private slots:
     void windowStaysResponsiveAt100MsRoundTrip();
     void oneListenerPerProcessAndEveryConnectionNamed();
+    void bannerSaysWhenTheDatabaseStopsAnswering();
 };
 
 void TestRemoteWindow::windowStaysResponsiveAt100MsRoundTrip()
@@ -227,6 +229,32 @@ void TestRemoteWindow::oneListenerPerProcessAndEveryConnectionNamed()
     for (const QString &name : seen)
         QVERIFY2(name.startsWith(QStringLiteral("callboard ")), qPrintable(seen.join(QLatin1Char(','))));
     pool.stop();
+}
+
+void TestRemoteWindow::bannerSaysWhenTheDatabaseStopsAnswering()
+{
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    PartitionProxy proxy(test.url().host, quint16(test.url().port));
+    QVERIFY(proxy.start());
+    DatabaseUrl remote = test.url();
+    remote.host = QStringLiteral("127.0.0.1");
+    remote.port = proxy.port();
+    MainWindow window(remote, nullptr);
+    window.show();
+    QVERIFY2(window.isConnected(), qPrintable(window.connectionError()));
+    window.session()->setSilenceLimit(3000);
+    QTRY_VERIFY(window.jobModel()->isLoaded());
+    QVERIFY(window.connectionBanner()->isHidden());
+
+    // A partition answers nothing and closes nothing: the window says so within seconds (the
+    // kernel would take a minute), and its event loop keeps running meanwhile.
+    proxy.partition();
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectionBanner()->isVisible(), 10000);
+    QVERIFY2(window.connectionBanner()->text().contains(QStringLiteral("not answered")),
+             qPrintable(window.connectionBanner()->text()));
+    proxy.heal();
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectionBanner()->isHidden(), 10000);
 }
 
 int main(int argc, char **argv)
