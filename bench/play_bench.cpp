@@ -79,14 +79,18 @@ double parserOnlyMs(const QList<Play> &plays, int threads, int chunkSize)
     timer.start();
     for (int t = 0; t < threads; ++t) {
         pool.start([&] {
-            const QJsonObject config{{QStringLiteral("chunkSize"), chunkSize}};
+            const QJsonObject config = chunkSize > 0 ? QJsonObject{{QStringLiteral("chunkSize"), chunkSize}}
+                                                     : QJsonObject();
             for (int i = next++; i < plays.size(); i = next++) {
                 ParseError error;
                 auto run = ParseRun::begin(QString::fromUtf8(plays.at(i).text), config, &error);
-                while (run && !run->finished())
-                    run->runNextChunk(nullptr, &error);
-                if (run)
-                    run->playbook();
+                while (run && !run->finished()) {
+                    if (!run->runNextChunk(nullptr, &error))
+                        qFatal("parser only: %s", qPrintable(error.message));
+                }
+                if (!run)
+                    qFatal("parser only: %s", qPrintable(error.message));
+                run->playbook();
             }
         });
     }

@@ -25,6 +25,8 @@ public:
     /// published come back this way too: they wake no one a second time (that second wake cost
     /// an empty claim right when the job was starting).
     void publishFromServer(const QStringList &jobIds);
+    /// A pause or cancel was asked for a running job (here or, through NOTIFY, elsewhere).
+    void announceControlRequest(const QString &jobId) { emit controlRequested(jobId); }
 
 signals:
     void jobsChanged(const QStringList &jobIds);
@@ -33,6 +35,7 @@ signals:
     /// Announced changes only (NOTIFY, or its local twin): control requests, enqueues,
     /// failures — not the progress, claims and completions that are never announced.
     void jobsAnnounced(const QStringList &jobIds);
+    void controlRequested(const QString &jobId);
 
 private:
     JobNotifier() = default;

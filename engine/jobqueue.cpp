@@ -589,7 +589,7 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
     const SqlDialect sql(m_db);
     const QString playbookId = chosenId.isEmpty() ? newTimeOrderedId() : chosenId;
     QSqlQuery &insert = prepared(QStringLiteral(R"(
-        INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
+        INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
             "sceneCount", "speechCount", "document", "createdAt")
         VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2))")
                                      .arg(sql.json(QStringLiteral(":document")), sql.now()));
@@ -990,6 +990,7 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
 {
     const SqlDialect sql(m_db);
     JobStatus result;
+    bool requested = false; // recorded for the running job's worker, not applied yet
     {
         Transaction transaction(m_db);
         const Current current = lockCurrent(jobId);
@@ -1022,6 +1023,7 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
             details.insert(QStringLiteral("worker"), current.workerId);
             insertEvent(jobId, request + QStringLiteral("_requested"), details);
             result = JobStatus::Running;
+            requested = true;
         } else {
             const bool resetRetries = target == JobStatus::Queued
                                       && (current.status == JobStatus::Failed
@@ -1053,10 +1055,14 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
             insertEvent(jobId, event, details);
             result = target;
         }
-        announce({jobId}, statusName(result));
+        // The running job's worker hears "pause_requested" (or "cancel_requested") and stops
+        // in the middle of its chunk.
+        announce({jobId}, requested ? request + QStringLiteral("_requested") : statusName(result));
         transaction.commit();
     }
     published({jobId});
+    if (requested)
+        JobNotifier::instance()->announceControlRequest(jobId);
     return result;
 }
 
@@ -1252,7 +1258,7 @@ std::optional<PlaybookRecord> JobQueue::playbook(const QString &jobId)
     QSqlQuery &query = prepared(QStringLiteral(
         R"(SELECT p."id", p."jobId", p."title", p."characterCount", p."actCount", p."sceneCount",
                   p."speechCount", p."document", p."createdAt"
-           FROM "ParseJob" j JOIN "Playbook" p ON p."id" = j."playbookId" WHERE j."id" = :id)"));
+           FROM "ParseJob" j JOIN "CallboardPlaybook" p ON p."id" = j."playbookId" WHERE j."id" = :id)"));
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     if (!query.next()) {

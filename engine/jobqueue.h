@@ -79,6 +79,32 @@ struct BatchResult
     std::optional<qint64> msUntilNextScheduled;
 };
 
+/// A job that a drained worker leaves behind (DESIGN.md "worker --drain").
+struct LeftoverJob
+{
+    QString id;
+    QString filename;
+    JobStatus status = JobStatus::Queued;
+    QString workerId; ///< running: whose lock holds it
+    QDateTime until;  ///< running: its lock expiry; queued or retrying: when it is due (runAfter)
+};
+
+/// What no worker of this process can take yet: jobs running under other workers' live locks,
+/// and jobs waiting for a time (a retry's backoff, a scheduled start).
+struct LeftoverWork
+{
+    QList<LeftoverJob> running; ///< earliest lock expiry first
+    QList<LeftoverJob> waiting; ///< earliest due first
+    int runningCount = 0;       ///< all of them (the lists stop at the limit)
+    int waitingCount = 0;
+    bool claimableNow = false;  ///< some job could be claimed at once (a drain would go on)
+    QDateTime databaseNow;
+
+    bool isEmpty() const { return runningCount == 0 && waitingCount == 0 && !claimableNow; }
+    /// One line for a person: what is left, by whom and until when ("nothing" when empty).
+    QString summary() const;
+};
+
 /// The counts stored beside a playbook, for lists that do not read the document.
 struct PlaybookSummary
 {
@@ -168,6 +194,18 @@ public:
     JobStatus retry(const QString &jobId, const QString &actor = QStringLiteral("user"));
     void setPriority(const QString &jobId, int priority,
                      const QString &actor = QStringLiteral("user"));
+    /// Starts a job over (the seed's sessions/[id]/restart): clears its checkpoint, progress,
+    /// retries, errors, playbook reference and chunk results, applies configChanges ("chunkSize",
+    /// "provider"; a provider is written to whichever of "provider" and "llmProvider" the
+    /// config holds), and queues it, with a "restarted" event naming the actor and the old and
+    /// new configuration. Any state but running: a running job whose owner is alive is refused
+    /// (pause or cancel it first, so no worker's chunk is thrown away behind its back); one
+    /// whose lock expired (owner gone) is restarted. Throws JobTransitionError (bad change or
+    /// running), JobNotFoundError.
+    JobStatus restart(const QString &jobId, const QString &actor = QStringLiteral("user"),
+                      const QJsonObject &configChanges = {});
+    /// The providers a job's config may name.
+    static QStringList knownProviders();
 
     // Reads
     std::optional<Job> job(const QString &jobId, bool withText = false);
@@ -182,6 +220,8 @@ public:
     std::optional<qint64> msUntilNextScheduledJob();
     /// The database clock, for "what changed since" refreshes.
     QDateTime databaseNow();
+    /// What is left for a drained worker: see LeftoverWork. At most limit jobs per list.
+    LeftoverWork leftoverWork(int limit = 5);
 
     static constexpr int kMinPriority = -1000;
     static constexpr int kMaxPriority = 1000;
@@ -226,6 +266,8 @@ private:
     std::optional<Job> claimPicked(QSqlQuery &pick, Transaction &transaction,
                                    const QString &workerId);
     static QString jobColumns(bool withText);
+    /// Inside the caller's transaction: deletes the job's stored chunk results.
+    void deleteChunkResults(const QString &jobId);
 
     QSqlDatabase m_db;
     QueueOptions m_options;

@@ -94,7 +94,7 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
             WHERE j."id" = i."id" AND j."workerId" = i."worker" AND j."status" = 'running'
             RETURNING j."id", i."worker", i."playbookId"),
         playbook AS (
-            INSERT INTO "Playbook" ("id", "jobId", "title", "characterCount", "actCount",
+            INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
                                     "sceneCount", "speechCount", "document", "createdAt")
             SELECT i."playbookId", i."id", i."title", i."characters", i."acts", i."scenes",
                    i."speeches", CAST(i."document" AS jsonb), LOCALTIMESTAMP(3)

@@ -10,12 +10,12 @@
 #include "engine/rowid.h"
 #include "engine/transaction.h"
 
-#include <QException>
 #include <QFuture>
 #include <QJsonDocument>
 #include <QSqlQuery>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <exception>
 #include <optional>
 
 namespace Engine {
@@ -168,17 +168,26 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
 QStringList JobQueue::enqueueStream(const std::function<QList<EnqueueInput>()> &nextBatch,
                                     const QString &actor)
 {
-    // QFuture hands on only QExceptions; anything else arrives wrapped, and is unwrapped here.
-    auto take = [](QFuture<QList<EnqueueInput>> &future) {
+    // What the reader threw travels as a value: QFuture would hand on only QExceptions.
+    struct Produced
+    {
+        QList<EnqueueInput> batch;
+        std::exception_ptr error;
+    };
+    auto produce = [&nextBatch]() -> Produced {
         try {
-            return future.result();
-        } catch (const QUnhandledException &wrapped) {
-            if (wrapped.exception())
-                std::rethrow_exception(wrapped.exception());
-            throw;
+            return {nextBatch(), nullptr};
+        } catch (...) {
+            return {{}, std::current_exception()};
         }
     };
-    QFuture<QList<EnqueueInput>> next = QtConcurrent::run(nextBatch);
+    auto take = [](QFuture<Produced> &future) {
+        Produced produced = future.result();
+        if (produced.error)
+            std::rethrow_exception(produced.error);
+        return produced.batch;
+    };
+    QFuture<Produced> next = QtConcurrent::run(produce);
     QStringList ids;
     try {
         Transaction transaction(m_db);
@@ -186,7 +195,7 @@ QStringList JobQueue::enqueueStream(const std::function<QList<EnqueueInput>()> &
             const QList<EnqueueInput> batch = take(next);
             if (batch.isEmpty())
                 break;
-            next = QtConcurrent::run(nextBatch); // read on while the server inserts this batch
+            next = QtConcurrent::run(produce); // read on while the server inserts this batch
             for (const EnqueueInput &input : batch)
                 validate(input);
             if (m_postgres) {

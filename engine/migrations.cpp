@@ -10,6 +10,11 @@ namespace Engine::Migrations {
 
 namespace {
 
+/// A step that depends on what the database holds (run after the statements, in the same
+/// transaction): the connection, whether it is PostgreSQL, and the version migrate() started
+/// from.
+using MigrationStep = bool (*)(QSqlDatabase db, bool postgres, int fromVersion, QString *error);
+
 struct Migration
 {
     int version;
@@ -17,6 +22,17 @@ struct Migration
     QStringList postgres;
     QStringList sqlite;
 };
+
+bool moveOrCreatePlaybookTable(QSqlDatabase db, bool postgres, int fromVersion, QString *error);
+
+/// The step of a migration, if it has one.
+MigrationStep stepOf(int version)
+{
+    switch (version) {
+    case 8: return moveOrCreatePlaybookTable;
+    default: return nullptr;
+    }
+}
 
 QStringList s(std::initializer_list<const char *> statements)
 {
@@ -137,30 +153,11 @@ const QList<Migration> &migrations()
             R"(CREATE INDEX IF NOT EXISTS "ParseJob_lockExpiry_idx" ON "ParseJob"("lockExpiry")
                WHERE "status" = 'running')",
             R"(CREATE INDEX IF NOT EXISTS "ParseJob_updatedAt_idx" ON "ParseJob"("updatedAt"))"})},
-        {3, "Playbook table",
-         s({R"(CREATE TABLE IF NOT EXISTS "Playbook" (
-                "id" TEXT NOT NULL,
-                "jobId" TEXT,
-                "title" TEXT,
-                "characterCount" INTEGER NOT NULL DEFAULT 0,
-                "actCount" INTEGER NOT NULL DEFAULT 0,
-                "sceneCount" INTEGER NOT NULL DEFAULT 0,
-                "speechCount" INTEGER NOT NULL DEFAULT 0,
-                "document" JSONB NOT NULL,
-                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-                CONSTRAINT "Playbook_pkey" PRIMARY KEY ("id")))",
-            R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))"}),
-         s({R"(CREATE TABLE IF NOT EXISTS "Playbook" (
-                "id" TEXT NOT NULL PRIMARY KEY,
-                "jobId" TEXT,
-                "title" TEXT,
-                "characterCount" INTEGER NOT NULL DEFAULT 0,
-                "actCount" INTEGER NOT NULL DEFAULT 0,
-                "sceneCount" INTEGER NOT NULL DEFAULT 0,
-                "speechCount" INTEGER NOT NULL DEFAULT 0,
-                "document" TEXT NOT NULL,
-                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
-            R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))"})},
+        // Migration 3 created "Playbook" with CREATE TABLE IF NOT EXISTS: the name the web
+        // application most likely uses for its own playbooks, whose table it would silently have
+        // kept. Callboard's playbooks now live in "CallboardPlaybook" (migration 8); version 3
+        // stays as a number only.
+        {3, "Playbook table (now CallboardPlaybook, migration 8)", {}, {}},
         // Metrics read recent events by time (retries in a window, workers seen lately); without
         // this index each such query scans every event ever written.
         {4, "JobEvent time index for metrics",
@@ -200,6 +197,10 @@ const QList<Migration> &migrations()
                 "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
             R"(CREATE INDEX IF NOT EXISTS "CallboardChunkResult_jobId_idx"
                ON "CallboardChunkResult"("jobId", "firstChunk"))"})},
+        // Callboard's tables get names of their own, so that it can share a database with the
+        // web application: the "Playbook" an older Callboard made is renamed (its rows kept);
+        // a "Playbook" of anyone else is left as it is.
+        {8, "Callboard's playbooks in \"CallboardPlaybook\"", {}, {}},
     };
     return list;
 }
@@ -270,7 +271,7 @@ const QList<std::pair<QString, QStringList>> &ownTables()
         {QStringLiteral("JobEvent"),
          {QStringLiteral("id"), QStringLiteral("jobId"), QStringLiteral("event"),
           QStringLiteral("details"), QStringLiteral("createdAt")}},
-        {QStringLiteral("Playbook"),
+        {QStringLiteral("CallboardPlaybook"),
          {QStringLiteral("id"), QStringLiteral("jobId"), QStringLiteral("title"),
           QStringLiteral("document"), QStringLiteral("createdAt")}},
     };
@@ -294,6 +295,85 @@ QStringList columnsOf(QSqlDatabase db, const QString &table, QString *error)
     while (query.next())
         columns << query.value(0).toString();
     return columns;
+}
+
+bool run(QSqlDatabase db, const QStringList &statements, QString *error)
+{
+    QSqlQuery query(db);
+    for (const QString &statement : statements) {
+        if (!exec(query, statement, error))
+            return false;
+    }
+    return true;
+}
+
+bool moveOrCreatePlaybookTable(QSqlDatabase db, bool postgres, int fromVersion, QString *error)
+{
+    QString failure;
+    const bool exists = tableExists(db, QStringLiteral("CallboardPlaybook"), &failure);
+    if (!failure.isEmpty()) {
+        *error = failure;
+        return false;
+    }
+    if (exists)
+        return true;
+    // Only a database that an older Callboard migrated past version 3 has Callboard's
+    // "Playbook"; its columns say so too. Any other "Playbook" belongs to someone else.
+    bool ours = false;
+    if (fromVersion >= 3) {
+        const QStringList columns = columnsOf(db, QStringLiteral("Playbook"), &failure);
+        if (!failure.isEmpty()) {
+            *error = failure;
+            return false;
+        }
+        ours = true;
+        for (const char *column : {"id", "jobId", "title", "characterCount", "actCount",
+                                   "sceneCount", "speechCount", "document", "createdAt"})
+            ours = ours && columns.contains(QString::fromLatin1(column));
+    }
+    if (ours) {
+        qCInfo(lcDb) << "moving Callboard's playbooks from \"Playbook\" to \"CallboardPlaybook\"";
+        return run(db,
+                   postgres
+                       ? s({R"(ALTER TABLE "Playbook" RENAME TO "CallboardPlaybook")",
+                            R"(ALTER INDEX IF EXISTS "Playbook_pkey" RENAME TO "CallboardPlaybook_pkey")",
+                            R"(ALTER INDEX IF EXISTS "Playbook_jobId_idx"
+                               RENAME TO "CallboardPlaybook_jobId_idx")"})
+                       : s({R"(ALTER TABLE "Playbook" RENAME TO "CallboardPlaybook")",
+                            R"(DROP INDEX IF EXISTS "Playbook_jobId_idx")",
+                            R"(CREATE INDEX "CallboardPlaybook_jobId_idx"
+                               ON "CallboardPlaybook"("jobId"))"}),
+                   error);
+    }
+    return run(db,
+               postgres
+                   ? s({R"(CREATE TABLE "CallboardPlaybook" (
+                            "id" TEXT NOT NULL,
+                            "jobId" TEXT,
+                            "title" TEXT,
+                            "characterCount" INTEGER NOT NULL DEFAULT 0,
+                            "actCount" INTEGER NOT NULL DEFAULT 0,
+                            "sceneCount" INTEGER NOT NULL DEFAULT 0,
+                            "speechCount" INTEGER NOT NULL DEFAULT 0,
+                            "document" JSONB NOT NULL,
+                            "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                            CONSTRAINT "CallboardPlaybook_pkey" PRIMARY KEY ("id")))",
+                        R"(CREATE INDEX "CallboardPlaybook_jobId_idx"
+                           ON "CallboardPlaybook"("jobId"))"})
+                   : s({R"(CREATE TABLE "CallboardPlaybook" (
+                            "id" TEXT NOT NULL PRIMARY KEY,
+                            "jobId" TEXT,
+                            "title" TEXT,
+                            "characterCount" INTEGER NOT NULL DEFAULT 0,
+                            "actCount" INTEGER NOT NULL DEFAULT 0,
+                            "sceneCount" INTEGER NOT NULL DEFAULT 0,
+                            "speechCount" INTEGER NOT NULL DEFAULT 0,
+                            "document" TEXT NOT NULL,
+                            "createdAt" TEXT NOT NULL
+                                DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))",
+                        R"(CREATE INDEX "CallboardPlaybook_jobId_idx"
+                           ON "CallboardPlaybook"("jobId"))"}),
+               error);
 }
 
 } // namespace
@@ -453,6 +533,9 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
             if (!exec(query, statement, error))
                 return fail(*error);
         }
+        if (const MigrationStep step = stepOf(migration.version);
+            step && !step(db, postgres, version, error))
+            return fail(*error);
         query.prepare(QStringLiteral(
             R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (:v, :n))"));
         query.bindValue(QStringLiteral(":v"), migration.version);

@@ -28,6 +28,8 @@ JobOutcome parsePlayHandler(JobContext &context)
         run = ParseRun::begin(job.rawText, job.config, &error);
     if (!run)
         return JobOutcome::failed(error.message, error.permanent);
+    // Pause, cancel and shutdown reach inside a chunk: an LLM request is aborted.
+    run->setStopToken([&context] { return context.stopRequested(); });
 
     // Said once, in this run's first chunk event: the job's config holds keys nothing reads.
     QStringList unknownKeys = ParseRun::unknownConfigKeys(job.config);
@@ -39,7 +41,8 @@ JobOutcome parsePlayHandler(JobContext &context)
             return JobOutcome::stopped();
         ChunkReport report;
         if (!run->runNextChunk(&report, &error))
-            return JobOutcome::failed(error.message, error.permanent);
+            return error.stopped ? JobOutcome::stopped()
+                                 : JobOutcome::failed(error.message, error.permanent);
         if (chunkDelayMs > 0)
             QThread::msleep(chunkDelayMs);
         ProgressUpdate update;

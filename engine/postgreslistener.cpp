@@ -72,8 +72,12 @@ void PostgresListener::onNotification(const QString &name, QSqlDriver::Notificat
     const QString text = payload.toString();
     emit notified(text);
     QStringList ids;
-    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         ids << part.section(QLatin1Char(':'), 0, 0);
+        // "pause_requested", "cancel_requested": the worker running it stops mid-chunk
+        if (part.endsWith(QLatin1String("_requested")))
+            JobNotifier::instance()->announceControlRequest(ids.constLast());
+    }
     if (ids.isEmpty())
         ids << QStringLiteral("*");
     // Claims, progress and completions send no NOTIFY: whatever arrives may have made work.

@@ -91,7 +91,7 @@ PruneResult Pruner::count(const PruneOptions &options, const QDateTime &cutoff)
     const SqlDialect sql(m_db);
     const QString finished = QString::fromLatin1(kFinished).arg(sql.timestamp(QStringLiteral(":cutoff")));
     const QString playbooks = options.withPlaybooks
-        ? QStringLiteral(R"((SELECT COUNT(*) FROM "Playbook" WHERE "jobId" IN
+        ? QStringLiteral(R"((SELECT COUNT(*) FROM "CallboardPlaybook" WHERE "jobId" IN
               (SELECT "id" FROM "ParseJob" WHERE %1)))").arg(finished)
         : QStringLiteral("0");
     QSqlQuery query(m_db);
@@ -132,7 +132,7 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
             events AS (
                 DELETE FROM "JobEvent" e USING victims v WHERE e."jobId" = v."id" RETURNING 1),
             playbooks AS (
-                DELETE FROM "Playbook" p USING victims v
+                DELETE FROM "CallboardPlaybook" p USING victims v
                 WHERE %3 AND p."jobId" = v."id" RETURNING 1),
             jobs AS (
                 DELETE FROM "ParseJob" j USING victims v WHERE j."id" = v."id" RETURNING 1)
@@ -182,7 +182,7 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
     result.events = remove(QStringLiteral(R"(DELETE FROM "JobEvent" WHERE "jobId" %1)").arg(inBatch));
     if (options.withPlaybooks)
         result.playbooks = remove(
-            QStringLiteral(R"(DELETE FROM "Playbook" WHERE "jobId" %1)").arg(inBatch));
+            QStringLiteral(R"(DELETE FROM "CallboardPlaybook" WHERE "jobId" %1)").arg(inBatch));
     result.jobs = remove(QStringLiteral(R"(DELETE FROM "ParseJob" WHERE "id" %1 AND %2)")
                              .arg(inBatch, finished));
     transaction.commit();

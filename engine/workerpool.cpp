@@ -64,6 +64,8 @@ struct HeldJob
     /// Someone changed the job (a pause or cancel request, most likely): write the progress
     /// held back at the next chunk boundary, whose answer says what was asked.
     std::atomic<bool> changedElsewhere{false};
+    /// A pause or cancel was asked: the handler's stop token fires, mid-chunk.
+    std::atomic<bool> stopAsked{false};
 };
 
 class LazyQueue;
@@ -91,10 +93,14 @@ constexpr int kMaxWorkers = 64;
 // At shutdown, after the grace period: how long releasing may take before the database counts as
 // not answering and every connection of the pool is cut (connect_timeout is 5 s by default).
 constexpr int kReleaseMs = 10000;
+// After the grace period: how long handlers have to notice their stop token (an LLM request is
+// aborted within 0.1 s, a heuristic chunk stops within a few thousand lines).
+constexpr int kStopAfterGraceMs = 5000;
 // Automatic prefetch: while jobs take less than a round trip to the database, each worker claims
 // this many ahead; jobs that take longer get none (a waiting job could run on another machine).
 constexpr int kAutoPrefetch = 16;
 constexpr double kShortJobMs = 5;
+constexpr double kRoundTripsWorthPrefetch = 4;
 
 
 } // namespace
@@ -141,7 +147,12 @@ public:
     {
         if (options.prefetch >= 0)
             return options.prefetch;
-        return recentJobMs < kShortJobMs ? kAutoPrefetch : 0;
+        if (recentJobMs < kShortJobMs)
+            return kAutoPrefetch;
+        // Jobs that take about as long as a few of the dispatcher's round trips (real plays on
+        // a database on another host): one waits behind each running job, so the claim's round
+        // trip overlaps the parse instead of following it.
+        return recentJobMs < kRoundTripsWorthPrefetch * statementMs ? 1 : 0;
     }
     QList<Job> takeOverdueWaitingJobs();
 
@@ -157,6 +168,7 @@ public:
     std::atomic<bool> running{false};
     std::atomic<bool> stopping{false};   ///< no more claims
     std::atomic<bool> releasing{false};  ///< the shutdown timeout passed: give jobs back
+    std::atomic<bool> abandoned{false};  ///< workers that ignored their stop token were left
     std::atomic<int> desired{0};
     std::atomic<int> alive{0};           ///< runnables scheduled and not yet finished
 
@@ -169,6 +181,7 @@ public:
     QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
     QList<Handback> handbacks;         ///< jobs to give back to the queue, for the dispatcher
     double recentJobMs = 1000;         ///< moving average of handler run times; starts "long"
+    double statementMs = 0;            ///< moving average of a dispatcher statement's duration
     std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
     QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
     QHash<QString, QString> currentJobOfWorker;       ///< workerId → jobId
@@ -264,7 +277,10 @@ public:
 
     const Job &job() const override { return m_job; }
 
-    bool stopRequested() const override { return m_held->lost || m_pool->releasing; }
+    bool stopRequested() const override
+    {
+        return m_held->lost || m_pool->releasing || m_held->stopAsked;
+    }
 
     QList<QJsonObject> storedChunkResults() override
     {
@@ -527,8 +543,8 @@ void WorkerPoolPrivate::dispatchLoop()
                 if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim) || !overdue.isEmpty()
                     || !releases.isEmpty())
                     break;
-                if (stopping && alive == 0)
-                    return; // every worker is gone and every completion written
+                if (stopping && (alive == 0 || abandoned))
+                    return; // every worker is gone (or given up on) and every completion written
                 bool anyWaiting = false;
                 for (int index = 0; index < kMaxWorkers && !anyWaiting; ++index)
                     anyWaiting = workerSlots[index]->busy && !workerSlots[index]->assigned.isEmpty();
@@ -585,8 +601,14 @@ void WorkerPoolPrivate::dispatchLoop()
         try {
             // Before the claim: an exception there must not lose what this round claimed.
             releaseHandedBack(*queue, releases);
-            if (!completions.isEmpty() || !claimFor.isEmpty())
+            if (!completions.isEmpty() || !claimFor.isEmpty()) {
+                QElapsedTimer statement;
+                statement.start();
                 result = queue->completeAndClaim(completions, claimFor);
+                const double ms = statement.nsecsElapsed() / 1e6;
+                QMutexLocker lock(&mutex);
+                statementMs = statementMs == 0 ? ms : 0.8 * statementMs + 0.2 * ms;
+            }
         } catch (const JobError &error) {
             // Nothing is lost: the completions are written again after reconnecting (a repeat of
             // one that did commit changes nothing), and a claim that did commit expires.
@@ -738,6 +760,10 @@ void WorkerPoolPrivate::runWorker(int index)
                                          false);
         } catch (const std::exception &error) {
             outcome = JobOutcome::failed(QString::fromLocal8Bit(error.what()), false);
+        } catch (...) {
+            // A handler bug must cost its job, not the worker (nor, uncaught, the process).
+            outcome = JobOutcome::failed(QStringLiteral("the job handler threw an unknown "
+                                                        "exception"), false);
         }
 
         // Progress held back goes in before a failure or a release is recorded, so that the
@@ -778,6 +804,12 @@ void WorkerPoolPrivate::runWorker(int index)
                     queue.get().handleFailure(job->id, id, outcome.error, outcome.permanent);
                 } else if (outcome.kind == JobOutcome::Stopped && !context.handled() && releasing) {
                     queue.get().release(job->id, id, QStringLiteral("shutdown"));
+                } else if (outcome.kind == JobOutcome::Stopped && !context.handled()) {
+                    // Stopped mid-chunk for a pause or cancel: apply it now. Withdrawn meanwhile
+                    // (resumed before it was honoured), the job goes back to the queue.
+                    const auto status = queue.get().honourControlRequest(job->id, id);
+                    if (status && *status == JobStatus::Running)
+                        queue.get().release(job->id, id, QStringLiteral("stop request withdrawn"));
                 }
             } catch (const JobError &error) {
                 notRecorded = error.message();
@@ -952,6 +984,15 @@ WorkerPool::~WorkerPool()
 {
     if (d->running)
         stop();
+    // A handler that never returned still runs on a thread of the pool and uses its state:
+    // that state outlives the pool (the process is about to exit) rather than be freed under it.
+    if (d->abandoned)
+        (void)d.release();
+}
+
+bool WorkerPool::abandonedWorkers() const
+{
+    return d->abandoned;
 }
 
 bool WorkerPool::start(QString *error)
@@ -992,6 +1033,14 @@ bool WorkerPool::start(QString *error)
     // without waiting for this thread's event loop.
     connect(JobNotifier::instance(), &JobNotifier::workAvailable, this,
             [this] { d->wakeForWork(); }, Qt::DirectConnection);
+    connect(JobNotifier::instance(), &JobNotifier::controlRequested, this,
+            [this](const QString &id) {
+                QMutexLocker lock(&d->mutex);
+                if (const auto holder = d->held.value(id)) {
+                    holder->stopAsked = true;
+                    holder->changedElsewhere = true;
+                }
+            }, Qt::DirectConnection);
     // A job of ours changed elsewhere (a pause or cancel asked in a window): its worker writes
     // its held-back progress at the next chunk boundary, and the answer says what was asked.
     connect(JobNotifier::instance(), &JobNotifier::jobsAnnounced, this,
@@ -1062,10 +1111,23 @@ void WorkerPool::stop()
     // cut connection: a partition cannot hold the shutdown, and no thread outlives the pool.
     const ShutdownDeadline deadline(d->connections, graceMs + kReleaseMs);
     if (!d->threads.waitForDone(graceMs)) {
-        qCInfo(lcWorker) << "shutdown timeout: releasing running jobs";
+        // Stop tokens fire: each handler stops within about a second, even mid-chunk, and its
+        // worker writes the progress it held back and releases its job.
+        qCInfo(lcWorker) << "shutdown timeout: stopping and releasing running jobs";
         d->releasing = true;
-        d->releaseHeldJobs();
-        d->threads.waitForDone();
+        d->wakeAll();
+        if (!d->threads.waitForDone(kStopAfterGraceMs)) {
+            // A handler that ignores its stop token: its job goes back to the queue all the same
+            // (fenced, so the handler can write nothing more) and its thread is left behind.
+            qCWarning(lcWorker).noquote()
+                << QStringLiteral("%1 worker(s) did not stop within %2 s after the shutdown grace: "
+                                  "their jobs are released and the process exits without them")
+                       .arg(d->alive.load())
+                       .arg(kStopAfterGraceMs / 1000);
+            d->releaseHeldJobs();
+            d->abandoned = true;
+            d->wakeAll();
+        }
     }
     // A dispatcher leaves once the last worker's completion and hand-backs are written.
     d->wakeAll();

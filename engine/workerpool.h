@@ -100,8 +100,9 @@ public:
     /// Adjusts the number of workers while running; 0 leaves a monitor-only window.
     void setWorkerCount(int count);
     int workerCount() const;
-    /// Graceful stop: no more claims, running jobs get shutdownSeconds to finish, then they are
-    /// checkpointed and released to the queue. Blocks until done, at most about 10 s more than
+    /// Graceful stop: no more claims, running jobs get shutdownSeconds to finish, then their stop
+    /// tokens fire and they are checkpointed and released to the queue; a handler that has not
+    /// returned 5 s later is left behind (abandonedWorkers()) with its job released. Blocks until done, at most about 10 s more than
     /// shutdownSeconds: if the database does not answer by then (a partition), the pool's
     /// connections are cut and what could not be released waits for its lock to expire. Every
     /// thread of the pool has ended when it returns. Emits stopped().
@@ -109,6 +110,10 @@ public:
     /// How long stop() lets running jobs finish; 0 releases them at their next chunk boundary
     /// (a person who chose to quit and hand them back is not kept waiting).
     void setShutdownSeconds(double seconds);
+    /// After stop(): workers whose handler ignored its stop token for 5 s after the grace were
+    /// left running (their jobs released). The process should exit without waiting for them
+    /// (std::_Exit): nothing would end those threads.
+    bool abandonedWorkers() const;
     bool isRunning() const;
     QList<WorkerInfo> workers() const;
     QString workerIdPrefix() const;

@@ -245,7 +245,7 @@ explain prune-batch "
     events AS (
         DELETE FROM \"JobEvent\" e USING victims v WHERE e.\"jobId\" = v.\"id\" RETURNING 1),
     playbooks AS (
-        DELETE FROM \"Playbook\" p USING victims v WHERE FALSE AND p.\"jobId\" = v.\"id\" RETURNING 1),
+        DELETE FROM \"CallboardPlaybook\" p USING victims v WHERE FALSE AND p.\"jobId\" = v.\"id\" RETURNING 1),
     jobs AS (
         DELETE FROM \"ParseJob\" j USING victims v WHERE j.\"id\" = v.\"id\" RETURNING 1)
     SELECT (SELECT COUNT(*) FROM jobs), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM playbooks)" rollback

@@ -14,6 +14,15 @@ packages=(
     xvfb xauth imagemagick
 )
 
+# Node.js and npm run the web application's own Prisma client in one end-to-end test
+# (tests/e2e/prisma). A machine that has Node.js keeps it (NodeSource's nodejs package brings
+# npm with it, and Debian's npm would fight it); otherwise Debian's. Prisma 7 needs Node.js 20.19
+# or newer, and Debian 12's nodejs is 18: that test then says so, and NodeSource's nodejs 20
+# (https://deb.nodesource.com) is the cure.
+if ! command -v node >/dev/null; then
+    packages+=(nodejs npm)
+fi
+
 # --list prints the packages, one a line, for scripts/check-build-deps.sh.
 if [ "${1:-}" = --list ]; then
     printf '%s\n' "${packages[@]}"

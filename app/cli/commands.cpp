@@ -43,7 +43,11 @@ const QList<Command> &commands()
          QStringLiteral("Run a pool of workers until stopped (SIGTERM/SIGINT) or, with --drain, "
                         "until no job is left."),
          {option("workers", "Number of worker threads (default WORKER_COUNT or 2).", "N"),
-          option("drain", "Exit once no job is claimable and no worker is busy."),
+          option("drain", "Exit once no job is claimable and no worker is busy, saying what is "
+                          "left: jobs running under other workers' locks (until when) and jobs "
+                          "waiting for a retry or a scheduled start (when they are due)."),
+          option("wait", "With --drain: wait until what is left is done or claimable, and work "
+                         "it, before exiting."),
           option("lock-seconds", "Lock duration of a claimed job (default 600).", "S"),
           option("heartbeat-seconds", "Lock renewal interval (default 60).", "S"),
           option("shutdown-seconds", "Grace period for running jobs at shutdown (default 30).", "S"),
@@ -63,6 +67,13 @@ const QList<Command> &commands()
         control("resume", "Put paused jobs back in the queue."),
         control("cancel", "Cancel jobs (a running job stops at its next chunk)."),
         control("retry", "Queue failed or cancelled jobs again."),
+        {QStringLiteral("restart"), QStringLiteral("JOB..."),
+         QStringLiteral("Start jobs over from the first chunk (checkpoint, progress, retries "
+                        "and errors cleared), optionally with another chunk size or provider. "
+                        "A running job: pause or cancel it first."),
+         {option("chunk-size", "New lines per chunk.", "N"),
+          option("provider", "New parser provider: heuristic or openai.", "P")},
+         1, -1, false, runRestart},
         {QStringLiteral("priority"), QStringLiteral("JOB N"),
          QStringLiteral("Change a job's priority."), {}, 2, 2, false, runPriority},
         {QStringLiteral("playbook"), QStringLiteral("JOB"),

@@ -40,6 +40,7 @@ int runList(CommandContext &context);
 int runShow(CommandContext &context);
 int runControl(const QString &action, CommandContext &context);
 int runPriority(CommandContext &context);
+int runRestart(CommandContext &context);
 int runPlaybook(CommandContext &context);
 int runStats(CommandContext &context);
 int runPrune(CommandContext &context);

@@ -5,17 +5,21 @@
 #include "app/cli/commands.h"
 #include "app/cli/logoutput.h"
 #include "app/metricsserver/metricsserver.h"
+#include "engine/joberrors.h"
 #include "engine/sqlitefile.h"
 #include "engine/shutdownsignals.h"
 #include "engine/workerpool.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QSysInfo>
 #include <QTimer>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 namespace Cli {
@@ -60,6 +64,9 @@ int runWorker(CommandContext &context)
     if (const auto interval = context.intOption(QStringLiteral("progress-interval-ms"), 0, 3600 * 1000))
         options.progressIntervalMs = *interval;
     options.drain = context.isSet(QStringLiteral("drain"));
+    if (context.isSet(QStringLiteral("wait")) && !options.drain)
+        throw CliError::usage(QStringLiteral("--wait goes with --drain (it waits for what a drain "
+                                             "leaves)"));
     if (options.heartbeatSeconds >= options.lockSeconds)
         throw CliError::usage(QStringLiteral("The heartbeat (%1 s) must be shorter than the lock "
                                              "(%2 s), or every lock expires before its renewal")
@@ -101,22 +108,118 @@ int runWorker(CommandContext &context)
                                    .arg(context.url().displayString(),
                                         options.drain ? QStringLiteral(" (drain)") : QString());
 
-    QObject::connect(&pool, &Engine::WorkerPool::drained, &pool, [&pool] {
-        qCInfo(lcCli) << "queue drained";
+    // After a drain: say what is left (other workers' running jobs, jobs waiting for their
+    // time); with --wait, wait until that is done or claimable, and work it.
+    const bool wait = context.isSet(QStringLiteral("wait"));
+    bool drainedNow = false;
+    bool interrupted = false;
+    std::unique_ptr<CliSession> session;
+    QTimer waitTimer;
+    waitTimer.setSingleShot(true);
+    QString lastWaiting;
+    QElapsedTimer lastStart;
+    auto afterDrain = [&] {
+        if (!session) {
+            session = std::make_unique<CliSession>(context.url());
+            session->open(false);
+        }
+        Engine::JobQueue &queue = session->queue();
+        const Engine::LeftoverWork left = queue.leftoverWork();
+        const bool nothingToWaitFor = left.runningCount == 0 && left.waitingCount == 0;
+        if (!wait || (nothingToWaitFor && !left.claimableNow)) {
+            qCInfo(lcCli).noquote() << QStringLiteral("queue drained; left: %1").arg(left.summary());
+            QCoreApplication::quit();
+            return;
+        }
+        if (left.claimableNow) {
+            // A job the pool could not take after all (its claim found nothing) must not turn
+            // this into a busy loop of pool starts.
+            if (lastStart.isValid() && lastStart.elapsed() < 1000) {
+                waitTimer.start(int(1000 - lastStart.elapsed()));
+                return;
+            }
+            lastStart.start();
+            QString error;
+            drainedNow = false;
+            if (!pool.start(&error)) {
+                qCWarning(lcCli).noquote() << error;
+                QCoreApplication::exit(1);
+            }
+            return;
+        }
+        // Said again only when what it waits for changes, not as the times count down.
+        QStringList waitingFor;
+        for (const auto &list : {left.running, left.waiting}) {
+            for (const Engine::LeftoverJob &job : list)
+                waitingFor << job.id + job.workerId;
+        }
+        waitingFor << QString::number(left.runningCount) << QString::number(left.waitingCount);
+        const QString key = waitingFor.join(QLatin1Char(','));
+        if (key != lastWaiting)
+            qCInfo(lcCli).noquote() << QStringLiteral("drained; waiting for: %1").arg(left.summary());
+        lastWaiting = key;
+        // Look again when the first of them is due, and at least every second (a running job
+        // may finish, a new one may arrive).
+        qint64 ms = 1000;
+        for (const auto &list : {left.running, left.waiting}) {
+            if (!list.isEmpty())
+                ms = qMin(ms, left.databaseNow.msecsTo(list.constFirst().until) + 20);
+        }
+        waitTimer.start(int(qBound(qint64(20), ms, qint64(1000))));
+    };
+    // A database that does not answer: without --wait the worker says so and fails; with it,
+    // it tries again every second on a fresh connection, as its workers would.
+    auto checkAfterDrain = [&] {
+        QString problem;
+        try {
+            afterDrain();
+            return;
+        } catch (const Engine::JobError &error) {
+            problem = error.message();
+        } catch (const CliError &error) {
+            problem = error.message();
+        }
+        qCWarning(lcCli).noquote() << QStringLiteral("after the drain: %1").arg(problem);
+        if (!wait) {
+            QCoreApplication::exit(1);
+            return;
+        }
+        session.reset();
+        waitTimer.start(1000);
+    };
+    QObject::connect(&waitTimer, &QTimer::timeout, &pool, checkAfterDrain);
+    QObject::connect(&pool, &Engine::WorkerPool::drained, &pool, [&] {
+        drainedNow = true;
         pool.stop();
     });
-    QObject::connect(&pool, &Engine::WorkerPool::stopped, qApp, &QCoreApplication::quit,
-                     Qt::QueuedConnection);
+    QObject::connect(&pool, &Engine::WorkerPool::stopped, qApp, [&] {
+        if (!drainedNow || interrupted)
+            QCoreApplication::quit();
+        else
+            checkAfterDrain();
+    }, Qt::QueuedConnection);
     QObject::connect(&pool, &Engine::WorkerPool::connectionProblem, &pool,
                      [](const QString &message) { qCWarning(lcCli).noquote() << message; });
-    Engine::installShutdownSignals(&pool, [&pool](int) {
+    Engine::installShutdownSignals(&pool, [&](int) {
         restoreDefaultSignals();
-        qCInfo(lcCli) << "shutdown requested: finishing running jobs";
-        pool.stop();
+        interrupted = true;
+        waitTimer.stop();
+        if (pool.isRunning()) {
+            qCInfo(lcCli) << "shutdown requested: finishing running jobs";
+            pool.stop();
+        } else {
+            QCoreApplication::quit();
+        }
     });
-    QCoreApplication::exec();
+    const int code = QCoreApplication::exec();
     qCInfo(lcCli) << "worker stopped";
-    return 0;
+    if (pool.abandonedWorkers()) {
+        // A handler that never returns would keep the process alive forever: exit without it.
+        std::fflush(stdout);
+        std::fflush(stderr);
+        std::_Exit(code);
+    }
+    return code;
 }
 
 namespace {

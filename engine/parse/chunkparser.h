@@ -40,6 +40,13 @@ public:
 
     /// The provider for a job config, or nullptr + a permanent error for an unknown/unavailable one.
     static std::unique_ptr<ChunkParser> create(const QJsonObject &jobConfig, ParseError *error);
+
+    virtual void setStopToken(StopToken token) { m_stop = std::move(token); }
+
+protected:
+    bool stopRequested() const { return m_stop && m_stop(); }
+
+    StopToken m_stop;
 };
 
 } // namespace Engine

@@ -60,12 +60,22 @@ bool HeuristicChunkParser::prepare(const SourceLines &lines, const QString &meta
 
 bool HeuristicChunkParser::parseChunk(const SourceLines &lines, int firstLine, int endLine,
                                       bool lastChunk, ParsingContext &context,
-                                      PlaybookBuilder &builder, ChunkReport *, ParseError *)
+                                      PlaybookBuilder &builder, ChunkReport *, ParseError *error)
 {
     m_context = &context;
     m_builder = &builder;
-    for (int i = firstLine; i < endLine; ++i)
+    for (int i = firstLine; i < endLine; ++i) {
+        // A chunk of a million lines takes about a second: a stop is looked at every few
+        // thousand, and leaves the context to ParseRun, which drops this chunk's work.
+        if ((i - firstLine) % 4096 == 4095 && stopRequested()) {
+            m_context = nullptr;
+            m_builder = nullptr;
+            if (error)
+                *error = ParseError::stoppedMidChunk();
+            return false;
+        }
         readLine(lines.line(i), context.profile().isInPersonae(i));
+    }
     if (lastChunk)
         finish();
     m_context = nullptr;
@@ -196,6 +206,13 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
 
     LabelMatch m = LineRecognizer::matchLabel(t);
     bool accepted = m.style != LabelMatch::None && profile.accepts(m);
+    // Before the first heading and the first speech is front matter (credits such as `Lessee
+    // and Manager: Mr. George Alexander`, a list of scenes): only labels used again count there.
+    const bool inPlay = (profile.genericHeadings() || !m_context->actTitle().isEmpty()
+                         || !m_context->sceneTitle().isEmpty())
+                        && (m_builder->speechCount() > 0 || m_context->speech().open);
+    if (!accepted && inPlay && m.style != LabelMatch::None && profile.acceptsOnce(m))
+        accepted = true;
     if (!accepted && m.inlineAlternative != LabelMatch::None) {
         m.style = m.inlineAlternative;
         m.directionOpen = false;

@@ -28,7 +28,8 @@ const QString &ordinalPattern()
     static const QString p = QStringLiteral(
         "(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final"
         "|erste[rs]?|zweite[rs]?|dritte[rs]?|vierte[rs]?|f(?:ü|ue)nfte[rs]?|sechste[rs]?"
-        "|siebe?nte[rs]?|achte[rs]?|neunte[rs]?|zehnte[rs]?|letzte[rs]?"
+        "|siebe?nte[rs]?|achte[rs]?|neunte[rs]?|zehnte[rs]?|elfte[rs]?|zw(?:ö|oe)lfte[rs]?"
+        "|(?:drei|vier|f(?:ü|ue)nf|sech|sieb|acht|neun)zehnte[rs]?|zwanzigste[rs]?|letzte[rs]?"
         "|premier|premi(?:è|e)re|deuxi(?:è|e)me|troisi(?:è|e)me|quatri(?:è|e)me|cinqui(?:è|e)me)");
     return p;
 }
@@ -52,13 +53,21 @@ bool keywordLooksLikeHeading(QStringView line)
 
 bool isConnector(QStringView token)
 {
+    // All connectors are short and in lower case (or `&`): most tokens leave here.
+    if (token.isEmpty() || token.size() > 5 || token.at(0).isUpper())
+        return false;
     static const QStringList connectors = {QStringLiteral("and"), QStringLiteral("und"),
                                            QStringLiteral("et"),  QStringLiteral("&"),
                                            QStringLiteral("of"),  QStringLiteral("de"),
                                            QStringLiteral("von"), QStringLiteral("van"),
                                            QStringLiteral("du"),  QStringLiteral("la"),
                                            QStringLiteral("le"),  QStringLiteral("the"),
-                                           QStringLiteral("y"),   QStringLiteral("e")};
+                                           QStringLiteral("y"),   QStringLiteral("e"),
+                                           QStringLiteral("der"), QStringLiteral("die"),
+                                           QStringLiteral("das"), QStringLiteral("des"),
+                                           QStringLiteral("dem"), QStringLiteral("den"),
+                                           QStringLiteral("vom"), QStringLiteral("zum"),
+                                           QStringLiteral("unter")};
     for (const QString &c : connectors) {
         if (token == c)
             return true;
@@ -453,6 +462,7 @@ LabelMatch LineRecognizer::matchLabel(QStringView line)
     qsizetype nameEnd = -1;
     qsizetype restStart = -1;
     int tokenCount = 0;
+    bool gapOnly = false;
     while (pos < head.size() && tokenCount < 6) {
         qsizetype start = pos;
         while (start < head.size() && head.at(start).isSpace())
@@ -479,11 +489,38 @@ LabelMatch LineRecognizer::matchLabel(QStringView line)
             break;
         }
         const QChar lastChar = token.back();
+        if (lastChar == u',' && token.size() > 1) {
+            // `NAME, [aside] text`: a comma, then a direction, then the speech
+            qsizetype next = end;
+            while (next < head.size() && head.at(next).isSpace())
+                ++next;
+            if (next < head.size() && (head.at(next) == u'[' || head.at(next) == u'(')
+                && isNameToken(token.chopped(1))) {
+                nameEnd = end - 1;
+                restStart = next;
+                ++tokenCount;
+            }
+            break;
+        }
         const QStringView core = (lastChar == u'.' || lastChar == u':') ? token.chopped(1) : token;
         if (!isNameToken(core) || (core.isEmpty()))
             break;
         ++tokenCount;
         pos = end;
+        if (lastChar != u'.' && lastChar != u':' && end + 1 < head.size()
+            && (head.at(end) == u'\t' || (head.at(end) == u' ' && head.at(end + 1) == u' '))) {
+            // `NAME   text`: capitals, then a wide gap (two or more spaces, a tab), then the speech
+            qsizetype next = end;
+            while (next < head.size() && head.at(next).isSpace())
+                ++next;
+            if (next < head.size() && (head.at(next).isLetter() || head.at(next) == u'\u2018'
+                                       || head.at(next) == u'"' || head.at(next) == u'\'')) {
+                nameEnd = end;
+                restStart = next;
+                gapOnly = true;
+                break;
+            }
+        }
         if (lastChar == u':') {
             nameEnd = end - 1;
             restStart = end;
@@ -521,6 +558,8 @@ LabelMatch LineRecognizer::matchLabel(QStringView line)
         return m;
     if (isCapsName(name))
         m.style = LabelMatch::InlineCaps;
+    else if (gapOnly)
+        return m; // a mixed-case word before a wide gap is just spacing in prose
     else if (isMixedName(name))
         m.style = LabelMatch::InlineMixed;
     else

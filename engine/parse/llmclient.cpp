@@ -4,6 +4,7 @@
 #include "engine/parse/parsetr.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -53,6 +54,7 @@ struct LlmClient::Answer
     QByteArray body;
     qint64 retryAfterMs = -1;
     bool timedOut = false;
+    bool stopped = false;       ///< aborted by the stop token
     QString networkError;       ///< set when there is no HTTP answer
     bool networkPermanent = false;
 };
@@ -121,10 +123,21 @@ LlmClient::Answer LlmClient::post(const QByteArray &payload)
         reply->abort();
     });
     QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    // Pause, cancel and shutdown do not wait for an answer that may take minutes.
+    QTimer stopCheck;
+    QObject::connect(&stopCheck, &QTimer::timeout, reply, [this, &answer, reply] {
+        if (stopRequested()) {
+            answer.stopped = true;
+            reply->abort();
+        }
+    });
+    if (m_stop)
+        stopCheck.start(100);
     deadline.start(m_config.timeoutMs);
     if (!reply->isFinished())
         loop.exec(QEventLoop::ExcludeUserInputEvents);
     deadline.stop();
+    stopCheck.stop();
 
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     answer.status = status.isValid() ? status.toInt() : 0;
@@ -166,6 +179,18 @@ QString LlmClient::serverMessage(const QByteArray &body) const
     return maskSecrets(message, m_config.apiKey);
 }
 
+bool LlmClient::waitUnlessStopped(qint64 ms) const
+{
+    QElapsedTimer waited;
+    waited.start();
+    while (waited.elapsed() < ms) {
+        if (stopRequested())
+            return false;
+        QThread::msleep(static_cast<unsigned long>(qMin<qint64>(100, ms - waited.elapsed())));
+    }
+    return !stopRequested();
+}
+
 bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usage, int *httpStatus,
                          ParseError *error)
 {
@@ -176,6 +201,11 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
     while (true) {
         ++attempt;
         const Answer a = post(payload);
+        if (a.stopped) {
+            if (error)
+                *error = ParseError::stoppedMidChunk();
+            return false;
+        }
         if (httpStatus)
             *httpStatus = a.status;
         qint64 waitMs = -1;
@@ -260,8 +290,11 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
             const qint64 exp = qint64(m_config.backoffMs) << qMin(attempt - 1, 20);
             waitMs = qMin<qint64>(exp, m_config.maxBackoffMs);
         }
-        if (waitMs > 0)
-            QThread::msleep(static_cast<unsigned long>(waitMs));
+        if (waitMs > 0 && !waitUnlessStopped(waitMs)) {
+            if (error)
+                *error = ParseError::stoppedMidChunk();
+            return false;
+        }
     }
     fail(error,
          attempt == 1 ? ParseTr::tr("%1; gave up after 1 attempt").arg(problem)

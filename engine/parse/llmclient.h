@@ -6,6 +6,8 @@
 #include <QPointer>
 #include <QString>
 
+#include <functional>
+
 class QDateTime;
 class QNetworkAccessManager;
 
@@ -42,6 +44,10 @@ public:
     bool complete(const QJsonObject &body, Reply *reply, QJsonObject *usage, int *httpStatus,
                   ParseError *error);
 
+    /// Asked every 100 ms while a request is under way or a retry waits: true aborts the request
+    /// and complete() fails with ParseError::stopped.
+    void setStopToken(std::function<bool()> token) { m_stop = std::move(token); }
+
     /// Milliseconds to wait for a Retry-After value (delta seconds or an HTTP date); -1 if unusable.
     static qint64 parseRetryAfter(const QByteArray &value, const QDateTime &now);
 
@@ -50,8 +56,13 @@ private:
     Answer post(const QByteArray &payload);
     QString serverMessage(const QByteArray &body) const;
 
+    bool stopRequested() const { return m_stop && m_stop(); }
+    /// Sleeps ms, or less when the stop token fires; false if it did.
+    bool waitUnlessStopped(qint64 ms) const;
+
     LlmConfig m_config;
     QPointer<QNetworkAccessManager> m_manager;
+    std::function<bool()> m_stop;
 };
 
 } // namespace Engine

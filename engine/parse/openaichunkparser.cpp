@@ -122,6 +122,12 @@ OpenAiChunkParser::OpenAiChunkParser(const LlmConfig &config)
 
 OpenAiChunkParser::~OpenAiChunkParser() = default;
 
+void OpenAiChunkParser::setStopToken(StopToken token)
+{
+    m_client->setStopToken(token);
+    ChunkParser::setStopToken(std::move(token));
+}
+
 QString OpenAiChunkParser::name() const
 {
     return QStringLiteral("openai");

@@ -32,6 +32,7 @@ public:
     bool parseChunk(const SourceLines &lines, int firstLine, int endLine, bool lastChunk,
                     ParsingContext &context, PlaybookBuilder &builder, ChunkReport *report,
                     ParseError *error) override;
+    void setStopToken(StopToken token) override;
 
     /// Applies a validated reply to the context and the builder.
     static void merge(const LlmChunkReply &reply, bool lastChunk, ParsingContext &context,

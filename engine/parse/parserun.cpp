@@ -50,6 +50,11 @@ bool looksLikeText(const QString &text)
 
 } // namespace
 
+ParseError ParseError::stoppedMidChunk()
+{
+    return ParseError{ParseTr::tr("stopped in the middle of a chunk"), false, true};
+}
+
 class ParseRunPrivate
 {
 public:
@@ -227,6 +232,8 @@ bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
         fail(error, ParseTr::tr("the run is already finished"));
         return false;
     }
+    if (error)
+        error->stopped = false;
     QElapsedTimer timer;
     timer.start();
     const int index = d->completed;
@@ -258,6 +265,11 @@ bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
     return true;
 }
 
+void ParseRun::setStopToken(StopToken token)
+{
+    d->parser->setStopToken(std::move(token));
+}
+
 QJsonObject ParseRun::currentState() const
 {
     return QJsonObject{{QStringLiteral("format"), StateFormat},
@@ -280,7 +292,14 @@ QJsonObject ParseRun::takeChunkResults()
 
 QJsonObject ParseRun::playbook() const
 {
-    return d->builder.playbook(d->context.title(), d->context.characters());
+    QJsonObject meta{{QStringLiteral("provider"), d->provider}};
+    if (d->context.profile().styles() != 0) {
+        const PlayProfile &profile = d->context.profile();
+        meta.insert(QStringLiteral("layout"), profile.layout());
+        // Prose the pre-scan could not explain lowers the confidence, up to a half.
+        meta.insert(QStringLiteral("layoutConfidence"), qMin(1.0, 0.5 + profile.explainedShare()));
+    }
+    return d->builder.playbook(d->context.title(), d->context.characters(), meta, d->context.personae());
 }
 
 } // namespace Engine

@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -14,7 +15,14 @@ struct ParseError
 {
     QString message;
     bool permanent = false; ///< bad input or a refused request (401, unknown model): no retry
+    bool stopped = false;   ///< the stop token fired mid-chunk: nothing failed, the chunk waits
+
+    static ParseError stoppedMidChunk();
 };
+
+/// Asked often while a chunk is parsed (between lines, while an LLM answer is awaited); true
+/// makes the chunk stop within about a second, unchanged, with ParseError::stopped.
+using StopToken = std::function<bool()>;
 
 /// What one chunk did, for the job's event timeline.
 struct ChunkReport
@@ -66,6 +74,8 @@ public:
 
     /// Parses the next chunk. On failure the run is unchanged (the same chunk can be tried again).
     bool runNextChunk(ChunkReport *report, ParseError *error);
+    /// Lets pause, cancel and shutdown reach inside a chunk (an LLM request is aborted).
+    void setStopToken(StopToken token);
 
     /// The checkpoint's carry-over state (stored in ParseJob.currentState): bounded by the cast
     /// and one open speech, not by the length of the play.

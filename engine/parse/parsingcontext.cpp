@@ -3,6 +3,7 @@
 #include "engine/parse/linerecognizer.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 
 namespace Engine {
 
@@ -38,50 +39,155 @@ int ParsingContext::findCharacter(const QString &key) const
     return m_characterIndex.value(key, -1);
 }
 
+bool ParsingContext::isJointLabel(const QString &label)
+{
+    const QString key = LineRecognizer::foldName(label);
+    static const QStringList everyone = {
+        QStringLiteral("all"),    QStringLiteral("both"),  QStringLiteral("tous"),
+        QStringLiteral("toutes"), QStringLiteral("alle"),  QStringLiteral("beide"),
+        QStringLiteral("tutti"),  QStringLiteral("todos"), QStringLiteral("omnes"),
+        QStringLiteral("all together"), QStringLiteral("alle zusammen")};
+    if (everyone.contains(key))
+        return true;
+    const QStringList tokens = key.split(u' ');
+    for (int i = 1; i + 1 < tokens.size(); ++i) {
+        const QString &t = tokens.at(i);
+        if (t == QLatin1String("and") || t == QLatin1String("und") || t == QLatin1String("et"))
+            return true;
+    }
+    return label.contains(u'&') || (label.contains(u',') && tokens.size() >= 2 && !label.endsWith(u','));
+}
+
+namespace {
+
+// `ham` / `hamlet`, `p king` / `player king`: the same number of words, each a prefix of the
+// other's, one of them cut to at most 70 % of its length. `Hexe` / `Hexen`, `Geist` / `Geister`
+// and `King` / `Player King` are different people.
+bool isAbbreviationOf(const QString &shortKey, const QString &longKey)
+{
+    const QStringList s = shortKey.split(u' ');
+    const QStringList l = longKey.split(u' ');
+    if (s.size() != l.size() || shortKey == longKey)
+        return false;
+    bool cut = false;
+    for (int i = 0; i < s.size(); ++i) {
+        if (!l.at(i).startsWith(s.at(i)))
+            return false;
+        if (s.at(i).size() * 10 <= l.at(i).size() * 7)
+            cut = true;
+    }
+    return cut && (s.size() > 1 || s.first().size() >= 2);
+}
+
+QStringList jointParts(const QString &label)
+{
+    QString s = label;
+    static const QRegularExpression connectors(
+        QStringLiteral("\\s+(?:and|AND|And|und|UND|Und|et|ET|Et)\\s+|\\s*[,&]\\s*"));
+    QStringList parts;
+    for (const QString &p : s.split(connectors, Qt::SkipEmptyParts)) {
+        QString t = p.trimmed();
+        while (t.endsWith(u'.'))
+            t.chop(1);
+        if (!t.isEmpty())
+            parts << t;
+    }
+    return parts;
+}
+
+} // namespace
+
 void ParsingContext::registerSpeaker(const QString &label)
 {
     const QString key = LineRecognizer::foldName(label);
-    if (key.isEmpty() || findCharacter(key) >= 0)
+    if (key.isEmpty())
         return;
+    const int known = findCharacter(key);
+    if (known >= 0) {
+        // The same name printed differently (`NORA` for the cast list's `Nora`): kept as an alias
+        // so that consumers matching labels literally find the entry too.
+        Character &c = m_characters[known];
+        if (c.name != label && !c.aliases.contains(label) && c.aliases.size() < 16)
+            c.aliases.append(label);
+        return;
+    }
     // A real cast has dozens of names; thousands of distinct "labels" are junk input, and
     // matching each new one against all others would make the parse quadratic.
     if (m_characters.size() >= MaxCharacters)
         return;
 
+    if (isJointLabel(label)) {
+        Character group{label, {}, true, {}};
+        for (const QString &part : jointParts(label)) {
+            const QString partKey = LineRecognizer::foldName(part);
+            int member = findCharacter(partKey);
+            for (int i = 0; i < m_characters.size() && member < 0; ++i) {
+                if (!m_characters.at(i).group
+                    && isAbbreviationOf(partKey, LineRecognizer::foldName(m_characters.at(i).name)))
+                    member = i;
+            }
+            const QString name = member >= 0 ? m_characters.at(member).name : part;
+            if (!group.members.contains(name))
+                group.members << name;
+        }
+        m_characters.append(group);
+        m_characterIndex.insert(key, int(m_characters.size()) - 1);
+        return;
+    }
+
     int target = -1;
     QString persona;
+    QStringList candidates;
     for (const QString &p : m_personae) {
-        if (LineRecognizer::abbreviates(key, LineRecognizer::foldName(p))) {
-            if (!persona.isEmpty()) { // ambiguous: `Gent.` for two gentlemen
-                persona.clear();
-                break;
-            }
-            persona = p;
-        }
+        if (LineRecognizer::abbreviates(key, LineRecognizer::foldName(p)))
+            candidates << p;
     }
+    if (candidates.size() > 1) {
+        // `Ham.` fits `Hamlet` and `Ghost of Hamlet's Father`: a name of as many words wins
+        QStringList close;
+        for (const QString &p : std::as_const(candidates)) {
+            const QString pk = LineRecognizer::foldName(p);
+            if (pk == key || isAbbreviationOf(key, pk))
+                close << p;
+        }
+        candidates = close;
+    }
+    if (candidates.size() == 1) // more is ambiguous: `Gent.` for two gentlemen
+        persona = candidates.first();
     if (!persona.isEmpty()) {
         const QString personaKey = LineRecognizer::foldName(persona);
         target = findCharacter(personaKey);
         if (target < 0) {
-            m_characters.append({persona, {}});
+            m_characters.append({persona, {}, false, {}});
             target = int(m_characters.size()) - 1;
             m_characterIndex.insert(personaKey, target);
         }
     } else {
         // an abbreviation of a speaker already seen under a fuller label, or the full form of
-        // one seen abbreviated
+        // one seen abbreviated (which then becomes the entry's name)
         for (int i = 0; i < m_characters.size() && target < 0; ++i) {
-            const QString known = LineRecognizer::foldName(m_characters.at(i).name);
-            if (LineRecognizer::abbreviates(key, known) || LineRecognizer::abbreviates(known, key))
+            if (m_characters.at(i).group)
+                continue;
+            const QString knownKey = LineRecognizer::foldName(m_characters.at(i).name);
+            if (isAbbreviationOf(key, knownKey)) {
                 target = i;
+            } else if (isAbbreviationOf(knownKey, key)) {
+                target = i;
+                Character &c = m_characters[i];
+                c.aliases.prepend(c.name);
+                c.aliases.removeAll(label);
+                c.name = label;
+                m_characterIndex.insert(key, target);
+                return;
+            }
         }
     }
     if (target < 0) {
-        m_characters.append({label, {}});
+        m_characters.append({label, {}, false, {}});
         m_characterIndex.insert(key, int(m_characters.size()) - 1);
         return;
     }
-    if (LineRecognizer::foldName(m_characters.at(target).name) != key)
+    if (m_characters.at(target).name != label && !m_characters.at(target).aliases.contains(label))
         m_characters[target].aliases.append(label);
     m_characterIndex.insert(key, target);
 }
@@ -100,8 +206,13 @@ QJsonObject ParsingContext::toJson() const
 {
     QJsonArray characters;
     for (const Character &c : m_characters) {
-        characters.append(QJsonObject{{QStringLiteral("name"), c.name},
-                                      {QStringLiteral("aliases"), QJsonArray::fromStringList(c.aliases)}});
+        QJsonObject o{{QStringLiteral("name"), c.name},
+                      {QStringLiteral("aliases"), QJsonArray::fromStringList(c.aliases)}};
+        if (c.group) {
+            o.insert(QStringLiteral("group"), true);
+            o.insert(QStringLiteral("members"), QJsonArray::fromStringList(c.members));
+        }
+        characters.append(o);
     }
     const ReaderState &r = m_reader;
     const QJsonObject reader{{QStringLiteral("paragraph"), int(r.paragraph)},
@@ -144,11 +255,13 @@ std::optional<ParsingContext> ParsingContext::fromJson(const QJsonObject &json)
     c.m_sceneTitle = fromNullable(json.value(QStringLiteral("scene")));
     for (const QJsonValue &v : json.value(QStringLiteral("characters")).toArray()) {
         const QJsonObject o = v.toObject();
-        Character ch{o.value(QStringLiteral("name")).toString(), {}};
+        Character ch{o.value(QStringLiteral("name")).toString(), {}, o.value(QStringLiteral("group")).toBool(), {}};
         if (ch.name.isEmpty())
             return std::nullopt;
         for (const QJsonValue &a : o.value(QStringLiteral("aliases")).toArray())
             ch.aliases.append(a.toString());
+        for (const QJsonValue &m : o.value(QStringLiteral("members")).toArray())
+            ch.members.append(m.toString());
         c.m_characters.append(ch);
     }
     c.rebuildIndex();

@@ -24,8 +24,10 @@ class ParsingContext final
 public:
     struct Character
     {
-        QString name;
-        QStringList aliases;
+        QString name;       ///< the fullest form the play gives
+        QStringList aliases; ///< every other label that names this entry, as printed
+        bool group = false;  ///< a joint label (`A AND B`, `BOTH`, `ALL`, `TOUS`, `ALLE`)
+        QStringList members; ///< a group's members, by their entries' names where known
     };
 
     /// A speech whose end has not been seen yet.
@@ -69,8 +71,12 @@ public:
     void enterScene(const QString &title);
 
     /// Records a speaker label; an abbreviation (`Ham.`) or a short form (`HELMER`) of a name in
-    /// the character list or of a speaker already seen becomes an alias of that character.
+    /// the character list, or an abbreviation of a speaker already seen (`Ber.` / `Bernardo`),
+    /// becomes an alias of that character, whose name is the fullest form. A joint label
+    /// (`A AND B`, `ALL`) becomes a group entry with its members, never an alias of one of them.
     void registerSpeaker(const QString &label);
+    /// Whether a label names several people at once (`MAR. AND BER.`, `BOTH`, `ALLE`).
+    static bool isJointLabel(const QString &label);
     const QList<Character> &characters() const { return m_characters; }
 
     OpenSpeech &speech() { return m_speech; }

@@ -1,5 +1,8 @@
 #include "engine/parse/playbookbuilder.h"
 
+#include "engine/parse/linerecognizer.h"
+
+#include <QHash>
 #include <QJsonArray>
 
 namespace Engine {
@@ -184,15 +187,98 @@ std::optional<PlaybookBuilder> PlaybookBuilder::fromJson(const QJsonObject &json
     return b;
 }
 
-QJsonObject PlaybookBuilder::playbook(const QString &title,
-                                      const QList<ParsingContext::Character> &characters) const
+namespace {
+
+int editDistance(const QString &a, const QString &b, int limit)
 {
-    QJsonArray chars;
-    for (const ParsingContext::Character &c : characters) {
-        chars.append(QJsonObject{{QStringLiteral("name"), c.name},
-                                 {QStringLiteral("aliases"), QJsonArray::fromStringList(c.aliases)}});
+    if (qAbs(a.size() - b.size()) > limit)
+        return limit + 1;
+    QList<int> prev(b.size() + 1), cur(b.size() + 1);
+    for (int j = 0; j <= b.size(); ++j)
+        prev[j] = j;
+    for (int i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        int best = cur[0];
+        for (int j = 1; j <= b.size(); ++j) {
+            cur[j] = qMin(qMin(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + (a.at(i - 1) == b.at(j - 1) ? 0 : 1));
+            best = qMin(best, cur[j]);
+        }
+        if (best > limit)
+            return limit + 1;
+        std::swap(prev, cur);
     }
+    return prev[b.size()];
+}
+
+} // namespace
+
+QJsonObject PlaybookBuilder::playbook(const QString &title,
+                                      const QList<ParsingContext::Character> &characters,
+                                      QJsonObject meta, const QStringList &personae) const
+{
+    QHash<QString, int> index;
+    for (int i = 0; i < characters.size(); ++i) {
+        index.insert(LineRecognizer::foldName(characters.at(i).name), i);
+        for (const QString &alias : characters.at(i).aliases)
+            index.insert(LineRecognizer::foldName(alias), i);
+    }
+    QList<int> counts(characters.size(), 0);
+    auto entryOf = [&](const QString &speaker) { return index.value(LineRecognizer::foldName(speaker), -1); };
+    for (const Act &act : m_acts) {
+        for (const Scene &scene : act.scenes) {
+            for (const Speech &sp : scene.speeches) {
+                const int e = entryOf(sp.speaker);
+                if (e >= 0)
+                    ++counts[e];
+            }
+        }
+    }
+
+    QJsonArray chars;
+    // The cast list feeds the table: a listed person who never speaks still has an entry.
+    QList<ParsingContext::Character> all = characters;
+    for (const QString &persona : personae) {
+        const QString key = LineRecognizer::foldName(persona);
+        if (key.isEmpty() || index.contains(key))
+            continue;
+        bool named = false;
+        for (const ParsingContext::Character &c : characters)
+            named = named || LineRecognizer::abbreviates(key, LineRecognizer::foldName(c.name));
+        if (named)
+            continue;
+        index.insert(key, int(all.size()));
+        all.append({persona, {}, false, {}});
+        counts.append(0);
+    }
+    for (int i = 0; i < characters.size(); ++i) {
+        const ParsingContext::Character &c = characters.at(i);
+        QJsonObject o{{QStringLiteral("name"), c.name},
+                      {QStringLiteral("aliases"), QJsonArray::fromStringList(c.aliases)},
+                      {QStringLiteral("kind"), c.group ? QStringLiteral("group") : QStringLiteral("person")},
+                      {QStringLiteral("speeches"), counts.at(i)}};
+        if (c.group)
+            o.insert(QStringLiteral("members"), QJsonArray::fromStringList(c.members));
+        chars.append(o);
+    }
+    for (int i = characters.size(); i < all.size(); ++i) {
+        chars.append(QJsonObject{{QStringLiteral("name"), all.at(i).name},
+                                 {QStringLiteral("aliases"), QJsonArray()},
+                                 {QStringLiteral("kind"), QStringLiteral("person")},
+                                 {QStringLiteral("speeches"), 0},
+                                 {QStringLiteral("castOnly"), true}});
+    }
+
+    // Confidence of a scene: the share of its speeches that are unremarkable. A label used once
+    // in the whole play (and not in the cast list) is a likely misreading; a speech without a
+    // speaker or without text is a boundary gone wrong.
+    QJsonArray sceneMeta;
+    QHash<QString, int> unknownLabels;
+    double weighted = 0;
+    int weight = 0;
+    int noSpeaker = 0;
+    int empty = 0;
     QJsonArray acts;
+    int actIndex = 0;
     for (const Act &act : m_acts) {
         QJsonArray scenes;
         bool spoken = false;
@@ -201,15 +287,80 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
             // show or a monologue printed without a label; before the first speech, or without a
             // title, a scene without speeches is a table of contents or a title page.
             spoken = spoken || !scene.speeches.isEmpty();
-            if (!scene.speeches.isEmpty() || (spoken && !scene.title.isNull() && !scene.directions.isEmpty()))
-                scenes.append(sceneJson(scene));
+            if (!(!scene.speeches.isEmpty() || (spoken && !scene.title.isNull() && !scene.directions.isEmpty())))
+                continue;
+            int doubtful = 0;
+            int sceneUnknown = 0;
+            for (const Speech &sp : scene.speeches) {
+                const int e = entryOf(sp.speaker);
+                if (sp.speaker.trimmed().isEmpty()) {
+                    ++noSpeaker;
+                    ++doubtful;
+                } else if (e < 0 || (counts.at(e) == 1 && !characters.at(e).group
+                                     && characters.at(e).aliases.isEmpty())) {
+                    ++unknownLabels[sp.speaker];
+                    ++sceneUnknown;
+                    ++doubtful;
+                } else if (sp.text.trimmed().isEmpty()) {
+                    ++empty;
+                    ++doubtful;
+                }
+            }
+            const int n = int(scene.speeches.size());
+            const double confidence = n ? 1.0 - double(doubtful) / n : 0.5;
+            weighted += confidence * qMax(1, n);
+            weight += qMax(1, n);
+            sceneMeta.append(QJsonObject{{QStringLiteral("act"), actIndex},
+                                         {QStringLiteral("scene"), int(scenes.size())},
+                                         {QStringLiteral("title"), nullable(scene.title)},
+                                         {QStringLiteral("speeches"), n},
+                                         {QStringLiteral("unknownLabels"), sceneUnknown},
+                                         {QStringLiteral("confidence"), qRound(confidence * 1000) / 1000.0}});
+            scenes.append(sceneJson(scene));
         }
-        if (!scenes.isEmpty())
+        if (!scenes.isEmpty()) {
             acts.append(QJsonObject{{QStringLiteral("title"), nullable(act.title)}, {QStringLiteral("scenes"), scenes}});
+            ++actIndex;
+        }
     }
+
+    // Spelling variants (`SHAWN KEOGH` / `SHAWN KEOUGH`) are proposed, never merged silently.
+    QJsonArray proposals;
+    if (characters.size() <= 300) {
+        for (int i = 0; i < characters.size(); ++i) {
+            const QString a = LineRecognizer::foldName(characters.at(i).name);
+            if (characters.at(i).group || a.size() < 5)
+                continue;
+            for (int j = i + 1; j < characters.size(); ++j) {
+                const QString b = LineRecognizer::foldName(characters.at(j).name);
+                if (characters.at(j).group || b.size() < 5 || a.at(0) != b.at(0))
+                    continue;
+                const int limit = qMax(a.size(), b.size()) >= 9 ? 2 : 1;
+                if (editDistance(a, b, limit) <= limit) {
+                    proposals.append(QJsonObject{{QStringLiteral("names"), QJsonArray{characters.at(i).name, characters.at(j).name}},
+                                                 {QStringLiteral("reason"), QStringLiteral("spelling variant")}});
+                }
+            }
+        }
+    }
+
+    QJsonObject unknown;
+    for (auto it = unknownLabels.cbegin(); it != unknownLabels.cend(); ++it)
+        unknown.insert(it.key(), it.value());
+    const double playConfidence = weight ? weighted / weight : 0.0;
+    meta.insert(QStringLiteral("confidence"),
+                qRound(playConfidence * meta.value(QStringLiteral("layoutConfidence")).toDouble(1.0) * 1000) / 1000.0);
+    meta.insert(QStringLiteral("scenes"), sceneMeta);
+    meta.insert(QStringLiteral("unknownLabels"), unknown);
+    meta.insert(QStringLiteral("speechesWithoutSpeaker"), noSpeaker);
+    meta.insert(QStringLiteral("speechesWithoutText"), empty);
+    meta.insert(QStringLiteral("proposedMerges"), proposals);
+    meta.insert(QStringLiteral("characters"), int(characters.size()));
+    meta.insert(QStringLiteral("speeches"), m_speechCount);
     return QJsonObject{{QStringLiteral("title"), nullable(title)},
                        {QStringLiteral("characters"), chars},
-                       {QStringLiteral("acts"), acts}};
+                       {QStringLiteral("acts"), acts},
+                       {QStringLiteral("meta"), meta}};
 }
 
 } // namespace Engine

@@ -76,7 +76,12 @@ public:
 
     /// The playbook: acts and scenes without any speech (tables of contents, scene lists,
     /// title pages) are left out.
-    QJsonObject playbook(const QString &title, const QList<ParsingContext::Character> &characters) const;
+    /// Cast-list names (`personae`) no label resolved to are added with no speeches.
+    /// Every character carries its kind (`person`/`group`), a group its `members`, and each the
+    /// number of speeches whose label resolves to it. `meta` (layout, confidence) is added as is,
+    /// with `scenes` filled in: a confidence per kept scene.
+    QJsonObject playbook(const QString &title, const QList<ParsingContext::Character> &characters,
+                         QJsonObject meta = {}, const QStringList &personae = {}) const;
 
 private:
     Scene &currentScene();

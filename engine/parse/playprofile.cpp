@@ -4,6 +4,7 @@
 #include "engine/parse/sourcelines.h"
 
 #include <QJsonArray>
+#include <QRegularExpression>
 
 #include <algorithm>
 
@@ -59,8 +60,22 @@ bool isTitleNoise(QStringView line)
         if (line.contains(n, Qt::CaseInsensitive))
             return true;
     }
+    // Edition credits and imprints (`Edited by ...`, `London: Methuen, 1904`) name the book, not
+    // the play.
+    static const QStringList credits = {QStringLiteral("edition"),    QStringLiteral("edited"),
+                                        QStringLiteral("published"),  QStringLiteral("printed"),
+                                        QStringLiteral("translated"), QStringLiteral("reprinted"),
+                                        QStringLiteral("press"),      QStringLiteral("publisher"),
+                                        QStringLiteral("isbn"),       QStringLiteral("rights reserved"),
+                                        QStringLiteral("library"),    QStringLiteral("verlag"),
+                                        QStringLiteral("herausgegeben"), QStringLiteral("éditions")};
+    for (const QString &c : credits) {
+        if (line.contains(c, Qt::CaseInsensitive))
+            return true;
+    }
+    static const QRegularExpression year(QStringLiteral("\\b1[5-9]\\d\\d\\b|\\b20\\d\\d\\b"));
     return line.startsWith(u"by ", Qt::CaseInsensitive) || line.startsWith(u'[')
-           || line.startsWith(u'*');
+           || line.startsWith(u'*') || year.match(line).hasMatch();
 }
 
 } // namespace
@@ -105,7 +120,9 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
         }
         if (!paragraphStart || t.size() > 300)
             continue;
+        ++p.m_paragraphs;
         if (LineRecognizer::isPersonaeHeading(t) && p.m_personaeRanges.size() < 4) {
+            ++p.m_explained;
             int j = i + 1;
             int blanks = 0;
             int entries = 0;
@@ -143,13 +160,17 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
         }
         if (LineRecognizer::isActHeading(t) || LineRecognizer::isSceneHeading(t)) {
             ++headings;
+            ++p.m_explained;
             continue;
         }
-        if (LineRecognizer::isDirectionStart(t))
+        if (LineRecognizer::isDirectionStart(t)) {
+            ++p.m_explained;
             continue;
+        }
         const LabelMatch m = LineRecognizer::matchLabel(t);
         if (m.style == LabelMatch::None)
             continue;
+        ++p.m_explained;
         if (m.isAlone() && (i + 1 >= count || lines.line(i + 1).trimmed().isEmpty()))
             continue;
         const int s = styleIndex(m.style);
@@ -237,6 +258,19 @@ bool PlayProfile::accepts(const LabelMatch &label) const
     return false;
 }
 
+bool PlayProfile::acceptsOnce(const LabelMatch &label) const
+{
+    if (label.style != m_dominantStyle || label.mixedCase
+        || (label.style != LabelMatch::InlineMixed && label.style != LabelMatch::AloneAbbrev))
+        return false;
+    if (label.style == LabelMatch::InlineMixed) {
+        const QString rest = label.rest.trimmed();
+        if (rest.isEmpty() || !(rest.at(0).isUpper() || rest.at(0) == u'[' || rest.at(0) == u'('))
+            return false;
+    }
+    return true;
+}
+
 bool PlayProfile::isInPersonae(int line) const
 {
     for (const LineRange &r : m_personaeRanges) {
@@ -252,6 +286,26 @@ bool PlayProfile::speechesSpanParagraphs() const
            || m_dominantStyle == LabelMatch::AloneAbbrev;
 }
 
+QJsonObject PlayProfile::layout() const
+{
+    static const char *names[StyleCount] = {"name-alone", "name-colon-alone", "abbreviation-alone",
+                                            "name-inline", "mixed-case-inline"};
+    QJsonArray styles;
+    for (int s = 0; s < StyleCount; ++s) {
+        if (m_styles & (1 << s))
+            styles.append(QString::fromLatin1(names[s]));
+    }
+    const int dominant = styleIndex(m_dominantStyle);
+    return QJsonObject{{QStringLiteral("labels"), styles},
+                       {QStringLiteral("dominant"), dominant >= 0 ? QJsonValue(QString::fromLatin1(names[dominant]))
+                                                                  : QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("headings"), m_genericHeadings ? QStringLiteral("unnumbered")
+                                                                      : QStringLiteral("act-scene")},
+                       {QStringLiteral("labelsWithoutGaps"), m_labelsWithoutGaps},
+                       {QStringLiteral("castList"), !m_personae.isEmpty()},
+                       {QStringLiteral("explainedParagraphs"), qRound(explainedShare() * 1000) / 1000.0}};
+}
+
 QJsonObject PlayProfile::toJson() const
 {
     QJsonArray ranges;
@@ -265,6 +319,8 @@ QJsonObject PlayProfile::toJson() const
                        {QStringLiteral("genericHeadings"), m_genericHeadings},
                        {QStringLiteral("labelsWithoutGaps"), m_labelsWithoutGaps},
                        {QStringLiteral("acceptedLabels"), m_acceptedLabels},
+                       {QStringLiteral("paragraphs"), m_paragraphs},
+                       {QStringLiteral("explained"), m_explained},
                        {QStringLiteral("title"), m_title},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("castWords"), QJsonArray::fromStringList(m_castWords)},
@@ -282,6 +338,8 @@ std::optional<PlayProfile> PlayProfile::fromJson(const QJsonObject &json)
     p.m_genericHeadings = json.value(QStringLiteral("genericHeadings")).toBool();
     p.m_labelsWithoutGaps = json.value(QStringLiteral("labelsWithoutGaps")).toBool();
     p.m_acceptedLabels = json.value(QStringLiteral("acceptedLabels")).toInt();
+    p.m_paragraphs = json.value(QStringLiteral("paragraphs")).toInt();
+    p.m_explained = json.value(QStringLiteral("explained")).toInt();
     p.m_title = json.value(QStringLiteral("title")).toString();
     for (const QJsonValue &v : json.value(QStringLiteral("personae")).toArray())
         p.m_personae.append(v.toString());

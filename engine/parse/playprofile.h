@@ -31,6 +31,9 @@ public:
     /// Whether a recognised label counts as a speaker label in this play.
     bool accepts(const LabelMatch &label) const;
     bool isInPersonae(int line) const;
+    /// A label of the play's own mixed-case layout printed only once (a servant's one line):
+    /// accepted at the start of a paragraph when the speech after it starts like a sentence.
+    bool acceptsOnce(const LabelMatch &label) const;
 
     int styles() const { return m_styles; }
     int dominantStyle() const { return m_dominantStyle; }
@@ -47,6 +50,12 @@ public:
     const QStringList &personae() const { return m_personae; }
     int labelCount(const QString &foldedName) const { return m_vocabulary.value(foldedName); }
 
+    /// The layout recognised, for the playbook's `meta`: label styles, headings, character list.
+    QJsonObject layout() const;
+    /// Share of the paragraphs the pre-scan could explain (a label, a heading, a stage
+    /// direction, the character list); unexplained prose lowers the confidence of the parse.
+    double explainedShare() const { return m_paragraphs ? double(m_explained) / m_paragraphs : 0.0; }
+
     QJsonObject toJson() const;
     static std::optional<PlayProfile> fromJson(const QJsonObject &json);
 
@@ -56,6 +65,8 @@ private:
     bool m_genericHeadings = false;
     bool m_labelsWithoutGaps = false;
     int m_acceptedLabels = 0;
+    int m_paragraphs = 0;
+    int m_explained = 0;
     QString m_title;
     QStringList m_personae;
     QStringList m_castWords; ///< folded name-like parts of the character list entries

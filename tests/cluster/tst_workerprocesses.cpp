@@ -21,6 +21,7 @@ private slots:
     void manyProcessesCompleteEachJobOnce();
     void killedWorkerIsResumedFromCheckpoint();
     void sigtermReleasesAndExitsCleanly();
+    void sigtermExitsWhenAHandlerNeverReturns();
     void survivesPostgresRestart();
 
 private:
@@ -98,7 +99,9 @@ void TestWorkerProcesses::killedWorkerIsResumedFromCheckpoint()
     QVERIFY2(checkpointed < total, "the job finished before the kill: use a slower chunk delay");
     QCOMPARE(queue.job(interrupted)->status, JobStatus::Running); // until its lock expires
 
-    QProcess *rescuer = startWorker(db, {"--workers", "1", "--lock-seconds", "2", "--heartbeat-seconds", "0.5"});
+    // The rescuer writes after every chunk, so that its first write names the chunk it began with.
+    QProcess *rescuer = startWorker(db, {"--workers", "1", "--lock-seconds", "2", "--heartbeat-seconds", "0.5",
+                                         "--progress-interval-ms", "0"});
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(interrupted)->status, JobStatus::Completed, 60000);
     rescuer->terminate();
     QVERIFY(rescuer->waitForFinished(15000));
@@ -158,6 +161,32 @@ void TestWorkerProcesses::sigtermReleasesAndExitsCleanly()
     const auto job = queue.job(id, true);
     QCOMPARE(job->status, JobStatus::Queued);
     QVERIFY(!job->currentState.isEmpty());
+}
+
+// Issue #13: a handler that ignores its stop token (here a chunk that sleeps ten minutes) does
+// not hold the process: it exits within grace + 5 s (and a little), its job released, not lost.
+void TestWorkerProcesses::sigtermExitsWhenAHandlerNeverReturns()
+{
+    TestDatabase db(QStringLiteral("postgres"));
+    QVERIFY2(db.isValid(), qPrintable(db.error()));
+    JobQueue queue(db.db());
+    EnqueueInput input;
+    input.filename = QStringLiteral("earnest.txt");
+    input.rawText = playText(QStringLiteral("earnest.txt"));
+    const QString id = queue.enqueue(input);
+    QProcess *worker = startWorker(db, {"--workers", "1", "--shutdown-seconds", "1"},
+                                   {{"CALLBOARD_CHUNK_DELAY_MS", "600000"}});
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Running, 30000);
+    QElapsedTimer timer;
+    timer.start();
+    ::kill(worker->processId(), SIGTERM);
+    QVERIFY(worker->waitForFinished(20000));
+    QVERIFY2(timer.elapsed() < 1000 + 5000 + 3000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(worker->exitStatus(), QProcess::NormalExit);
+    QCOMPARE(worker->exitCode(), 0);
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QCOMPARE(job->retryCount, 0);
 }
 
 void TestWorkerProcesses::survivesPostgresRestart()

@@ -148,9 +148,9 @@ private slots:
         }
         QVERIFY(run(asRole + QStringList{"list", "--json"}).out.contains(id));
 
-        // One migration behind: the role may not apply it and is told why.
-        QVERIFY(admin.exec(QStringLiteral(R"(DELETE FROM "_CallboardMigration" WHERE "version" = %1)")
-                               .arg(Engine::Migrations::latestVersion())));
+        // Behind from migration 6 on (an index to create): the role may not apply it and is
+        // told why.
+        QVERIFY(admin.exec(QStringLiteral(R"(DELETE FROM "_CallboardMigration" WHERE "version" >= 6)")));
         QVERIFY(admin.exec(QStringLiteral(R"(DROP INDEX "ParseJob_runAfter_idx")")));
         const CliResult old = run(asRole + QStringList{"list"});
         QVERIFY2(refusedCleanly(old, 1), qPrintable(old.err));
@@ -158,8 +158,7 @@ private slots:
                      && old.err.contains("callboard migrate"),
                  qPrintable(old.err));
         QString error;
-        QCOMPARE(Engine::Migrations::currentVersion(db.db(), &error),
-                 Engine::Migrations::latestVersion() - 1);
+        QCOMPARE(Engine::Migrations::currentVersion(db.db(), &error), 5);
         QCOMPARE(run(db, {"migrate"}).exitCode, 0);
         QCOMPARE(run(asRole + QStringList{"list"}).exitCode, 0);
         admin.exec(QStringLiteral("DROP OWNED BY %1").arg(role));

@@ -1,4 +1,5 @@
 #include "engine/database.h"
+#include "engine/jobqueue.h"
 #include "engine/migrations.h"
 #include "testdatabase.h"
 
@@ -26,10 +27,44 @@ private slots:
     void webApplicationTablesAreAdopted();
     void foreignTableIsRefused_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
     void foreignTableIsRefused();
+    void foreignPlaybookTableIsLeftAlone_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void foreignPlaybookTableIsLeftAlone();
+    void oldPlaybookTableIsMoved_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
+    void oldPlaybookTableIsMoved();
 
 private:
     static bool hasMigrationTable(const TestDatabase &test);
+    static bool hasTable(const TestDatabase &test, const QString &table);
+    static bool emptyDatabase(TestDatabase &test, int keepVersion);
 };
+
+bool TestMigrations::hasTable(const TestDatabase &test, const QString &table)
+{
+    QSqlQuery query(test.db());
+    query.prepare(test.isPostgres()
+                      ? QStringLiteral("SELECT to_regclass(quote_ident(:t)) IS NOT NULL")
+                      : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master "
+                                       "WHERE type = 'table' AND name = :t"));
+    query.bindValue(QStringLiteral(":t"), table);
+    return query.exec() && query.next() && query.value(0).toBool();
+}
+
+// Drops every table and type of Callboard's, then migrates up to keepVersion (none for 0).
+bool TestMigrations::emptyDatabase(TestDatabase &test, int keepVersion)
+{
+    QSqlQuery sql(test.db());
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")",
+                                  R"(DROP TABLE "CallboardPlaybook")",
+                                  R"(DROP TABLE "CallboardChunkResult")", R"(DROP TABLE "JobEvent")",
+                                  R"(DROP TABLE "ParseJob")"}) {
+        if (!sql.exec(QString::fromLatin1(statement)))
+            return false;
+    }
+    if (test.isPostgres() && !sql.exec(QStringLiteral(R"(DROP TYPE "JobStatus"; DROP TYPE "JobType")")))
+        return false;
+    QString error;
+    return keepVersion == 0 || Migrations::migrate(test.db(), &error, nullptr, keepVersion);
+}
 
 bool TestMigrations::hasMigrationTable(const TestDatabase &test)
 {
@@ -58,7 +93,7 @@ void TestMigrations::webApplicationTablesAreAdopted()
     TestDatabase test(QStringLiteral("postgres"));
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     QSqlQuery sql(test.db());
-    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "Playbook")",
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(CREATE TABLE "ParsingSession" ("id" TEXT PRIMARY KEY))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
     QString error;
@@ -73,7 +108,7 @@ void TestMigrations::foreignTableIsRefused()
 {
     OPEN_TEST_DATABASE(test);
     QSqlQuery sql(test.db());
-    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "Playbook")",
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(DROP TABLE "CallboardChunkResult")",
                                   R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                                   R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
@@ -88,6 +123,130 @@ void TestMigrations::foreignTableIsRefused()
     QVERIFY(sql.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "title" IS NULL)")));
     // Qualified: SQLite reads an unknown bare "name" as a string.
     QVERIFY(!sql.exec(QStringLiteral(R"(SELECT "ParseJob"."runAfter" FROM "ParseJob")")));
+}
+
+// The web application's own "Playbook" (other columns, its rows) is there first: Callboard
+// migrates beside it, keeps its playbooks in "CallboardPlaybook" and never touches the other.
+void TestMigrations::foreignPlaybookTableIsLeftAlone()
+{
+    OPEN_TEST_DATABASE(test);
+    // On PostgreSQL a database the web application made (nothing of Callboard's yet); a SQLite
+    // file is Callboard's alone, so there the foreign table arrives at version 2.
+    QVERIFY(emptyDatabase(test, test.isPostgres() ? 0 : 2));
+    QSqlQuery sql(test.db());
+    QVERIFY2(sql.exec(QStringLiteral(R"(CREATE TABLE "Playbook" ("id" TEXT PRIMARY KEY,
+        "name" TEXT NOT NULL, "ownerId" TEXT NOT NULL, "public" BOOLEAN NOT NULL))")),
+             qPrintable(sql.lastError().text()));
+    QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "Playbook" VALUES ('pb-1', 'Hamlet', 'u-1',
+        TRUE))")));
+    QString error;
+    QStringList applied;
+    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    QVERIFY(hasTable(test, QStringLiteral("CallboardPlaybook")));
+
+    JobQueue queue(test.db());
+    EnqueueInput input;
+    input.filename = QStringLiteral("hamlet.txt");
+    input.rawText = QByteArrayLiteral("HAMLET. Who is there?\n");
+    const QString id = queue.enqueue(input);
+    QVERIFY(queue.claimNext(QStringLiteral("w-1")));
+    QVERIFY(queue.complete(id, QStringLiteral("w-1"),
+                           {{QStringLiteral("title"), QStringLiteral("Hamlet")}}));
+    const auto playbook = queue.playbook(id);
+    QVERIFY(playbook);
+    QCOMPARE(playbook->title, QStringLiteral("Hamlet"));
+
+    // The foreign table: the same columns, the same single row.
+    QVERIFY(sql.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardPlaybook")")));
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(0).toInt(), 1);
+    QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "name", "ownerId", COUNT(*) OVER ()
+        FROM "Playbook")")));
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(0).toString(), QStringLiteral("pb-1"));
+    QCOMPARE(sql.value(1).toString(), QStringLiteral("Hamlet"));
+    QCOMPARE(sql.value(3).toInt(), 1);
+    QSqlQuery columns(test.db());
+    QVERIFY(columns.exec(test.isPostgres()
+                             ? QStringLiteral("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_name = 'Playbook' ORDER BY ordinal_position")
+                             : QStringLiteral("SELECT name FROM pragma_table_info('Playbook')")));
+    QStringList names;
+    while (columns.next())
+        names << columns.value(0).toString();
+    QCOMPARE(names, (QStringList{QStringLiteral("id"), QStringLiteral("name"),
+                                 QStringLiteral("ownerId"), QStringLiteral("public")}));
+    // And a second migrate, as every command does on open, still leaves it be.
+    applied.clear();
+    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY(applied.isEmpty());
+}
+
+// A database an older Callboard left at version 6, with its playbooks in "Playbook": they move to
+// "CallboardPlaybook", and the jobs still find them.
+void TestMigrations::oldPlaybookTableIsMoved()
+{
+    OPEN_TEST_DATABASE(test);
+    QVERIFY(emptyDatabase(test, 2));
+    QSqlQuery sql(test.db());
+    // Migration 3 as it was.
+    const QStringList old = test.isPostgres()
+        ? QStringList{QStringLiteral(R"(CREATE TABLE IF NOT EXISTS "Playbook" (
+                "id" TEXT NOT NULL, "jobId" TEXT, "title" TEXT,
+                "characterCount" INTEGER NOT NULL DEFAULT 0, "actCount" INTEGER NOT NULL DEFAULT 0,
+                "sceneCount" INTEGER NOT NULL DEFAULT 0, "speechCount" INTEGER NOT NULL DEFAULT 0,
+                "document" JSONB NOT NULL,
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                CONSTRAINT "Playbook_pkey" PRIMARY KEY ("id")))"),
+                      QStringLiteral(R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))")}
+        : QStringList{QStringLiteral(R"(CREATE TABLE IF NOT EXISTS "Playbook" (
+                "id" TEXT NOT NULL PRIMARY KEY, "jobId" TEXT, "title" TEXT,
+                "characterCount" INTEGER NOT NULL DEFAULT 0, "actCount" INTEGER NOT NULL DEFAULT 0,
+                "sceneCount" INTEGER NOT NULL DEFAULT 0, "speechCount" INTEGER NOT NULL DEFAULT 0,
+                "document" TEXT NOT NULL,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))))"),
+                      QStringLiteral(R"(CREATE INDEX IF NOT EXISTS "Playbook_jobId_idx" ON "Playbook"("jobId"))")};
+    for (const QString &statement : old)
+        QVERIFY2(sql.exec(statement), qPrintable(sql.lastError().text()));
+    QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "_CallboardMigration" ("version", "name")
+        VALUES (3, 'Playbook table'))")));
+    QString error;
+    QVERIFY2(Migrations::migrate(test.db(), &error, nullptr, 6), qPrintable(error));
+    QCOMPARE(Migrations::currentVersion(test.db(), &error), 6);
+    QVERIFY(!hasTable(test, QStringLiteral("CallboardPlaybook")));
+
+    QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "status", "rawText",
+        "filename", "playbookId", "updatedAt") VALUES ('old-job', 'completed', 'A. Hi.', 'old.txt',
+        'pb-old', '2026-01-01T00:00:00.000Z'))")));
+    QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "Playbook" ("id", "jobId", "title",
+        "speechCount", "document") VALUES ('pb-old', 'old-job', 'Old Play', 12,
+        '{"title":"Old Play"}'), ('pb-other', 'gone-job', 'Other', 1, '{"title":"Other"}'))")));
+
+    QStringList applied;
+    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    QVERIFY(!hasTable(test, QStringLiteral("Playbook")));
+    QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "title", "speechCount" FROM "CallboardPlaybook"
+        ORDER BY "id")")));
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(0).toString(), QStringLiteral("pb-old"));
+    QCOMPARE(sql.value(2).toInt(), 12);
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(0).toString(), QStringLiteral("pb-other"));
+    QVERIFY(!sql.next());
+    JobQueue queue(test.db());
+    const auto playbook = queue.playbook(QStringLiteral("old-job"));
+    QVERIFY(playbook);
+    QCOMPARE(playbook->document.value(QStringLiteral("title")).toString(), QStringLiteral("Old Play"));
+    // Its index came along under the new name.
+    QVERIFY(sql.exec(test.isPostgres()
+                         ? QStringLiteral("SELECT COUNT(*) FROM pg_indexes WHERE indexname = "
+                                          "'CallboardPlaybook_jobId_idx'")
+                         : QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                                          "'CallboardPlaybook_jobId_idx'")));
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(0).toInt(), 1);
 }
 
 void TestMigrations::migrateIsIdempotent()
@@ -111,7 +270,7 @@ void TestMigrations::olderDatabaseIsMigrated()
     TestDatabase fresh(backend);
     QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
     QSqlQuery reset(fresh.db());
-    for (const char *sql : {R"(DROP TABLE "Playbook")", R"(DROP TABLE "CallboardChunkResult")",
+    for (const char *sql : {R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardChunkResult")",
                             R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                             R"(DELETE FROM "_CallboardMigration")"})
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));
@@ -133,7 +292,7 @@ void TestMigrations::olderDatabaseIsMigrated()
     QVERIFY(reset.next());
     QCOMPARE(reset.value(0).toString(), QStringLiteral("old.txt"));
     QVERIFY(reset.value(1).isNull());
-    QVERIFY(reset.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "Playbook")")));
+    QVERIFY(reset.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardPlaybook")")));
 }
 
 void TestMigrations::newerDatabaseIsRefused()

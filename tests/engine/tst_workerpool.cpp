@@ -97,6 +97,8 @@ private slots:
     BACKENDS(idlePoolWakesWhenARetryOrScheduleIsDue)
     BACKENDS(progressIsWrittenOncePerInterval)
     BACKENDS(heldBackProgressIsWrittenBeforeAFailure)
+    BACKENDS(stopTokenReachesInsideAChunk)
+    BACKENDS(shutdownLeavesAHandlerThatNeverReturns)
 };
 
 void TestWorkerPool::drainsTheQueue()
@@ -505,6 +507,78 @@ void TestWorkerPool::heldBackProgressIsWrittenBeforeAFailure()
     const auto job = queue.job(id, true);
     QCOMPARE(job->failureReason, QStringLiteral("resumed at 7"));
     QCOMPARE(job->retryCount, 1);
+}
+
+// Issue #13: a pause or cancel reaches a handler in the middle of a chunk (an LLM request that
+// may take minutes): its stop token fires, and the job is paused or cancelled within a second.
+void TestWorkerPool::stopTokenReachesInsideAChunk()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString paused = queue.enqueue(smallPlay(QStringLiteral("to pause")));
+    const QString cancelled = queue.enqueue(smallPlay(QStringLiteral("to cancel")));
+    std::atomic<int> stoppedMidChunk{0};
+    // One chunk of up to a minute that looks at its stop token, as the LLM client does.
+    WorkerPoolOptions o = options(test, 2, [&](JobContext &context) {
+        QElapsedTimer chunk;
+        chunk.start();
+        while (chunk.elapsed() < 60000) {
+            if (context.stopRequested()) {
+                ++stoppedMidChunk;
+                return JobOutcome::stopped();
+            }
+            QThread::msleep(20);
+        }
+        return JobOutcome::completed();
+    });
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(pool.start(&error));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(paused)->status, JobStatus::Running, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(cancelled)->status, JobStatus::Running, 10000);
+    QElapsedTimer timer;
+    timer.start();
+    queue.pause(paused, QStringLiteral("test"));
+    queue.cancel(cancelled, QStringLiteral("test"));
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(paused)->status, JobStatus::Paused, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(cancelled)->status, JobStatus::Cancelled, 5000);
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(stoppedMidChunk.load(), 2);
+    pool.stop();
+}
+
+// Issue #13: after the grace period a handler that ignores its stop token does not hold the
+// shutdown: 5 s later its job is released (not lost) and stop() returns, leaving the thread.
+void TestWorkerPool::shutdownLeavesAHandlerThatNeverReturns()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("stuck")));
+    static std::atomic<bool> letGo{false}; // the thread outlives the pool: it must end sometime
+    letGo = false;
+    WorkerPoolOptions o = options(test, 1, [](JobContext &) {
+        while (!letGo)
+            QThread::msleep(20);
+        return JobOutcome::completed();
+    });
+    o.shutdownSeconds = 0.5;
+    QElapsedTimer timer;
+    {
+        WorkerPool pool(o);
+        QString error;
+        QVERIFY(pool.start(&error));
+        QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Running, 10000);
+        timer.start();
+        pool.stop();
+        QVERIFY(pool.abandonedWorkers());
+    }
+    QVERIFY2(timer.elapsed() < 0.5 * 1000 + 5000 + 3000, qPrintable(QString::number(timer.elapsed())));
+    const auto job = queue.job(id);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QVERIFY(job->workerId.isNull());
+    QCOMPARE(job->retryCount, 0);
+    letGo = true;
+    QThread::msleep(100);
 }
 
 QTEST_GUILESS_MAIN(TestWorkerPool)

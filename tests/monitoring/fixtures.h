@@ -99,7 +99,7 @@ inline void insertPlaybook(QSqlDatabase db, const QString &jobId)
 {
     QSqlQuery query(db);
     const Engine::SqlDialect sql(db);
-    if (!query.prepare(QStringLiteral(R"(INSERT INTO "Playbook" ("id", "jobId", "title", "document")
+    if (!query.prepare(QStringLiteral(R"(INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "document")
                                          VALUES (:id, :job, 'T', %1))")
                            .arg(sql.json(QStringLiteral(":doc")))))
         qFatal("prepare: %s", qPrintable(query.lastError().text()));

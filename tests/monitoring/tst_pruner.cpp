@@ -131,7 +131,7 @@ void TestPruner::prunesFinishedInBatches()
     const QSet<QString> eventJobs = ids(test.db(), R"(SELECT DISTINCT "jobId" FROM "JobEvent")");
     QCOMPARE(eventJobs, left);
     QCOMPARE(Fixtures::scalar(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent")")), 12);
-    QCOMPARE(Fixtures::scalar(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "Playbook")")), 4);
+    QCOMPARE(Fixtures::scalar(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardPlaybook")")), 4);
 
     // A second run finds nothing more.
     QCOMPARE(Pruner(test.db()).run(options).jobs, 0);
@@ -148,7 +148,7 @@ void TestPruner::withPlaybooks()
     QCOMPARE(result.jobs, 5);
     QCOMPARE(result.playbooks, 3);
     QCOMPARE(result.batches, 1);
-    QCOMPARE(ids(test.db(), R"(SELECT "jobId" FROM "Playbook")"),
+    QCOMPARE(ids(test.db(), R"(SELECT "jobId" FROM "CallboardPlaybook")"),
              QSet<QString>{known.recentWithPlaybook});
 }
 

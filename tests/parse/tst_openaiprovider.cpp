@@ -575,6 +575,34 @@ private slots:
         verifyNoKey(r.error);
     }
 
+    // Issue #13: a pause, cancel or shutdown does not wait for an answer that may take minutes.
+    // The stop token aborts the request; the chunk fails as "stopped" (not as an error) and the
+    // run is unchanged, so the same chunk is asked again later.
+    void stopTokenAbortsAHangingRequest()
+    {
+        m_server->setHandler([](const FakeRequest &, int) { return FakeResponse{200, {}, {}, true}; });
+        QJsonObject cfg = config();
+        cfg.insert(QStringLiteral("timeoutMs"), 60000);
+        ParseError error;
+        auto run = ParseRun::begin(QString::fromUtf8(Play), cfg, &error);
+        QVERIFY2(run, qPrintable(error.message));
+        QElapsedTimer timer;
+        timer.start();
+        run->setStopToken([&timer] { return timer.elapsed() > 300; });
+        QVERIFY(!run->runNextChunk(nullptr, &error));
+        QVERIFY(error.stopped);
+        QVERIFY(!error.permanent);
+        QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(run->completedChunks(), 0);
+        QCOMPARE(m_server->requests().size(), 1);
+        // the token no longer fires: the same chunk is asked again, and an answer is taken
+        m_server->setHandler([](const FakeRequest &r, int) { return goodAnswer(r); });
+        run->setStopToken({});
+        QVERIFY2(run->runNextChunk(nullptr, &error), qPrintable(error.message));
+        QVERIFY(!error.stopped);
+        QCOMPARE(run->completedChunks(), 1);
+    }
+
     void connectionRefused()
     {
         quint16 closedPort = 0;

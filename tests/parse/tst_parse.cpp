@@ -748,8 +748,8 @@ private slots:
         c.registerSpeaker(QStringLiteral("Bernardo"));
         QCOMPARE(c.characters().size(), 2);
         QCOMPARE(c.characters().at(0).name, QStringLiteral("Hamlet"));
-        QCOMPARE(c.characters().at(0).aliases, (QStringList{QStringLiteral("Ham")}));
-        QCOMPARE(c.characters().at(1).name, QStringLiteral("Ber"));
+        QCOMPARE(c.characters().at(0).aliases, (QStringList{QStringLiteral("Ham"), QStringLiteral("HAMLET")}));
+        QCOMPARE(c.characters().at(1).name, QStringLiteral("Bernardo")); // the fullest form
         c.speech().open = true;
         c.speech().speaker = QStringLiteral("Ham");
         c.speech().text = QStringLiteral("To be,\nor not");

@@ -148,7 +148,7 @@ void TestRemoteDatabase::realPlaysCostFewRoundTrips()
     QCOMPARE(bigScalar(db.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "currentState" IS NOT NULL)")), 0);
     QCOMPARE(bigScalar(db.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardChunkResult")")), 0);
     // Each job completed once, with one playbook.
-    QCOMPARE(bigScalar(db.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "Playbook")")), qint64(ids.size()));
+    QCOMPARE(bigScalar(db.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardPlaybook")")), qint64(ids.size()));
     QCOMPARE(bigScalar(db.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'completed')")),
              qint64(ids.size()));
 }
