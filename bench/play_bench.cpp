@@ -133,7 +133,7 @@ qint64 tableBytes(const DatabaseUrl &url)
     if (url.isPostgres()) {
         QSqlQuery(db).exec(QStringLiteral("VACUUM"));
         return scalar(db, QStringLiteral(R"(SELECT SUM(pg_total_relation_size(c.oid))::bigint
-            FROM pg_class c WHERE c.relname IN ('ParseJob', 'JobEvent', 'Playbook',
+            FROM pg_class c WHERE c.relname IN ('ParseJob', 'JobEvent', 'CallboardPlaybook',
                                                 'CallboardChunkResult') AND c.relkind = 'r')"));
     }
     QSqlQuery(db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));

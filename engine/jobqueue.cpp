@@ -615,7 +615,8 @@ void JobQueue::dropParseScratch(const QString &jobId)
     exec(query, jobId);
 }
 
-bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJsonObject &playbook)
+bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJsonObject &playbook,
+                        int completedChunks, int totalChunks)
 {
     const SqlDialect sql(m_db);
     {
@@ -625,9 +626,13 @@ bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJs
             UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = %1, "progress" = 100,
                 "playbookId" = COALESCE(:playbookId, "playbookId"), "workerId" = NULL,
                 "currentState" = NULL,
+                "completedChunks" = CASE WHEN :completed >= 0 THEN :completed ELSE "completedChunks" END,
+                "totalChunks" = CASE WHEN :total >= 0 THEN :total ELSE "totalChunks" END,
                 "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
             WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
                                         .arg(sql.now(), kUpdatedNow.arg(sql.now())));
+        query.bindValue(QStringLiteral(":completed"), completedChunks);
+        query.bindValue(QStringLiteral(":total"), totalChunks);
         query.bindValue(QStringLiteral(":playbookId"),
                         playbookId.isEmpty() ? QVariant(QString()) : QVariant(playbookId));
         query.bindValue(QStringLiteral(":id"), jobId);

@@ -65,6 +65,10 @@ struct Completion
     QString jobId;
     QString workerId;
     QJsonObject playbook; ///< may be empty (no-op jobs)
+    /// The chunk counts the worker reached, when its last progress was not written (a job that
+    /// finished within the progress interval); -1: keep what the row holds.
+    int completedChunks = -1;
+    int totalChunks = -1;
 };
 
 /// What completeAndClaim did: the completions that counted, those whose lock was lost, and the
@@ -167,7 +171,7 @@ public:
                                   const ProgressUpdate &update);
     /// Stores the playbook (if any) and completes the job. False: the lock was lost.
     bool complete(const QString &jobId, const QString &workerId,
-                  const QJsonObject &playbook = {});
+                  const QJsonObject &playbook = {}, int completedChunks = -1, int totalChunks = -1);
     /// Completes a job and claims the next one in one round trip (one commit per job).
     /// Returns whether the completion counted, and the next job if there was one.
     std::pair<bool, std::optional<Job>> completeAndClaimNext(const QString &jobId,

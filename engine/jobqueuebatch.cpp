@@ -53,7 +53,8 @@ BatchResult JobQueue::completeAndClaim(const QList<Completion> &completions,
     // SQLite has one writer at a time and no round trips to save: the plain operations.
     BatchResult result;
     for (const Completion &completion : completions) {
-        if (complete(completion.jobId, completion.workerId, completion.playbook))
+        if (complete(completion.jobId, completion.workerId, completion.playbook,
+                     completion.completedChunks, completion.totalChunks))
             result.completed << completion.jobId;
         else
             result.lost << completion.jobId;
@@ -82,14 +83,17 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
                                  CAST(:playbooks AS text[]), CAST(:titles AS text[]),
                                  CAST(:characters AS integer[]), CAST(:acts AS integer[]),
                                  CAST(:scenes AS integer[]), CAST(:speeches AS integer[]),
-                                 CAST(:documents AS text[]))
+                                 CAST(:documents AS text[]), CAST(:completedChunks AS integer[]),
+                                 CAST(:totalChunks AS integer[]))
                 AS t("id", "worker", "playbookId", "title", "characters", "acts", "scenes",
-                     "speeches", "document")),
+                     "speeches", "document", "completedChunks", "totalChunks")),
         done AS (
             UPDATE "ParseJob" j SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
                 "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
                 "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3), "currentState" = NULL,
-                "playbookId" = COALESCE(i."playbookId", j."playbookId")
+                "playbookId" = COALESCE(i."playbookId", j."playbookId"),
+                "completedChunks" = COALESCE(i."completedChunks", j."completedChunks"),
+                "totalChunks" = COALESCE(i."totalChunks", j."totalChunks")
             FROM input i
             WHERE j."id" = i."id" AND j."workerId" = i."worker" AND j."status" = 'running'
             RETURNING j."id", i."worker", i."playbookId"),
@@ -168,7 +172,7 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
     // The playbooks go in the same statement, only for the completions that counted (a worker
     // that lost its lock leaves no orphan playbook): one round trip, however many complete.
     QStringList ids, workers, playbookIds, titles, documents;
-    QStringList characters, acts, scenes, speeches;
+    QStringList characters, acts, scenes, speeches, completedChunks, totalChunks;
     for (const Completion &completion : completions) {
         ids << completion.jobId;
         workers << completion.workerId;
@@ -183,6 +187,9 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
         acts << QString::number(summary.acts);
         scenes << QString::number(summary.scenes);
         speeches << QString::number(summary.speeches);
+        auto count = [](int n) { return n >= 0 ? QString::number(n) : QStringLiteral("NULL"); };
+        completedChunks << count(completion.completedChunks);
+        totalChunks << count(completion.totalChunks);
     }
     auto intArray = [](const QStringList &numbers) {
         return QLatin1Char('{') + numbers.join(QLatin1Char(',')) + QLatin1Char('}');
@@ -197,6 +204,8 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
     query.bindValue(QStringLiteral(":scenes"), intArray(scenes));
     query.bindValue(QStringLiteral(":speeches"), intArray(speeches));
     query.bindValue(QStringLiteral(":documents"), textArray(documents));
+    query.bindValue(QStringLiteral(":completedChunks"), intArray(completedChunks));
+    query.bindValue(QStringLiteral(":totalChunks"), intArray(totalChunks));
     query.bindValue(QStringLiteral(":claimFor"), textArray(claimFor));
     query.bindValue(QStringLiteral(":n"), int(claimFor.size()));
     query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);

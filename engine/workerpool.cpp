@@ -318,6 +318,15 @@ public:
 
     bool handled() const { return m_handled; }
 
+    /// The chunk counts of progress held back and never written (the job finished first).
+    void heldBackCounts(int *completed, int *total) const
+    {
+        if (m_pending) {
+            *completed = m_pending->completedChunks;
+            *total = m_pending->totalChunks;
+        }
+    }
+
 private:
     bool writePending()
     {
@@ -784,7 +793,9 @@ void WorkerPoolPrivate::runWorker(int index)
             // the same statement claims this worker's next job.
             QMutexLocker lock(&mutex);
             recentJobMs = 0.8 * recentJobMs + 0.2 * (slot.busySince.nsecsElapsed() / 1e6);
-            pending << Completion{job->id, id, outcome.playbook};
+            Completion completion{job->id, id, outcome.playbook};
+            context.heldBackCounts(&completion.completedChunks, &completion.totalChunks);
+            pending << completion;
             slot.busy = false;
             dispatcherWake.wakeOne();
             continue;

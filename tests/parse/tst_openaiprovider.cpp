@@ -190,6 +190,21 @@ const char *Play = "A SMALL PLAY\n"
                    "\n"
                    "ANNA. Goodnight.\n";
 
+// The playbook without what the parser adds about itself (meta, each character's kind and
+// speech count): the structure the provider's answers must give.
+QJsonObject structure(QJsonObject playbook)
+{
+    playbook.remove(QStringLiteral("meta"));
+    QJsonArray characters;
+    for (const QJsonValue &value : playbook.value(QStringLiteral("characters")).toArray()) {
+        const QJsonObject character = value.toObject();
+        characters.append(QJsonObject{{QStringLiteral("name"), character.value(QStringLiteral("name"))},
+                                      {QStringLiteral("aliases"), character.value(QStringLiteral("aliases"))}});
+    }
+    playbook.insert(QStringLiteral("characters"), characters);
+    return playbook;
+}
+
 const char *ExpectedPlaybook = R"({
   "title": "A SMALL PLAY",
   "characters": [{"name": "ANNA", "aliases": []}, {"name": "BEN", "aliases": []}],
@@ -418,9 +433,12 @@ private slots:
         QVERIFY2(r.ok, qPrintable(r.error.message));
         const QJsonObject expected = QJsonDocument::fromJson(ExpectedPlaybook).object();
         QVERIFY(!expected.isEmpty());
-        if (r.playbook != expected)
+        if (structure(r.playbook) != expected)
             qWarning().noquote() << QJsonDocument(r.playbook).toJson();
-        QCOMPARE(r.playbook, expected);
+        QCOMPARE(structure(r.playbook), expected);
+        // what the parse says about itself, beside the structure
+        QCOMPARE(r.playbook.value(QStringLiteral("meta")).toObject().value(QStringLiteral("provider")).toString(),
+                 QStringLiteral("openai"));
 
         const QList<FakeRequest> requests = m_server->requests();
         QCOMPARE(requests.size(), r.reports.size());
@@ -485,7 +503,7 @@ private slots:
         thread->start();
         QVERIFY(thread->wait(30000));
         QVERIFY2(r.ok, qPrintable(r.error.message));
-        QCOMPARE(r.playbook, QJsonDocument::fromJson(ExpectedPlaybook).object());
+        QCOMPARE(structure(r.playbook), QJsonDocument::fromJson(ExpectedPlaybook).object());
     }
 
     void rateLimitHonoursRetryAfter()
@@ -502,7 +520,7 @@ private slots:
         // backoffMs is 10: only Retry-After explains a wait of a second
         QVERIFY2(requests.at(1).atMs - requests.at(0).atMs >= 950,
                  qPrintable(QString::number(requests.at(1).atMs - requests.at(0).atMs)));
-        QCOMPARE(r.playbook, QJsonDocument::fromJson(ExpectedPlaybook).object());
+        QCOMPARE(structure(r.playbook), QJsonDocument::fromJson(ExpectedPlaybook).object());
     }
 
     void retryAfterLongerThanAllowedGivesUp()
@@ -543,7 +561,7 @@ private slots:
         const RunResult r = runAll(config());
         QVERIFY2(r.ok, qPrintable(r.error.message));
         QCOMPARE(m_server->requests().size(), 3);
-        QCOMPARE(r.playbook, QJsonDocument::fromJson(ExpectedPlaybook).object());
+        QCOMPARE(structure(r.playbook), QJsonDocument::fromJson(ExpectedPlaybook).object());
     }
 
     void serverErrorsExhaustRetries()
@@ -644,7 +662,7 @@ private slots:
         });
         const RunResult r = runAll(config());
         QVERIFY2(r.ok, qPrintable(r.error.message));
-        QCOMPARE(r.playbook, QJsonDocument::fromJson(ExpectedPlaybook).object());
+        QCOMPARE(structure(r.playbook), QJsonDocument::fromJson(ExpectedPlaybook).object());
         const QList<FakeRequest> requests = m_server->requests();
         QCOMPARE(requests.size(), 2);
         // asked again: the bad reply and what is wrong with it are part of the second request
@@ -668,7 +686,7 @@ private slots:
         const RunResult r = runAll(config());
         QVERIFY2(r.ok, qPrintable(r.error.message));
         QCOMPARE(m_server->requests().size(), 1);
-        QCOMPARE(r.playbook, QJsonDocument::fromJson(ExpectedPlaybook).object());
+        QCOMPARE(structure(r.playbook), QJsonDocument::fromJson(ExpectedPlaybook).object());
     }
 
     void persistentlyMalformed()
@@ -738,7 +756,7 @@ private slots:
         });
         const RunResult r = runAll(config(3));
         QVERIFY2(r.ok, qPrintable(r.error.message));
-        QCOMPARE(r.playbook, QJsonDocument::fromJson(ExpectedPlaybook).object());
+        QCOMPARE(structure(r.playbook), QJsonDocument::fromJson(ExpectedPlaybook).object());
         const QList<FakeRequest> requests = m_server->requests();
         QVERIFY(requests.size() == r.reports.size() + 2); // the step-down happens once per run
         QCOMPARE(requests.at(0).json.value(QStringLiteral("response_format")).toObject().value(QStringLiteral("type")).toString(),
