@@ -24,6 +24,21 @@ QString uniqueConnectionName(const QString &prefix)
     return QStringLiteral("%1-%2").arg(prefix).arg(counter.fetchAndAddRelaxed(1));
 }
 
+QString applicationName(const QString &connectionName)
+{
+    // "window-3" → "callboard window", "host-42-0-7" (a worker's id + counter) → "callboard
+    // host-42-0": the name without the counter uniqueConnectionName appended.
+    const qsizetype dash = connectionName.lastIndexOf(QLatin1Char('-'));
+    bool counted = false;
+    if (dash > 0)
+        connectionName.mid(dash + 1).toInt(&counted);
+    const QString name = counted ? connectionName.left(dash) : connectionName;
+    // At most 63 bytes reach pg_stat_activity; quotes and backslashes would end the value.
+    QString value = QStringLiteral("callboard ") + name;
+    value.remove(QLatin1Char('\\')).remove(QLatin1Char('\''));
+    return value.left(63);
+}
+
 bool isPostgres(const QSqlDatabase &db)
 {
     return db.driverName() == QLatin1String("QPSQL");
@@ -81,6 +96,9 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
                 << QStringLiteral("tcp_user_timeout=60000");
         if (!url.sslMode.isEmpty())
             options << QStringLiteral("sslmode=") + url.sslMode;
+        // Each connection names itself in pg_stat_activity, as an administrator of a shared
+        // server expects ("callboard window", "callboard listener", a worker's id).
+        options << QStringLiteral("application_name='%1'").arg(applicationName(connectionName));
         db.setConnectOptions(options.join(QLatin1Char(';')));
         if (!db.open()) {
             *error = describeError(db.lastError(), url);

@@ -18,6 +18,8 @@ namespace Database {
 QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString *error);
 /// A connection name unique to this process.
 QString uniqueConnectionName(const QString &prefix);
+/// What a connection of this name calls itself in pg_stat_activity ("callboard window").
+QString applicationName(const QString &connectionName);
 /// Whether this connection speaks to PostgreSQL.
 bool isPostgres(const QSqlDatabase &db);
 /// For a worker's connection, which runs the same few prepared statements thousands of times:

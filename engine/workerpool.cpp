@@ -1035,7 +1035,7 @@ bool WorkerPool::start(QString *error)
             return false;
     }
     bool listening = false;
-    if (d->options.url.isPostgres()) {
+    if (d->options.url.isPostgres() && d->options.listen) {
         // The listener gets a thread of its own, so a notification wakes the dispatchers at once
         // instead of waiting for this thread's event loop (the window's, which may be busy).
         d->listenerThread = std::make_unique<QThread>();

@@ -74,6 +74,9 @@ struct WorkerPoolOptions
     /// Progress and checkpoints of a running job are written at most this often
     /// (--progress-interval-ms, CALLBOARD_PROGRESS_INTERVAL_MS); 0 writes after every chunk.
     int progressIntervalMs = 1000;
+    /// LISTEN on a connection of the pool's own. False where the process already listens (the
+    /// window's session): one listener per process feeds JobNotifier, which wakes the pool.
+    bool listen = true;
     QString workerIdPrefix;          ///< default "<host>-<pid>"
     JobHandler handler;              ///< default parsePlayHandler
 

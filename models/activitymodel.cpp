@@ -1,67 +1,55 @@
 #include "models/activitymodel.h"
 
-#include "engine/database.h"
-#include "engine/sqldialect.h"
 #include "models/jobeventmodel.h"
 #include "models/jobpresentation.h"
+#include "session/session.h"
 
-#include <QJsonDocument>
 #include <QLocale>
-#include <QSqlError>
-#include <QSqlQuery>
 
-ActivityModel::ActivityModel(QSqlDatabase db, QObject *parent)
+ActivityModel::ActivityModel(Session *session, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_db(db)
-    , m_postgres(db.isValid() && Engine::Database::isPostgres(db))
+    , m_session(session)
 {
-    m_pollTimer.setInterval(2000);
-    connect(&m_pollTimer, &QTimer::timeout, this, &ActivityModel::refresh);
+    // At most one read a second however busy the queue is: the feed is for reading, and the
+    // session's one connection has the table to keep up first.
+    m_throttle.setSingleShot(true);
+    m_throttle.setInterval(1000);
+    connect(&m_throttle, &QTimer::timeout, this, &ActivityModel::refresh);
+    connect(m_session, &Session::jobsChanged, this, [this] {
+        if (!m_throttle.isActive())
+            m_throttle.start();
+    });
     refresh();
-    m_pollTimer.start();
 }
 
-void ActivityModel::setPollInterval(int ms)
+void ActivityModel::refresh()
 {
-    m_pollTimer.setInterval(ms);
-    if (ms <= 0)
-        m_pollTimer.stop();
-    else
-        m_pollTimer.start();
+    // One read at a time: a burst of batches becomes at most one more read.
+    if (m_reading) {
+        m_readAgain = true;
+        return;
+    }
+    m_reading = true;
+    m_session->readActivity(m_lastSeq, kLimit, this,
+                            [this](const SessionReply<QList<Entry>> &reply) {
+                                m_reading = false;
+                                if (reply.ok())
+                                    apply(reply.value);
+                                else
+                                    emit errorOccurred(reply.error);
+                                if (m_readAgain) {
+                                    m_readAgain = false;
+                                    refresh();
+                                }
+                            });
 }
 
-bool ActivityModel::refresh()
+void ActivityModel::apply(const QList<Entry> &fresh)
 {
-    if (!m_db.isOpen())
-        return false;
-    const QString seq = m_postgres ? QStringLiteral("e.\"seq\"") : QStringLiteral("e.rowid");
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT %1, e.\"jobId\", e.\"event\", e.\"details\", e.\"createdAt\","
-                                 " j.\"filename\" FROM \"JobEvent\" e"
-                                 " LEFT JOIN \"ParseJob\" j ON j.\"id\" = e.\"jobId\""
-                                 " WHERE %1 > ? ORDER BY %1 DESC LIMIT %2")
-                      .arg(seq)
-                      .arg(kLimit));
-    query.addBindValue(m_lastSeq);
-    if (!query.exec()) {
-        emit errorOccurred(query.lastError().text());
-        return false;
+    if (fresh.isEmpty()) {
+        emit refreshed();
+        return;
     }
-    QList<Entry> fresh;
-    while (query.next()) {
-        Entry entry;
-        entry.seq = query.value(0).toLongLong();
-        entry.jobId = query.value(1).toString();
-        entry.event = query.value(2).toString();
-        entry.details = QJsonDocument::fromJson(query.value(3).toByteArray()).object();
-        entry.actor = entry.details.value(QStringLiteral("actor")).toString();
-        entry.createdAt = Engine::SqlDialect::toUtc(query.value(4));
-        entry.filename = query.value(5).toString();
-        fresh << entry;
-    }
-    if (fresh.isEmpty())
-        return true;
     m_lastSeq = fresh.first().seq;
     beginInsertRows({}, 0, int(fresh.size()) - 1);
     m_entries = fresh + m_entries;
@@ -71,7 +59,7 @@ bool ActivityModel::refresh()
         m_entries.resize(kLimit);
         endRemoveRows();
     }
-    return true;
+    emit refreshed();
 }
 
 int ActivityModel::rowCount(const QModelIndex &parent) const

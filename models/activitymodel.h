@@ -1,13 +1,15 @@
 #pragma once
 
+#include "session/activityentry.h"
+
 #include <QAbstractTableModel>
-#include <QDateTime>
-#include <QJsonObject>
-#include <QSqlDatabase>
 #include <QTimer>
 
-/// The event stream of every job, newest first, the last kLimit events. Polls for events with a
-/// "seq" (PostgreSQL) or rowid (SQLite) above the last one seen and inserts them at the top.
+class Session;
+
+/// The event stream of every job, newest first, the last kLimit events. Whenever the session's
+/// feed reports changes it asks for the events with a "seq" (PostgreSQL) or rowid (SQLite) above
+/// the last one seen and inserts them at the top.
 class ActivityModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -18,11 +20,10 @@ public:
     enum Role { EventNameRole = Qt::UserRole + 1, JobIdRole, WorkerRole, SeqRole };
     static constexpr int kLimit = 500;
 
-    explicit ActivityModel(QSqlDatabase db, QObject *parent = nullptr);
+    explicit ActivityModel(Session *session, QObject *parent = nullptr);
 
-    /// Reads the events newer than the last seen one; false (and errorOccurred) on failure.
-    bool refresh();
-    void setPollInterval(int ms);
+    /// Asks for the events newer than the last seen one (errorOccurred on failure).
+    void refresh();
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -32,22 +33,17 @@ public:
 
 signals:
     void errorOccurred(const QString &message);
+    /// A read was applied.
+    void refreshed();
 
 private:
-    struct Entry
-    {
-        qint64 seq = 0;
-        QString jobId;
-        QString event;
-        QString filename;
-        QString actor;
-        QJsonObject details;
-        QDateTime createdAt;
-    };
+    using Entry = ActivityEntry;
+    void apply(const QList<Entry> &fresh);
 
-    QSqlDatabase m_db;
-    bool m_postgres = false;
+    Session *m_session;
     qint64 m_lastSeq = -1;
     QList<Entry> m_entries;  // newest first
-    QTimer m_pollTimer;
+    bool m_reading = false;
+    bool m_readAgain = false;
+    QTimer m_throttle;
 };

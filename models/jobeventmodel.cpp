@@ -1,25 +1,19 @@
 #include "models/jobeventmodel.h"
 
-#include "engine/joberrors.h"
 #include "engine/jobstatus.h"
-#include "engine/jobnotifier.h"
 #include "models/jobpresentation.h"
+#include "session/session.h"
 
 #include <QFont>
 #include <QJsonDocument>
 #include <QLocale>
 
-JobEventModel::JobEventModel(QSqlDatabase db, QObject *parent)
+JobEventModel::JobEventModel(Session *session, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_queue(std::make_unique<Engine::JobQueue>(db))
+    , m_session(session)
 {
-    m_coalesceTimer.setSingleShot(true);
-    m_coalesceTimer.setInterval(100);
-    connect(&m_coalesceTimer, &QTimer::timeout, this, &JobEventModel::refresh);
-    m_pollTimer.setInterval(1000);
-    connect(&m_pollTimer, &QTimer::timeout, this, &JobEventModel::refresh);
-    connect(Engine::JobNotifier::instance(), &Engine::JobNotifier::jobsChanged, this,
-            &JobEventModel::onJobsChanged);
+    connect(m_session, &Session::jobsChanged, this,
+            [this](const QStringList &ids) { onJobsChanged(ids); });
 }
 
 JobEventModel::~JobEventModel() = default;
@@ -32,48 +26,44 @@ void JobEventModel::setJobId(const QString &jobId)
     beginResetModel();
     m_jobId = jobId;
     m_events.clear();
-    if (!m_jobId.isEmpty()) {
-        try {
-            m_events = m_queue->events(m_jobId);
-        } catch (const Engine::JobError &error) {
-            emit errorOccurred(error.message());
-        }
-    }
     endResetModel();
-    if (m_jobId.isEmpty())
-        m_pollTimer.stop();
-    else if (m_pollTimer.interval() > 0)
-        m_pollTimer.start();
-}
-
-void JobEventModel::setPollInterval(int ms)
-{
-    m_pollTimer.setInterval(ms);
-    if (ms <= 0)
-        m_pollTimer.stop();
+    refresh();
 }
 
 void JobEventModel::onJobsChanged(const QStringList &ids)
 {
-    if (m_jobId.isEmpty())
-        return;
-    if (ids.contains(m_jobId) || ids.contains(QStringLiteral("*"))) {
-        if (!m_coalesceTimer.isActive())
-            m_coalesceTimer.start();
-    }
+    if (!m_jobId.isEmpty() && (ids.contains(m_jobId) || ids.contains(QStringLiteral("*"))))
+        refresh();
 }
 
 void JobEventModel::refresh()
 {
     if (m_jobId.isEmpty())
         return;
-    QList<Engine::JobEvent> events;
-    try {
-        events = m_queue->events(m_jobId);
-    } catch (const Engine::JobError &error) {
-        emit errorOccurred(error.message());
+    // One read at a time: a burst of changes becomes at most one more read.
+    if (m_reading) {
+        m_readAgain = true;
         return;
     }
+    m_reading = true;
+    const QString jobId = m_jobId;
+    m_session->readEvents(jobId, this, [this, jobId](const SessionReply<QList<Engine::JobEvent>> &reply) {
+        m_reading = false;
+        if (jobId == m_jobId) {
+            if (reply.ok())
+                apply(reply.value);
+            else
+                emit errorOccurred(reply.error);
+        }
+        if (m_readAgain || jobId != m_jobId) {
+            m_readAgain = false;
+            refresh();
+        }
+    });
+}
+
+void JobEventModel::apply(const QList<Engine::JobEvent> &events)
+{
     // Events are append-only: keep what we have and insert the tail.
     bool prefix = events.size() >= m_events.size();
     for (int i = 0; prefix && i < m_events.size(); ++i)
@@ -82,13 +72,12 @@ void JobEventModel::refresh()
         beginResetModel();
         m_events = events;
         endResetModel();
-        return;
+    } else if (events.size() > m_events.size()) {
+        beginInsertRows({}, int(m_events.size()), int(events.size()) - 1);
+        m_events = events;
+        endInsertRows();
     }
-    if (events.size() == m_events.size())
-        return;
-    beginInsertRows({}, int(m_events.size()), int(events.size()) - 1);
-    m_events = events;
-    endInsertRows();
+    emit refreshed();
 }
 
 int JobEventModel::rowCount(const QModelIndex &parent) const

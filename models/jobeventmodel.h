@@ -1,14 +1,14 @@
 #pragma once
 
-#include "engine/jobqueue.h"
+#include "engine/job.h"
 
 #include <QAbstractTableModel>
-#include <QTimer>
 
-#include <memory>
+class Session;
 
 /// The event timeline of one job, oldest first, live: new events are appended as rows when
-/// the job is reported changed (JobNotifier) or a short poll finds them (other processes).
+/// the session's feed reports the job changed. Reads are asynchronous: a new job's timeline
+/// appears when the session answers.
 class JobEventModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -17,15 +17,14 @@ public:
     enum Column { TimeColumn, EventColumn, ActorColumn, DetailsColumn, ColumnCount };
     enum Role { EventNameRole = Qt::UserRole + 1, EventIdRole, DetailsJsonRole };
 
-    explicit JobEventModel(QSqlDatabase db, QObject *parent = nullptr);
+    explicit JobEventModel(Session *session, QObject *parent = nullptr);
     ~JobEventModel() override;
 
     /// Shows another job's timeline (empty id: none).
     void setJobId(const QString &jobId);
     QString jobId() const { return m_jobId; }
-    /// Reads the events again and appends the new ones.
+    /// Asks for the events again and appends the new ones when they arrive.
     void refresh();
-    void setPollInterval(int ms);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -38,13 +37,16 @@ public:
 
 signals:
     void errorOccurred(const QString &message);
+    /// A read for the current job was applied.
+    void refreshed();
 
 private:
     void onJobsChanged(const QStringList &ids);
+    void apply(const QList<Engine::JobEvent> &events);
 
-    std::unique_ptr<Engine::JobQueue> m_queue;
+    Session *m_session;
     QString m_jobId;
     QList<Engine::JobEvent> m_events;
-    QTimer m_coalesceTimer;
-    QTimer m_pollTimer;
+    bool m_reading = false;   ///< a read is on its way: another one waits for it
+    bool m_readAgain = false;
 };

@@ -1,24 +1,44 @@
 #include "models/jobtablemodel.h"
 
-#include "engine/joberrors.h"
-#include "engine/jobnotifier.h"
 #include "models/jobpresentation.h"
+#include "session/session.h"
 
 #include <QLocale>
-#include <QSqlError>
-#include <QSqlQuery>
 
 using Engine::JobStatus;
 
 namespace {
 
-// Rows whose commit raced the previous refresh may carry an updatedAt a little before the time
-// that refresh read; re-reading this much history is cheap and makes such rows impossible to miss.
-constexpr qint64 kSyncOverlapMs = 2000;
-// Beyond this many notified ids one "changed since" query is cheaper than one read per id.
-constexpr int kMaxSingleReads = 100;
-// Deleted jobs are rare (no API deletes them): check the row count every few polls.
-constexpr int kPollsPerReconcile = 10;
+/// The columns whose text or value differ between two versions of a row, as [first, last];
+/// {-1, -1} when only bookkeeping (updatedAt, lockedAt) moved. A narrow dataChanged keeps the
+/// sorted proxy from re-sorting rows whose sort column did not change (a progress update must
+/// not move 100,000 persistent indexes).
+std::pair<int, int> changedColumns(const JobRow &a, const JobRow &b)
+{
+    const bool changed[JobTableModel::ColumnCount] = {
+        a.status != b.status || a.controlRequest != b.controlRequest,
+        a.filename != b.filename,
+        a.priority != b.priority,
+        a.progress != b.progress || a.completedChunks != b.completedChunks
+            || a.totalChunks != b.totalChunks,
+        a.retryCount != b.retryCount || a.maxRetries != b.maxRetries,
+        a.workerId != b.workerId,
+        a.createdAt != b.createdAt,
+        a.startedAt != b.startedAt,
+        a.startedAt != b.startedAt || a.completedAt != b.completedAt || a.status != b.status,
+        a.lastError != b.lastError || a.failureReason != b.failureReason,
+    };
+    int first = -1;
+    int last = -1;
+    for (int column = 0; column < JobTableModel::ColumnCount; ++column) {
+        if (changed[column]) {
+            if (first < 0)
+                first = column;
+            last = column;
+        }
+    }
+    return {first, last};
+}
 
 QString dateText(const QDateTime &time)
 {
@@ -29,21 +49,17 @@ QString dateText(const QDateTime &time)
 
 } // namespace
 
-JobTableModel::JobTableModel(QSqlDatabase db, QObject *parent)
+JobTableModel::JobTableModel(Session *session, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_queue(std::make_unique<Engine::JobQueue>(db))
+    , m_session(session)
 {
-    m_coalesceTimer.setSingleShot(true);
-    m_coalesceTimer.setInterval(100);
-    connect(&m_coalesceTimer, &QTimer::timeout, this, &JobTableModel::applyPending);
-    m_pollTimer.setInterval(500);
-    connect(&m_pollTimer, &QTimer::timeout, this, &JobTableModel::poll);
     m_durationTimer.setInterval(1000);
     connect(&m_durationTimer, &QTimer::timeout, this, &JobTableModel::tickDurations);
-    connect(Engine::JobNotifier::instance(), &Engine::JobNotifier::jobsChanged, this,
-            &JobTableModel::onJobsChanged);
-    refresh();
-    m_pollTimer.start();
+    connect(m_session, &Session::jobsChanged, this,
+            [this](const QStringList &, const QList<Engine::Job> &rows,
+                   const QStringList &vanished) { onBatch(rows, vanished); });
+    connect(m_session, &Session::feedFailed, this, &JobTableModel::errorOccurred);
+    connect(m_session, &Session::feedSucceeded, this, &JobTableModel::refreshSucceeded);
     m_durationTimer.start();
 }
 
@@ -139,6 +155,18 @@ QVariant JobTableModel::displayData(const JobRow &row, int column) const
     switch (Column(column)) {
     case StatusColumn: {
         const QString status = JobPresentation::statusText(row.status);
+        // The click is acknowledged at once; the server's answer replaces this.
+        const QString pending = m_pendingCommands.value(row.id);
+        if (pending == QLatin1String("pause"))
+            return tr("%1 (pausing…)").arg(status);
+        if (pending == QLatin1String("resume"))
+            return tr("%1 (resuming…)").arg(status);
+        if (pending == QLatin1String("cancel"))
+            return tr("%1 (cancelling…)").arg(status);
+        if (pending == QLatin1String("retry"))
+            return tr("%1 (retrying…)").arg(status);
+        if (pending == QLatin1String("priority"))
+            return tr("%1 (changing priority…)").arg(status);
         if (row.status == JobStatus::Running && row.controlRequest == QLatin1String("pause"))
             return tr("%1 (pausing…)").arg(status);
         if (row.status == JobStatus::Running && row.controlRequest == QLatin1String("cancel"))
@@ -181,114 +209,82 @@ QVariant JobTableModel::sortData(const JobRow &row, int column) const
 
 void JobTableModel::setPollInterval(int ms)
 {
-    m_pollTimer.setInterval(ms);
-    if (ms <= 0)
-        m_pollTimer.stop();
-    else
-        m_pollTimer.start();
+    m_session->setPollInterval(ms);
 }
 
-void JobTableModel::onJobsChanged(const QStringList &ids)
+void JobTableModel::setCoalesceInterval(int ms)
 {
-    for (const QString &id : ids) {
-        if (id == QLatin1String("*"))
-            m_pendingAll = true;
-        else
-            m_pendingIds.insert(id);
-    }
-    if (m_pendingIds.size() > kMaxSingleReads)
-        m_pendingAll = true;
-    // Not restarted while active: a steady stream of progress updates still shows every 100 ms.
-    if (!m_coalesceTimer.isActive())
-        m_coalesceTimer.start();
-}
-
-void JobTableModel::applyPending()
-{
-    if (m_pendingAll) {
-        m_pendingAll = false;
-        m_pendingIds.clear();
-        refresh();
-        return;
-    }
-    const QStringList ids(m_pendingIds.cbegin(), m_pendingIds.cend());
-    m_pendingIds.clear();
-    refreshJobs(ids);
-}
-
-void JobTableModel::poll()
-{
-    if (!m_queue->database().isOpen())
-        return;
-    bool changed = true;
-    if (!m_queue->isPostgres()) {
-        // SQLite says in O(1) whether another connection committed since we last asked; without
-        // that, "rows with a newer updatedAt" scans the whole table on every poll.
-        QSqlQuery version(m_queue->database());
-        if (version.exec(QStringLiteral("PRAGMA data_version")) && version.next()) {
-            const qint64 value = version.value(0).toLongLong();
-            changed = value != m_dataVersion;
-            m_dataVersion = value;
-        }
-    }
-    if (changed) {
-        refresh();
-        m_changedSinceReconcile = true;
-    }
-    if (++m_pollsSinceReconcile >= kPollsPerReconcile) {
-        m_pollsSinceReconcile = 0;
-        if (m_changedSinceReconcile) {
-            m_changedSinceReconcile = false;
-            reconcileIds();
-        }
-    }
+    m_session->setTickInterval(ms);
 }
 
 void JobTableModel::refresh()
 {
-    if (!m_queue->database().isOpen())
-        return;
-    try {
-        const QDateTime now = m_queue->databaseNow();
-        Engine::JobFilter filter;
-        if (m_loaded && m_lastSync.isValid())
-            filter.changedSince = m_lastSync.addMSecs(-kSyncOverlapMs);
-        const QList<Engine::Job> jobs = m_queue->jobs(filter);
-        QList<JobRow> rows;
-        rows.reserve(jobs.size());
-        for (const Engine::Job &job : jobs)
-            rows << JobRow::fromJob(job);
-        apply(rows);
-        m_lastSync = now;
-        m_loaded = true;
-        emit refreshSucceeded();
-    } catch (const Engine::JobError &error) {
-        emit errorOccurred(error.message());
-    }
+    m_session->refreshAll();
 }
 
 void JobTableModel::refreshJobs(const QStringList &ids)
 {
-    if (ids.isEmpty() || !m_queue->database().isOpen())
+    if (ids.isEmpty())
         return;
-    try {
-        QList<JobRow> rows;
-        QStringList vanished;
-        for (const QString &id : ids) {
-            if (const auto job = m_queue->job(id))
-                rows << JobRow::fromJob(*job);
-            else
-                vanished << id;
+    m_session->readJobs(ids, this, [this, ids](const SessionReply<QList<Engine::Job>> &reply) {
+        if (!reply.ok()) {
+            emit errorOccurred(reply.error);
+            return;
         }
-        apply(rows, vanished);
-    } catch (const Engine::JobError &error) {
-        emit errorOccurred(error.message());
+        QSet<QString> vanished(ids.cbegin(), ids.cend());
+        for (const Engine::Job &job : reply.value)
+            vanished.remove(job.id);
+        onBatch(reply.value, QStringList(vanished.cbegin(), vanished.cend()));
+    });
+}
+
+void JobTableModel::runCommand(
+    const SessionCommand &command,
+    std::function<void(const SessionCommand::Outcome &, const QString &error)> done)
+{
+    setPending(command.jobIds, command.pendingName());
+    m_session->run(command, this,
+                   [this, ids = command.jobIds,
+                    done = std::move(done)](const SessionReply<SessionCommand::Outcome> &reply) {
+                       setPending(ids, QString());
+                       if (reply.ok())
+                           onBatch(reply.value.rows, {});
+                       if (done)
+                           done(reply.value, reply.error);
+                   });
+}
+
+void JobTableModel::setPending(const QStringList &ids, const QString &command)
+{
+    for (const QString &id : ids) {
+        if (command.isEmpty())
+            m_pendingCommands.remove(id);
+        else
+            m_pendingCommands.insert(id, command);
+        const int row = m_rowById.value(id, -1);
+        if (row >= 0)
+            emit dataChanged(index(row, StatusColumn), index(row, StatusColumn),
+                             {Qt::DisplayRole});
+    }
+}
+
+void JobTableModel::onBatch(const QList<Engine::Job> &jobs, const QStringList &vanished)
+{
+    QList<JobRow> rows;
+    rows.reserve(jobs.size());
+    for (const Engine::Job &job : jobs)
+        rows << JobRow::fromJob(job);
+    apply(rows, vanished);
+    if (!m_loaded) {
+        m_loaded = true;
+        emit loaded();
     }
 }
 
 void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished)
 {
     QList<int> changedRows;
+    QList<std::pair<int, int>> changedRanges;
     QList<JobRow> added;
     QStringList changedIds;
     bool countsTouched = false;
@@ -306,9 +302,13 @@ void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished
             ++m_counts[row.status];
             countsTouched = true;
         }
+        const std::pair<int, int> columns = changedColumns(current, row);
         current = row;
-        changedRows << *it;
         changedIds << row.id;
+        if (columns.first >= 0) {
+            changedRows << *it;
+            changedRanges << columns;
+        }
     }
 
     // One range when most rows changed (a view repaints once either way), else one per row.
@@ -316,8 +316,9 @@ void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished
         const auto [lo, hi] = std::minmax_element(changedRows.cbegin(), changedRows.cend());
         emit dataChanged(index(*lo, 0), index(*hi, ColumnCount - 1));
     } else {
-        for (int row : std::as_const(changedRows))
-            emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        for (qsizetype i = 0; i < changedRows.size(); ++i)
+            emit dataChanged(index(changedRows.at(i), changedRanges.at(i).first),
+                             index(changedRows.at(i), changedRanges.at(i).second));
     }
 
     if (!added.isEmpty()) {
@@ -359,30 +360,6 @@ void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished
         emit jobsUpdated(changedIds);
     if (countsTouched)
         emit countsChanged();
-}
-
-void JobTableModel::reconcileIds()
-{
-    QSqlQuery count(m_queue->database());
-    if (!count.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")")) || !count.next())
-        return;
-    if (count.value(0).toLongLong() == m_rows.size())
-        return;
-    count.finish();
-    QSqlQuery ids(m_queue->database());
-    ids.setForwardOnly(true);
-    if (!ids.exec(QStringLiteral(R"(SELECT "id" FROM "ParseJob")")))
-        return;
-    QSet<QString> present;
-    present.reserve(m_rows.size());
-    while (ids.next())
-        present.insert(ids.value(0).toString());
-    QStringList vanished;
-    for (const JobRow &row : std::as_const(m_rows)) {
-        if (!present.contains(row.id))
-            vanished << row.id;
-    }
-    apply({}, vanished);
 }
 
 void JobTableModel::tickDurations()

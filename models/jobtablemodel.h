@@ -1,7 +1,7 @@
 #pragma once
 
-#include "engine/jobqueue.h"
 #include "models/jobrow.h"
+#include "session/sessioncommand.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -9,14 +9,19 @@
 #include <QSet>
 #include <QTimer>
 
-#include <memory>
+#include <functional>
+
+class Session;
+namespace Engine {
+struct Job;
+}
 
 /// Every job of the queue as a table, kept live and updated in place (qBittorrent's transfer
-/// list model): the engine says which ids changed (JobNotifier), a short timer coalesces
-/// bursts, and only those rows are re-read. Changes no notification reports (another process
-/// on SQLite, a NOTIFY that was lost) are caught by a poll of rows with a newer updatedAt.
-/// Changed rows get dataChanged, new jobs are inserted, vanished jobs removed; the model is
-/// never reset on a refresh, so selection and scroll position survive.
+/// list model): the session's change feed hands over, once per tick, the rows that changed and
+/// the ids that vanished; the model never reads the database itself. Changed rows get
+/// dataChanged, new jobs are inserted, vanished jobs removed; the model is never reset on a
+/// refresh, so selection and scroll position survive. A command is shown on its rows as
+/// pending ("pausing…") from the click until the server has answered.
 class JobTableModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -47,8 +52,8 @@ public:
         WorkerIdRole,
     };
 
-    /// Reads through db, which must stay open in this (the GUI) thread.
-    explicit JobTableModel(QSqlDatabase db, QObject *parent = nullptr);
+    /// Fed by session, which must outlive the model.
+    explicit JobTableModel(Session *session, QObject *parent = nullptr);
     ~JobTableModel() override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -57,21 +62,27 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    /// Loads every job (the first time) or applies what changed since the last refresh.
+    /// Asks the session to re-read what changed recently (the answer arrives later).
     void refresh();
-    /// Re-reads these jobs now (what a JobNotifier batch does after the coalescing delay).
+    /// Asks the session to re-read these jobs now.
     void refreshJobs(const QStringList &ids);
-    /// What the poll timer does: looks for changes no notification reported (other processes).
-    void poll();
+    /// Marks the jobs pending, runs the command in the session and applies the jobs as the
+    /// server left them; then done (on this thread).
+    void runCommand(const SessionCommand &command,
+                    std::function<void(const SessionCommand::Outcome &, const QString &error)> done);
+    /// The command a job waits for the server to answer ("pause", …), empty if none.
+    QString pendingCommand(const QString &id) const { return m_pendingCommands.value(id); }
 
     const JobRow &jobRow(int row) const { return m_rows.at(row); }
     int rowOfJob(const QString &id) const { return m_rowById.value(id, -1); }
     QHash<Engine::JobStatus, int> countsByStatus() const { return m_counts; }
-    Engine::JobQueue &queue() { return *m_queue; }
+    Session *session() const { return m_session; }
+    /// Rows applied from the database since the model was made (tests, the bench).
+    bool isLoaded() const { return m_loaded; }
 
+    /// How often the session looks for changes no notification reports (0: never).
     void setPollInterval(int ms);
-    int pollInterval() const { return m_pollTimer.interval(); }
-    void setCoalesceInterval(int ms) { m_coalesceTimer.setInterval(ms); }
+    void setCoalesceInterval(int ms);
 
 signals:
     void countsChanged();
@@ -79,30 +90,24 @@ signals:
     void jobsUpdated(const QStringList &ids);
     /// A read failed (connection lost, …); the model keeps its rows and tries again.
     void errorOccurred(const QString &message);
-    /// A full refresh read the database without error (the connection works again).
+    /// A read of the feed worked (the connection works again).
     void refreshSucceeded();
+    /// The first batch (every job) is applied.
+    void loaded();
 
 private:
-    void onJobsChanged(const QStringList &ids);
-    void applyPending();
+    void onBatch(const QList<Engine::Job> &jobs, const QStringList &vanished);
     void tickDurations();
     void apply(const QList<JobRow> &rows, const QStringList &vanished = {});
-    void reconcileIds();
+    void setPending(const QStringList &ids, const QString &command);
     QVariant displayData(const JobRow &row, int column) const;
     QVariant sortData(const JobRow &row, int column) const;
 
-    std::unique_ptr<Engine::JobQueue> m_queue;
+    Session *m_session;
     QList<JobRow> m_rows;
     QHash<QString, int> m_rowById;
     QHash<Engine::JobStatus, int> m_counts;
-    QSet<QString> m_pendingIds;
-    bool m_pendingAll = false;
+    QHash<QString, QString> m_pendingCommands;  ///< job id → command sent, not yet answered
     bool m_loaded = false;
-    QDateTime m_lastSync;  ///< database time of the last refresh
-    int m_pollsSinceReconcile = 0;
-    bool m_changedSinceReconcile = true;
-    qint64 m_dataVersion = -1;  ///< SQLite's PRAGMA data_version at the last poll
-    QTimer m_coalesceTimer;
-    QTimer m_pollTimer;
-    QTimer m_durationTimer;
+    QTimer m_durationTimer;  ///< running jobs' durations move without any database change
 };

@@ -8,6 +8,7 @@ root=$(pwd)
 
 bash scripts/install-deps.sh
 bash scripts/check-build-deps.sh
+bash scripts/check-layering.sh
 bash scripts/build.sh
 
 pgdir=$(mktemp -d /tmp/callboard-pg.XXXXXX)

@@ -429,6 +429,10 @@
 <context>
     <name>JobActions</name>
     <message>
+        <source>reprioritised</source>
+        <translation>neu priorisiert</translation>
+    </message>
+    <message>
         <source>&amp;Add Files…</source>
         <translation>Dateien &amp;hinzufügen…</translation>
     </message>
@@ -882,6 +886,18 @@
 <context>
     <name>JobTableModel</name>
     <message>
+        <source>%1 (resuming…)</source>
+        <translation>%1 (wird fortgesetzt…)</translation>
+    </message>
+    <message>
+        <source>%1 (retrying…)</source>
+        <translation>%1 (wird erneut eingereiht…)</translation>
+    </message>
+    <message>
+        <source>%1 (changing priority…)</source>
+        <translation>%1 (Priorität wird geändert…)</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>Status</translation>
     </message>
@@ -942,6 +958,14 @@ Auftrag %2</translation>
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>Round trip: %1 ms</source>
+        <translation>Antwortzeit: %1 ms</translation>
+    </message>
+    <message>
+        <source>Time the database takes to answer the window (round trip)</source>
+        <translation>Zeit, die die Datenbank braucht, um dem Fenster zu antworten (Hin und zurück)</translation>
+    </message>
     <message>
         <source>%1 — Callboard</source>
         <translation>%1 — Callboard</translation>
@@ -1481,6 +1505,27 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     <message>
         <source>Other processes (%1)</source>
         <translation>Andere Prozesse (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>Session</name>
+    <message numerus="yes">
+        <source>The queue database has not answered for %n second(s)</source>
+        <translation>
+            <numerusform>Die Auftragsdatenbank hat seit %n Sekunde nicht geantwortet</numerusform>
+            <numerusform>Die Auftragsdatenbank hat seit %n Sekunden nicht geantwortet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not connected to the queue database</source>
+        <translation>Nicht mit der Auftragsdatenbank verbunden</translation>
+    </message>
+</context>
+<context>
+    <name>SessionConnection</name>
+    <message>
+        <source>The connection to the queue database was lost</source>
+        <translation>Die Verbindung zur Auftragsdatenbank ist abgebrochen</translation>
     </message>
 </context>
 </TS>

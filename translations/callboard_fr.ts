@@ -429,6 +429,10 @@
 <context>
     <name>JobActions</name>
     <message>
+        <source>reprioritised</source>
+        <translation>repriorisées</translation>
+    </message>
+    <message>
         <source>&amp;Add Files…</source>
         <translation>&amp;Ajouter des fichiers…</translation>
     </message>
@@ -882,6 +886,18 @@
 <context>
     <name>JobTableModel</name>
     <message>
+        <source>%1 (resuming…)</source>
+        <translation>%1 (reprise…)</translation>
+    </message>
+    <message>
+        <source>%1 (retrying…)</source>
+        <translation>%1 (relance…)</translation>
+    </message>
+    <message>
+        <source>%1 (changing priority…)</source>
+        <translation>%1 (changement de priorité…)</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>État</translation>
     </message>
@@ -942,6 +958,14 @@ Tâche %2</translation>
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>Round trip: %1 ms</source>
+        <translation>Aller-retour : %1 ms</translation>
+    </message>
+    <message>
+        <source>Time the database takes to answer the window (round trip)</source>
+        <translation>Temps que met la base de données à répondre à la fenêtre (aller-retour)</translation>
+    </message>
     <message>
         <source>%1 — Callboard</source>
         <translation>%1 — Callboard</translation>
@@ -1481,6 +1505,27 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     <message>
         <source>Other processes (%1)</source>
         <translation>Autres processus (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>Session</name>
+    <message numerus="yes">
+        <source>The queue database has not answered for %n second(s)</source>
+        <translation>
+            <numerusform>La base de tâches ne répond plus depuis %n seconde</numerusform>
+            <numerusform>La base de tâches ne répond plus depuis %n secondes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not connected to the queue database</source>
+        <translation>Non connecté à la base de tâches</translation>
+    </message>
+</context>
+<context>
+    <name>SessionConnection</name>
+    <message>
+        <source>The connection to the queue database was lost</source>
+        <translation>La connexion à la base de tâches a été perdue</translation>
     </message>
 </context>
 </TS>

@@ -11,11 +11,11 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
-ActivityDock::ActivityDock(QSqlDatabase db, QWidget *parent)
+ActivityDock::ActivityDock(Session *session, QWidget *parent)
     : QDockWidget(tr("Activity"), parent)
 {
     setObjectName(QStringLiteral("dock.activity"));
-    m_model = new ActivityModel(db, this);
+    m_model = new ActivityModel(session, this);
     m_proxy = new ActivityFilterProxyModel(this);
     m_proxy->setSourceModel(m_model);
 

@@ -1,13 +1,14 @@
 #pragma once
 
 #include <QDockWidget>
-#include <QSqlDatabase>
+
 
 class QComboBox;
 class QLineEdit;
 class QTreeView;
 class ActivityModel;
 class ActivityFilterProxyModel;
+class Session;
 
 /// The event stream of all jobs, newest first, filterable by kind, job and worker.
 /// Double-clicking an event selects its job in the main table.
@@ -16,7 +17,7 @@ class ActivityDock final : public QDockWidget
     Q_OBJECT
 
 public:
-    explicit ActivityDock(QSqlDatabase db, QWidget *parent = nullptr);
+    explicit ActivityDock(Session *session, QWidget *parent = nullptr);
     ~ActivityDock() override;
 
     ActivityModel *model() const { return m_model; }

@@ -1,8 +1,7 @@
 #include "ui/connectiondialog.h"
 
-#include "engine/database.h"
-#include "engine/migrations.h"
 #include "models/jobpresentation.h"
+#include "session/connectionprobe.h"
 #include "ui/filedialogs.h"
 #include "ui/passwordstore.h"
 
@@ -17,7 +16,6 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
-#include <QSqlQuery>
 #include <QStackedWidget>
 #include <QtConcurrent>
 
@@ -258,38 +256,8 @@ std::optional<Engine::DatabaseUrl> ConnectionDialog::url(QString *error) const
 
 ConnectionDialog::TestResult ConnectionDialog::probe(const Engine::DatabaseUrl &url)
 {
-    TestResult result;
-    const QString name = Engine::Database::uniqueConnectionName(QStringLiteral("probe"));
-    {
-        QString error;
-        QSqlDatabase db = Engine::Database::open(url, name, &error);
-        if (!db.isOpen()) {
-            result.message = error;
-        } else {
-            const int version = Engine::Migrations::currentVersion(db, &error);
-            QString server;
-            QSqlQuery query(db);
-            if (url.isPostgres() && query.exec(QStringLiteral("SHOW server_version")) && query.next())
-                server = QStringLiteral("PostgreSQL ") + query.value(0).toString();
-            else if (query.exec(QStringLiteral("SELECT sqlite_version()")) && query.next())
-                server = QStringLiteral("SQLite ") + query.value(0).toString();
-            query.finish();
-            result.ok = true;
-            if (version <= 0)
-                result.message = QCoreApplication::translate(
-                                     "ConnectionDialog",
-                                     "Connected to %1. The queue tables will be created.")
-                                     .arg(server);
-            else
-                result.message = QCoreApplication::translate("ConnectionDialog",
-                                                             "Connected to %1 (schema version %2).")
-                                     .arg(server)
-                                     .arg(version);
-            db.close();
-        }
-    }
-    QSqlDatabase::removeDatabase(name);
-    return result;
+    const ConnectionProbe::Result result = ConnectionProbe::run(url);
+    return {result.ok, result.message};
 }
 
 void ConnectionDialog::testConnection()

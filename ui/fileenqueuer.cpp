@@ -1,9 +1,9 @@
 #include "ui/fileenqueuer.h"
 
-#include "engine/database.h"
 #include "engine/joberrors.h"
 #include "engine/jobqueue.h"
 #include "engine/sqlitefile.h"
+#include "session/session.h"
 
 #include <QCoreApplication>
 #include <QDirIterator>
@@ -19,9 +19,9 @@ constexpr int kBatchSize = 50;
 
 } // namespace
 
-FileEnqueuer::FileEnqueuer(const Engine::DatabaseUrl &url, QObject *parent)
+FileEnqueuer::FileEnqueuer(Session *session, QObject *parent)
     : QObject(parent)
-    , m_url(url)
+    , m_session(session)
 {
     connect(&m_watcher, &QFutureWatcher<Result>::progressValueChanged, this,
             [this](int value) { emit progress(value, m_watcher.progressMaximum()); });
@@ -110,35 +110,29 @@ bool FileEnqueuer::start(const QStringList &paths, int priority)
 {
     if (isRunning())
         return false;
-    const Engine::DatabaseUrl url = m_url;
-    auto work = [url, paths, priority](QPromise<Result> &promise) {
+    Session *session = m_session;
+    const Engine::DatabaseUrl url = session->url();
+    auto work = [session, url, paths, priority](QPromise<Result> &promise) {
         Result result;
         const QStringList files = expand(paths);
         promise.setProgressRange(0, int(files.size()));
-        Engine::ScopedConnection connection(url, QStringLiteral("enqueue"));
-        if (!connection.isOpen()) {
-            result.error = connection.error();
-            promise.addResult(result);
-            return;
-        }
-        Engine::JobQueue queue(connection.database());
+        // The session writes; this thread only reads files, so hundreds of them never hold up
+        // the window's reads for long.
+        const qint64 maxTextBytes = Engine::QueueOptions::fromEnvironment().maxTextBytes;
         QList<Engine::EnqueueInput> batch;
+        QHash<QString, QString> pathByName;
         auto flush = [&] {
             if (batch.isEmpty())
                 return;
-            try {
-                result.jobIds << queue.enqueueMany(batch, QStringLiteral("desktop"));
-            } catch (const Engine::JobEnqueueError &) {
-                // One bad input rejects the batch: enqueue one by one to keep the good ones.
-                for (const Engine::EnqueueInput &input : std::as_const(batch)) {
-                    try {
-                        result.jobIds << queue.enqueue(input, QStringLiteral("desktop"));
-                    } catch (const Engine::JobEnqueueError &error) {
-                        result.rejected << Rejected{input.filename, error.message()};
-                    }
-                }
-            }
+            const Session::EnqueueOutcome outcome =
+                session->enqueueAndWait(batch, QStringLiteral("desktop"));
+            if (!outcome.error.isEmpty())
+                throw Engine::DatabaseError(QString(), outcome.error);
+            result.jobIds << outcome.jobIds;
+            for (const auto &[name, reason] : outcome.rejected)
+                result.rejected << Rejected{pathByName.value(name, name), reason};
             batch.clear();
+            pathByName.clear();
         };
         int done = 0;
         try {
@@ -151,7 +145,7 @@ bool FileEnqueuer::start(const QStringList &paths, int priority)
                 // Reading the queue's own files would drop this process's SQLite locks on them.
                 const QString reason = Engine::SqliteFile::isLivePath(url, path)
                     ? tr("is the queue database itself")
-                    : rejectionReason(path, queue.options().maxTextBytes, &contents);
+                    : rejectionReason(path, maxTextBytes, &contents);
                 if (!reason.isEmpty()) {
                     result.rejected << Rejected{path, reason};
                 } else {
@@ -159,12 +153,8 @@ bool FileEnqueuer::start(const QStringList &paths, int priority)
                     input.filename = QFileInfo(path).fileName();
                     input.rawText = std::move(contents);
                     input.priority = priority;
-                    try {
-                        queue.validate(input);
-                        batch << input;
-                    } catch (const Engine::JobEnqueueError &error) {
-                        result.rejected << Rejected{path, error.message()};
-                    }
+                    pathByName.insert(input.filename, path);
+                    batch << input;
                 }
                 if (batch.size() >= kBatchSize)
                     flush();

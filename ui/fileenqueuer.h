@@ -1,13 +1,13 @@
 #pragma once
 
-#include "engine/databaseurl.h"
-
 #include <QFutureWatcher>
 #include <QObject>
 #include <QStringList>
 
-/// Enqueues dropped or chosen files and folders (recursively) on a pool thread with its own
-/// connection, so that hundreds of files never freeze the window. What cannot be enqueued
+class Session;
+
+/// Enqueues dropped or chosen files and folders (recursively): a pool thread reads the files and
+/// hands them to the session in batches, so that hundreds of files never freeze the window. What cannot be enqueued
 /// (binary, empty, too large, unreadable) is collected with the reason; the rest is enqueued.
 class FileEnqueuer final : public QObject
 {
@@ -27,7 +27,8 @@ public:
         QString error;  ///< the database failed (nothing more was enqueued)
     };
 
-    explicit FileEnqueuer(const Engine::DatabaseUrl &url, QObject *parent = nullptr);
+    /// Writes through session, which must outlive this object.
+    explicit FileEnqueuer(Session *session, QObject *parent = nullptr);
     ~FileEnqueuer() override;
 
     /// Starts enqueuing; false if a batch is still running.
@@ -45,6 +46,6 @@ signals:
     void finished(const FileEnqueuer::Result &result);
 
 private:
-    Engine::DatabaseUrl m_url;
+    Session *m_session;
     QFutureWatcher<Result> m_watcher;
 };

@@ -1,6 +1,5 @@
 #include "ui/jobactions.h"
 
-#include "engine/joberrors.h"
 #include "engine/jobqueue.h"
 #include "engine/jobstatemachine.h"
 #include "models/jobpresentation.h"
@@ -60,11 +59,11 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
 
     connect(m_pause, &QAction::triggered, this, [this] {
         runOnSelection(tr("paused"), JobStatus::Paused,
-                       [this](const QString &id) { m_model->queue().pause(id); });
+                       SessionCommand::Kind::Pause);
     });
     connect(m_resume, &QAction::triggered, this, [this] {
         runOnSelection(tr("resumed"), JobStatus::Queued,
-                       [this](const QString &id) { m_model->queue().resume(id); });
+                       SessionCommand::Kind::Resume);
     });
     connect(m_cancel, &QAction::triggered, this, [this] {
         const int n = int(m_selected.size());
@@ -87,13 +86,13 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
         if (!m_confirm(question))
             return;
         runOnSelection(tr("cancelled"), JobStatus::Cancelled,
-                       [this](const QString &id) { m_model->queue().cancel(id); });
+                       SessionCommand::Kind::Cancel);
     });
     connect(m_retry, &QAction::triggered, this, [this] {
         runOnSelection(
             tr("queued again"),
             [](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; },
-            [this](const QString &id) { m_model->queue().retry(id); });
+            SessionCommand::Kind::Retry);
     });
     connect(m_priorityUp, &QAction::triggered, this, [this] { changePriority(+1); });
     connect(m_priorityDown, &QAction::triggered, this, [this] { changePriority(-1); });
@@ -165,70 +164,58 @@ void JobActions::updateEnabled()
     m_setPriority->setEnabled(priority);
 }
 
-void JobActions::runOnSelection(const QString &verb, JobStatus target,
-                                const std::function<void(const QString &)> &op)
+void JobActions::runOnSelection(const QString &verb, JobStatus target, SessionCommand::Kind kind)
 {
-    runOnSelection(verb, [target](JobStatus s) { return allows(s, target); }, op);
+    runOnSelection(verb, [target](JobStatus s) { return allows(s, target); }, kind);
 }
 
 void JobActions::runOnSelection(const QString &verb, const std::function<bool(JobStatus)> &applies,
-                                const std::function<void(const QString &)> &op)
+                                SessionCommand::Kind kind, int value)
 {
-    int done = 0;
-    QStringList refused;
+    SessionCommand command;
+    command.kind = kind;
+    command.value = value;
     for (const QString &id : std::as_const(m_selected)) {
         const int row = m_model->rowOfJob(id);
-        if (row < 0)
-            continue;
-        const JobRow &job = m_model->jobRow(row);
-        if (!applies(job.status))
-            continue;
-        const QString name = job.filename;
-        try {
-            op(id);
-            ++done;
-        } catch (const Engine::JobError &error) {
-            refused << tr("%1: %2").arg(name, error.message());
-        }
+        if (row >= 0 && applies(m_model->jobRow(row).status))
+            command.jobIds << id;
     }
-    if (!refused.isEmpty()) {
-        emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
-                         .arg(refused.join(QStringLiteral("; "))));
-    } else if (done > 0) {
-        emit message(tr("%n job(s) %1.", nullptr, done).arg(verb));
-    } else {
+    if (command.jobIds.isEmpty()) {
         emit message(tr("Nothing was %1: the selected jobs are in states that do not allow it.")
                          .arg(verb));
+        return;
     }
-    m_model->refreshJobs(m_selected);
-    updateEnabled();
+    // The rows say "pausing…" at once; the message comes with the server's answer.
+    m_model->runCommand(command, [this, verb, kind](const SessionCommand::Outcome &outcome,
+                                                    const QString &error) {
+        QStringList refused;
+        for (const auto &[id, reason] : outcome.refused) {
+            const int row = m_model->rowOfJob(id);
+            refused << tr("%1: %2").arg(row >= 0 ? m_model->jobRow(row).filename : id, reason);
+        }
+        const int done = int(outcome.done.size());
+        const bool priority = kind == SessionCommand::Kind::SetPriority
+            || kind == SessionCommand::Kind::ChangePriority;
+        if (!error.isEmpty())
+            emit message(error);
+        else if (!refused.isEmpty())
+            emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
+                             .arg(refused.join(QStringLiteral("; "))));
+        else if (priority && done > 0)
+            emit message(tr("Priority changed for %n job(s).", nullptr, done));
+        else if (done > 0)
+            emit message(tr("%n job(s) %1.", nullptr, done).arg(verb));
+        updateEnabled();
+        emit commandFinished();
+    });
 }
 
 void JobActions::changePriority(int delta)
 {
-    int done = 0;
-    QStringList refused;
-    for (const QString &id : std::as_const(m_selected)) {
-        const int row = m_model->rowOfJob(id);
-        if (row < 0 || m_model->jobRow(row).status == JobStatus::Completed)
-            continue;
-        const JobRow job = m_model->jobRow(row);
-        const int target = qBound(Engine::JobQueue::kMinPriority, job.priority + delta,
-                                  Engine::JobQueue::kMaxPriority);
-        try {
-            m_model->queue().setPriority(id, target);
-            ++done;
-        } catch (const Engine::JobError &error) {
-            refused << tr("%1: %2").arg(job.filename, error.message());
-        }
-    }
-    if (!refused.isEmpty())
-        emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
-                         .arg(refused.join(QStringLiteral("; "))));
-    else if (done > 0)
-        emit message(tr("Priority changed for %n job(s).", nullptr, done));
-    m_model->refreshJobs(m_selected);
-    updateEnabled();
+    // The server adds the step to the priority it has, not to the one this window last saw.
+    runOnSelection(
+        tr("reprioritised"), [](JobStatus s) { return s != JobStatus::Completed; },
+        SessionCommand::Kind::ChangePriority, delta);
 }
 
 void JobActions::askAndSetPriority()
@@ -244,24 +231,7 @@ void JobActions::askAndSetPriority()
     const std::optional<int> value = m_askPriority(current);
     if (!value)
         return;
-    int done = 0;
-    QStringList refused;
-    for (const QString &id : std::as_const(m_selected)) {
-        const int row = m_model->rowOfJob(id);
-        if (row < 0 || m_model->jobRow(row).status == JobStatus::Completed)
-            continue;
-        try {
-            m_model->queue().setPriority(id, *value);
-            ++done;
-        } catch (const Engine::JobError &error) {
-            refused << tr("%1: %2").arg(m_model->jobRow(row).filename, error.message());
-        }
-    }
-    if (!refused.isEmpty())
-        emit message(tr("%n job(s) refused: %1", nullptr, int(refused.size()))
-                         .arg(refused.join(QStringLiteral("; "))));
-    else if (done > 0)
-        emit message(tr("Priority changed for %n job(s).", nullptr, done));
-    m_model->refreshJobs(m_selected);
-    updateEnabled();
+    runOnSelection(
+        tr("reprioritised"), [](JobStatus s) { return s != JobStatus::Completed; },
+        SessionCommand::Kind::SetPriority, *value);
 }

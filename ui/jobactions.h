@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/jobstatus.h"
+#include "session/sessioncommand.h"
 
 #include <QHash>
 #include <QObject>
@@ -49,15 +50,16 @@ public:
 signals:
     /// A sentence for the status bar: what was done, or why it was refused.
     void message(const QString &text);
+    /// The server answered a command (its message is out, the rows show the answer).
+    void commandFinished();
 
 private:
     QAction *make(const char *objectName, const QString &text, const QString &icon,
                   const QString &themeIcon, const QKeySequence &shortcut, const QString &tip);
     QList<Engine::JobStatus> selectedStatuses() const;
-    void runOnSelection(const QString &verb, Engine::JobStatus target,
-                        const std::function<void(const QString &)> &op);
+    void runOnSelection(const QString &verb, Engine::JobStatus target, SessionCommand::Kind kind);
     void runOnSelection(const QString &verb, const std::function<bool(Engine::JobStatus)> &applies,
-                        const std::function<void(const QString &)> &op);
+                        SessionCommand::Kind kind, int value = 0);
     void changePriority(int delta);
     void askAndSetPriority();
 

@@ -5,6 +5,7 @@
 #include "models/jobpresentation.h"
 #include "models/jobrow.h"
 #include "models/playbookmodel.h"
+#include "session/session.h"
 #include "ui/filedialogs.h"
 
 #include <QFile>
@@ -35,9 +36,9 @@ QString timeText(const QDateTime &time)
 
 } // namespace
 
-JobDetailPane::JobDetailPane(QSqlDatabase db, QWidget *parent)
+JobDetailPane::JobDetailPane(Session *session, QWidget *parent)
     : QWidget(parent)
-    , m_queue(std::make_unique<Engine::JobQueue>(db))
+    , m_session(session)
 {
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("detailTabs"));
@@ -81,7 +82,7 @@ JobDetailPane::JobDetailPane(QSqlDatabase db, QWidget *parent)
     detailsLayout->addStretch();
 
     // Timeline
-    m_events = new JobEventModel(db, this);
+    m_events = new JobEventModel(session, this);
     m_timeline = new QTreeView;
     m_timeline->setObjectName(QStringLiteral("timeline"));
     m_timeline->setModel(m_events);
@@ -153,11 +154,26 @@ void JobDetailPane::refresh()
         showJob(std::nullopt);
         return;
     }
-    try {
-        showJob(m_queue->job(m_jobId));
-    } catch (const Engine::JobError &error) {
-        emit message(error.message());
+    // One read at a time: a burst of changes becomes at most one more read.
+    if (m_reading) {
+        m_readAgain = true;
+        return;
     }
+    m_reading = true;
+    const QString jobId = m_jobId;
+    m_session->readJob(jobId, this, [this, jobId](const SessionReply<std::optional<Engine::Job>> &reply) {
+        m_reading = false;
+        if (jobId == m_jobId) {
+            if (reply.ok())
+                showJob(reply.value);
+            else
+                emit message(reply.error);
+        }
+        if (m_readAgain || jobId != m_jobId) {
+            m_readAgain = false;
+            refresh();
+        }
+    });
 }
 
 void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
@@ -213,15 +229,26 @@ void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
 void JobDetailPane::loadPlaybook()
 {
     // Read only when the playbook is looked at (or the job just completed while it is shown).
-    if (m_jobId.isEmpty() || m_playbookJobId == m_jobId || m_tabs->currentIndex() != 2)
+    if (m_jobId.isEmpty() || m_playbookJobId == m_jobId || m_playbookRequested == m_jobId
+        || m_tabs->currentIndex() != 2)
         return;
-    std::optional<Engine::PlaybookRecord> record;
-    try {
-        record = m_queue->playbook(m_jobId);
-    } catch (const Engine::JobError &error) {
-        emit message(error.message());
-        return;
-    }
+    const QString jobId = m_jobId;
+    m_playbookRequested = jobId;
+    m_session->readPlaybook(
+        jobId, this, [this, jobId](const SessionReply<std::optional<Engine::PlaybookRecord>> &reply) {
+            m_playbookRequested.clear();
+            if (jobId != m_jobId)
+                return;
+            if (!reply.ok()) {
+                emit message(reply.error);
+                return;
+            }
+            showPlaybook(reply.value);
+        });
+}
+
+void JobDetailPane::showPlaybook(const std::optional<Engine::PlaybookRecord> &record)
+{
     m_playbookJobId = m_jobId;
     if (!record) {
         m_playbook->clearPlaybook();

@@ -1,10 +1,11 @@
 #pragma once
 
-#include "engine/jobqueue.h"
+#include "engine/job.h"
 
 #include <QWidget>
 
 #include <functional>
+#include <optional>
 
 class QLabel;
 class QPlainTextEdit;
@@ -13,21 +14,22 @@ class QTabWidget;
 class QTreeView;
 class JobEventModel;
 class PlaybookModel;
+class Session;
 
 /// The selected job: its fields and error, its live event timeline, and for a completed job
-/// the playbook preview with Export JSON. Only this job's events and playbook are read.
+/// the playbook preview with Export JSON. Only this job's events and playbook are read, through
+/// the session: the pane fills in when the answer arrives.
 class JobDetailPane final : public QWidget
 {
     Q_OBJECT
 
 public:
-    /// Reads through db (the window's GUI-thread connection).
-    explicit JobDetailPane(QSqlDatabase db, QWidget *parent = nullptr);
+    explicit JobDetailPane(Session *session, QWidget *parent = nullptr);
     ~JobDetailPane() override;
 
     void setJobId(const QString &jobId);
     QString jobId() const { return m_jobId; }
-    /// Re-reads the job's fields (the table reported it changed).
+    /// Asks for the job's fields again (the table reported it changed).
     void refresh();
 
     JobEventModel *eventModel() const { return m_events; }
@@ -48,10 +50,14 @@ signals:
 private:
     void showJob(const std::optional<Engine::Job> &job);
     void loadPlaybook();
+    void showPlaybook(const std::optional<Engine::PlaybookRecord> &record);
     void exportClicked();
 
-    std::unique_ptr<Engine::JobQueue> m_queue;
+    Session *m_session;
     QString m_jobId;
+    bool m_reading = false;
+    bool m_readAgain = false;
+    QString m_playbookRequested;  ///< the job whose playbook is being read
     QString m_playbookJobId;
     QTabWidget *m_tabs;
     QLabel *m_placeholder;

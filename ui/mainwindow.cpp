@@ -1,13 +1,10 @@
 #include "ui/mainwindow.h"
 
-#include "engine/database.h"
-#include "engine/joberrors.h"
-#include "engine/migrations.h"
-#include "engine/pruner.h"
 #include "engine/sqlitefile.h"
 #include "models/jobfilterproxymodel.h"
 #include "models/jobpresentation.h"
 #include "models/jobtablemodel.h"
+#include "session/session.h"
 #include "ui/connectiondialog.h"
 #include "ui/filedialogs.h"
 #include "ui/fileenqueuer.h"
@@ -29,9 +26,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
-#include <QFutureWatcher>
 #include <QInputDialog>
-#include <QtConcurrent>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -51,7 +46,6 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
-#include <variant>
 
 using Engine::JobStatus;
 
@@ -91,20 +85,14 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     setWindowTitle(tr("%1 — Callboard").arg(url.displayString()));
     setAcceptDrops(true);
 
-    m_connectionName = Engine::Database::uniqueConnectionName(QStringLiteral("gui"));
-    // A damaged embedded file is said before anything works on it (and copied aside).
-    const Engine::SqliteFile::IntegrityReport integrity = Engine::SqliteFile::checkIntegrity(url);
-    if (!integrity.ok()) {
-        m_damaged = true;
-        m_connectionError = integrity.problem;
-        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
-    } else {
-        m_db = Engine::Database::open(url, m_connectionName, &m_connectionError);
-        if (m_db.isOpen() && !Engine::Migrations::migrate(m_db, &m_connectionError))
-            m_db.close();
-    }
+    // The window's one door to the queue. Opening is the one wait on the GUI thread (the
+    // window must know whether it works before it shows); everything after is asynchronous.
+    m_session = std::make_unique<Session>(url);
+    const Session::OpenResult opened = m_session->open();
+    m_damaged = opened.damaged;
+    m_connectionError = opened.error;
 
-    m_model = new JobTableModel(m_db, this);
+    m_model = new JobTableModel(m_session.get(), this);
     m_proxy = new JobFilterProxyModel(this);
     m_proxy->setSourceModel(m_model);
 
@@ -128,9 +116,9 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     applyDefaultHeader();
 
     m_actions = new JobActions(m_model, this);
-    m_detail = new JobDetailPane(m_db, this);
+    m_detail = new JobDetailPane(m_session.get(), this);
     m_workers = new WorkersPanel(m_model, m_pool, this);
-    m_enqueuer = new FileEnqueuer(url, this);
+    m_enqueuer = new FileEnqueuer(m_session.get(), this);
 
     createStatusList();
 
@@ -183,8 +171,8 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     centralLayout->addWidget(m_mainSplitter, 1);
     setCentralWidget(central);
 
-    m_metricsDock = new MetricsDock(url, this);
-    m_activityDock = new ActivityDock(m_db, this);
+    m_metricsDock = new MetricsDock(m_session.get(), this);
+    m_activityDock = new ActivityDock(m_session.get(), this);
     addDockWidget(Qt::RightDockWidgetArea, m_metricsDock);
     addDockWidget(Qt::BottomDockWidgetArea, m_activityDock);
     m_metricsDock->hide();
@@ -218,6 +206,10 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     statusBar()->addPermanentWidget(m_enqueueCancel);
     statusBar()->addPermanentWidget(m_countsLabel);
     statusBar()->addPermanentWidget(m_dbLabel);
+    m_roundTripLabel = new QLabel;
+    m_roundTripLabel->setObjectName(QStringLiteral("roundTripLabel"));
+    m_roundTripLabel->setToolTip(tr("Time the database takes to answer the window (round trip)"));
+    statusBar()->addPermanentWidget(m_roundTripLabel);
     m_sslLabel = new QLabel;
     m_sslLabel->setObjectName(QStringLiteral("sslModeLabel"));
     if (url.isPostgres()) {
@@ -353,6 +345,12 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     connect(m_enqueuer, &FileEnqueuer::finished, this, &MainWindow::onEnqueueFinished);
     connect(m_enqueueCancel, &QToolButton::clicked, m_enqueuer, &FileEnqueuer::cancel);
     connect(m_model, &JobTableModel::refreshSucceeded, this, &MainWindow::clearConnectionProblem);
+    connect(m_session.get(), &Session::connectionLost, this, &MainWindow::showConnectionProblem);
+    connect(m_session.get(), &Session::connectionRestored, this,
+            &MainWindow::clearConnectionProblem);
+    connect(m_session.get(), &Session::roundTripMeasured, this, [this](int ms) {
+        m_roundTripLabel->setText(tr("Round trip: %1 ms").arg(ms));
+    });
     connect(m_metricsDock, &MetricsDock::jobActivated, this, [this](const QString &id) {
         selectJobs({id});
     });
@@ -409,14 +407,13 @@ MainWindow::~MainWindow()
     m_proxy = nullptr;
     delete m_model;
     m_model = nullptr;
-    m_db.close();
-    m_db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(m_connectionName);
+    // Last: nothing above may ask the session anything once it is gone.
+    m_session.reset();
 }
 
 bool MainWindow::isConnected() const
 {
-    return m_db.isOpen();
+    return m_session->isOpen();
 }
 
 void MainWindow::createMenus()
@@ -650,17 +647,18 @@ void MainWindow::checkDatabaseFile()
 
 void MainWindow::pruneFinishedJobs(int days)
 {
-    // Counting may take a moment on a large table: off the GUI thread, then ask.
-    const Engine::DatabaseUrl url = m_url;
-    auto *counter = new QFutureWatcher<std::variant<PrunePreview, QString>>(this);
-    connect(counter, &QFutureWatcherBase::finished, this, [this, counter, days] {
-        const auto result = counter->result();
-        counter->deleteLater();
-        if (const QString *error = std::get_if<QString>(&result)) {
-            showStatusMessage(tr("Could not prune: %1").arg(*error));
+    // Counting may take a moment on a large table: the session counts, then the window asks.
+    Engine::PruneOptions options;
+    options.olderThanSeconds = qint64(days) * 86400;
+    options.dryRun = true;
+    options.withPlaybooks = true;  // counted to be offered, deleted only if chosen
+    m_session->prune(options, this, [this, days](const SessionReply<Engine::PruneResult> &reply) {
+        if (!reply.ok()) {
+            showStatusMessage(tr("Could not prune: %1").arg(reply.error));
             return;
         }
-        const PrunePreview preview = std::get<PrunePreview>(result);
+        const PrunePreview preview{days, reply.value.jobs, reply.value.events,
+                                   reply.value.playbooks};
         if (preview.jobs == 0) {
             showStatusMessage(tr("Nothing to prune: no finished job is older than %n day(s).",
                                  nullptr, days));
@@ -671,52 +669,31 @@ void MainWindow::pruneFinishedJobs(int days)
         else
             showStatusMessage(tr("Pruning cancelled: nothing was deleted."));
     });
-    counter->setFuture(QtConcurrent::run([url, days]() -> std::variant<PrunePreview, QString> {
-        Engine::ScopedConnection connection(url, QStringLiteral("prune-count"));
-        if (!connection.isOpen())
-            return connection.error();
-        try {
-            Engine::PruneOptions options;
-            options.olderThanSeconds = qint64(days) * 86400;
-            options.dryRun = true;
-            options.withPlaybooks = true;  // counted to be offered, deleted only if chosen
-            const Engine::PruneResult counted = Engine::Pruner(connection.database()).run(options);
-            return PrunePreview{days, counted.jobs, counted.events, counted.playbooks};
-        } catch (const Engine::JobError &error) {
-            return error.message();
-        }
-    }));
 }
 
 void MainWindow::deletePrunable(int days, bool withPlaybooks)
 {
-    // Pruning a large table takes a while: it runs in short batches on its own connection.
-    const Engine::DatabaseUrl url = m_url;
-    auto *watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
-        showStatusMessage(watcher->result());
-        watcher->deleteLater();
-    });
+    // Pruning a large table takes a while: the session runs it in short batches on a
+    // connection of its own.
     showStatusMessage(tr("Pruning finished jobs older than %n day(s)…", nullptr, days));
-    watcher->setFuture(QtConcurrent::run([url, days, withPlaybooks]() -> QString {
-        Engine::ScopedConnection connection(url, QStringLiteral("prune"));
-        if (!connection.isOpen())
-            return tr("Could not prune: %1").arg(connection.error());
-        try {
-            Engine::PruneOptions options;
-            options.olderThanSeconds = qint64(days) * 86400;
-            options.withPlaybooks = withPlaybooks;
-            const Engine::PruneResult result = Engine::Pruner(connection.database()).run(options);
-            return tr("Pruned %n finished job(s) older than %1 day(s).", nullptr, int(result.jobs))
-                       .arg(days)
-                   + (withPlaybooks ? QLatin1Char(' ')
-                                          + tr("%n playbook(s) deleted with them.", nullptr,
-                                               int(result.playbooks))
-                                    : QString());
-        } catch (const Engine::JobError &error) {
-            return tr("Could not prune: %1").arg(error.message());
-        }
-    }));
+    Engine::PruneOptions options;
+    options.olderThanSeconds = qint64(days) * 86400;
+    options.withPlaybooks = withPlaybooks;
+    m_session->prune(options, this,
+                     [this, days, withPlaybooks](const SessionReply<Engine::PruneResult> &reply) {
+                         if (!reply.ok()) {
+                             showStatusMessage(tr("Could not prune: %1").arg(reply.error));
+                             return;
+                         }
+                         showStatusMessage(
+                             tr("Pruned %n finished job(s) older than %1 day(s).", nullptr,
+                                int(reply.value.jobs))
+                                 .arg(days)
+                             + (withPlaybooks ? QLatin1Char(' ')
+                                                    + tr("%n playbook(s) deleted with them.",
+                                                         nullptr, int(reply.value.playbooks))
+                                              : QString()));
+                     });
 }
 
 void MainWindow::showStatusMessage(const QString &text)
@@ -976,12 +953,14 @@ void MainWindow::closeEvent(QCloseEvent *event)
                 QTimer::singleShot(0, this, &MainWindow::close);
             return;
         case CloseChoice::PauseAndQuit:
-            for (const QString &id : running) {
-                try {
-                    m_model->queue().pause(id, QStringLiteral("desktop"));
-                } catch (const Engine::JobError &) {
-                    // finished meanwhile: nothing to pause
-                }
+            {
+                // Waits for the answer: the plays must be paused before the window goes.
+                // A job that finished meanwhile refuses, which is fine.
+                SessionCommand pause;
+                pause.kind = SessionCommand::Kind::Pause;
+                pause.jobIds = running;
+                pause.actor = QStringLiteral("desktop");
+                m_session->runAndWait(pause);
             }
             rememberClose(choice, running);
             break;

@@ -5,9 +5,9 @@
 
 #include <QMainWindow>
 #include <QTimer>
-#include <QSqlDatabase>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 class QLabel;
@@ -24,6 +24,7 @@ class JobTableModel;
 class WorkersPanel;
 class MetricsDock;
 class ActivityDock;
+class Session;
 namespace Engine {
 class WorkerPool;
 }
@@ -36,7 +37,7 @@ class MainWindow final : public QMainWindow
     Q_OBJECT
 
 public:
-    /// Opens its own connection to url (and migrates it). pool may be nullptr: monitor only.
+    /// Opens its session on url (which migrates it). pool may be nullptr: monitor only.
     MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool, QWidget *parent = nullptr);
     ~MainWindow() override;
 
@@ -44,6 +45,7 @@ public:
     QString connectionError() const { return m_connectionError; }
     Engine::DatabaseUrl url() const { return m_url; }
 
+    Session *session() const { return m_session.get(); }
     JobTableModel *jobModel() const { return m_model; }
     JobFilterProxyModel *proxyModel() const { return m_proxy; }
     QTreeView *jobView() const { return m_view; }
@@ -161,8 +163,7 @@ private:
     bool m_reconnectAsked = false;
     Engine::DatabaseUrl m_url;
     Engine::WorkerPool *m_pool;
-    QString m_connectionName;
-    QSqlDatabase m_db;
+    std::unique_ptr<Session> m_session;
     QString m_connectionError;
     JobTableModel *m_model = nullptr;
     JobFilterProxyModel *m_proxy = nullptr;
@@ -178,6 +179,7 @@ private:
     QSplitter *m_tableSplitter = nullptr;
     QLabel *m_countsLabel = nullptr;
     QLabel *m_dbLabel = nullptr;
+    QLabel *m_roundTripLabel = nullptr;
     QProgressBar *m_enqueueProgress = nullptr;
     QToolButton *m_enqueueCancel = nullptr;
     QLabel *m_dropOverlay = nullptr;

@@ -1,8 +1,8 @@
 #include "ui/metricsdock.h"
 
-#include "engine/database.h"
 #include "engine/joberrors.h"
 #include "models/jobpresentation.h"
+#include "session/session.h"
 
 #include <QChart>
 #include <QChartView>
@@ -15,7 +15,6 @@
 #include <QTreeWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <exception>
 
@@ -24,24 +23,6 @@ using Engine::JobStatus;
 namespace {
 
 constexpr int kDepthSamples = 120;
-
-MetricsDock::Result takeSnapshot(const Engine::DatabaseUrl &url)
-{
-    MetricsDock::Result result;
-    // A QSqlDatabase belongs to the thread that opened it: one connection per run.
-    Engine::ScopedConnection connection(url, QStringLiteral("metrics"));
-    if (!connection.isOpen()) {
-        result.error = connection.error();
-        return result;
-    }
-    try {
-        Engine::QueueMetrics metrics(connection.database());
-        result.snapshot = metrics.snapshot();
-    } catch (const std::exception &error) {
-        result.error = QString::fromUtf8(error.what());
-    }
-    return result;
-}
 
 QString duration(double seconds)
 {
@@ -73,9 +54,9 @@ QString reasonText(Engine::StuckJob::Reason reason)
 
 } // namespace
 
-MetricsDock::MetricsDock(const Engine::DatabaseUrl &url, QWidget *parent)
+MetricsDock::MetricsDock(Session *session, QWidget *parent)
     : QDockWidget(tr("Queue Metrics"), parent)
-    , m_url(url)
+    , m_session(session)
     , m_startMs(QDateTime::currentMSecsSinceEpoch())
 {
     setObjectName(QStringLiteral("dock.metrics"));
@@ -140,8 +121,6 @@ MetricsDock::MetricsDock(const Engine::DatabaseUrl &url, QWidget *parent)
     splitter->setStretchFactor(1, 1);
     setWidget(splitter);
 
-    connect(&m_watcher, &QFutureWatcher<Result>::finished, this,
-            [this] { apply(m_watcher.result()); });
     m_timer.setInterval(5000);
     // Only a visible dock spends queries on the database.
     connect(&m_timer, &QTimer::timeout, this, [this] {
@@ -158,7 +137,6 @@ MetricsDock::MetricsDock(const Engine::DatabaseUrl &url, QWidget *parent)
 MetricsDock::~MetricsDock()
 {
     m_timer.stop();
-    m_watcher.waitForFinished();
 }
 
 void MetricsDock::setInterval(int ms)
@@ -168,10 +146,18 @@ void MetricsDock::setInterval(int ms)
 
 void MetricsDock::refresh()
 {
-    if (m_watcher.isRunning())
+    if (m_reading)
         return;
-    const Engine::DatabaseUrl url = m_url;
-    m_watcher.setFuture(QtConcurrent::run([url] { return takeSnapshot(url); }));
+    m_reading = true;
+    m_session->readMetrics(this, [this](const SessionReply<Engine::QueueSnapshot> &reply) {
+        m_reading = false;
+        Result result;
+        if (reply.ok())
+            result.snapshot = reply.value;
+        else
+            result.error = reply.error;
+        apply(result);
+    });
 }
 
 QLabel *MetricsDock::addFigure(QFormLayout *form, const QString &key, const QString &text)

@@ -17,6 +17,7 @@ class QChart;
 class QLineSeries;
 class QValueAxis;
 class QDateTimeAxis;
+class Session;
 
 /// The queue's figures (Engine::QueueMetrics) and two charts, refreshed every few seconds off
 /// the GUI thread on a connection of its own; stuck jobs listed, double-click selects the job.
@@ -25,14 +26,14 @@ class MetricsDock final : public QDockWidget
     Q_OBJECT
 
 public:
-    /// The outcome of one snapshot, computed on a pool thread.
+    /// The outcome of one snapshot, read by the session on a connection of its own.
     struct Result
     {
         std::optional<Engine::QueueSnapshot> snapshot;
         QString error;
     };
 
-    explicit MetricsDock(const Engine::DatabaseUrl &url, QWidget *parent = nullptr);
+    explicit MetricsDock(Session *session, QWidget *parent = nullptr);
     ~MetricsDock() override;
 
     void setInterval(int ms);
@@ -51,8 +52,8 @@ private:
     void apply(const Result &result);
     QLabel *addFigure(class QFormLayout *form, const QString &key, const QString &text);
 
-    Engine::DatabaseUrl m_url;
-    QFutureWatcher<Result> m_watcher;
+    Session *m_session;
+    bool m_reading = false;
     QTimer m_timer;
     QHash<QString, QLabel *> m_labels;
     QTreeWidget *m_stuck = nullptr;

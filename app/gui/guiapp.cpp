@@ -48,19 +48,13 @@ public:
     bool open(const Engine::DatabaseUrl &url)
     {
         close();
-#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
-        if (url.isPostgres()) {
-            m_listener = std::make_unique<Engine::PostgresListener>(url);
-            QString error;
-            if (!m_listener->start(&error))
-                qWarning("LISTEN failed (%s); the window polls instead", qPrintable(error));
-        }
-#endif
         Engine::WorkerPool *pool = nullptr;
 #ifdef CALLBOARD_HAVE_WORKERPOOL
         auto options = Engine::WorkerPoolOptions::fromEnvironment(url);
         if (m_workers >= 0)
             options.workers = m_workers;
+        // The window's session holds the process's one LISTEN; the pool hears through it.
+        options.listen = false;
         m_pool = std::make_unique<Engine::WorkerPool>(options);
         pool = m_pool.get();
 #endif
@@ -95,14 +89,6 @@ public:
                                  },
                                  Qt::QueuedConnection);
                          });
-#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
-        if (m_listener) {
-            QObject::connect(m_listener.get(), &Engine::PostgresListener::connectionLost,
-                             m_window.get(), &MainWindow::showConnectionProblem);
-            QObject::connect(m_listener.get(), &Engine::PostgresListener::connectionRestored,
-                             m_window.get(), &MainWindow::clearConnectionProblem);
-        }
-#endif
         if (m_window->isConnected())
             ConnectionDialog::remember(url);
         m_window->show();
@@ -140,9 +126,6 @@ public:
             m_pool.reset();
         }
 #endif
-#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
-        m_listener.reset();
-#endif
     }
 
 private:
@@ -150,9 +133,6 @@ private:
     std::unique_ptr<MainWindow> m_window;
 #ifdef CALLBOARD_HAVE_WORKERPOOL
     std::unique_ptr<Engine::WorkerPool> m_pool;
-#endif
-#ifdef CALLBOARD_HAVE_POSTGRESLISTENER
-    std::unique_ptr<Engine::PostgresListener> m_listener;
 #endif
 };
 

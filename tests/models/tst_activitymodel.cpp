@@ -2,6 +2,7 @@
 #include "engine/jobqueue.h"
 #include "models/activityfilterproxymodel.h"
 #include "models/activitymodel.h"
+#include "session/session.h"
 #include "testdatabase.h"
 
 #include <QAbstractItemModelTester>
@@ -34,18 +35,22 @@ void TestActivityModel::newestFirstGrowsAndFilters()
     input.filename = QStringLiteral("lear.txt");
     const QString other = queue.enqueue(input);
 
-    ActivityModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    ActivityModel model(&session);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     ActivityFilterProxyModel proxy;
     proxy.setSourceModel(&model);
     QAbstractItemModelTester proxyTester(&proxy,
                                          QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setPollInterval(200);
+    session.setPollInterval(200);
     // New jobs show in the job table; the feed is what happened to them afterwards.
+    QSignalSpy refreshed(&model, &ActivityModel::refreshed);
+    QVERIFY(refreshed.wait());
     QCOMPARE(model.rowCount(), 0);
     QCOMPARE(queue.claimNext(QStringLiteral("worker-1"))->id, id);
-    QVERIFY(model.refresh());
-    QCOMPARE(model.rowCount(), 1);
+    model.refresh();
+    QTRY_COMPARE(model.rowCount(), 1);
     QCOMPARE(model.index(0, 0).data(ActivityModel::JobIdRole).toString(), id);
     QCOMPARE(model.index(0, ActivityModel::FileColumn).data().toString(), QStringLiteral("hamlet.txt"));
     QCOMPARE(model.index(0, 0).data(ActivityModel::EventNameRole).toString(),

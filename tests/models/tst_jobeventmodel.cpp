@@ -3,6 +3,7 @@
 #include "engine/jobqueue.h"
 #include "models/jobeventmodel.h"
 #include "models/playbookmodel.h"
+#include "session/session.h"
 #include "testdatabase.h"
 
 #include <QAbstractItemModelTester>
@@ -43,10 +44,12 @@ void TestJobEventModel::timelineInOrderAndGrowsLive()
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play());
     queue.setPriority(id, 3);
-    JobEventModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobEventModel model(&session);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setJobId(id);
-    QCOMPARE(model.rowCount(), 2);
+    QTRY_COMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(0, 0).data(JobEventModel::EventNameRole).toString(), QStringLiteral("enqueued"));
     QCOMPARE(model.index(1, 0).data(JobEventModel::EventNameRole).toString(),
              QStringLiteral("priority_changed"));
@@ -72,10 +75,12 @@ void TestJobEventModel::eventWrittenByAnotherProcessAppears()
     OPEN_TEST_DATABASE(test);
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play());
-    JobEventModel model(test.db());
-    model.setPollInterval(200);
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    session.setPollInterval(200);
+    JobEventModel model(&session);
     model.setJobId(id);
-    QCOMPARE(model.rowCount(), 1);
+    QTRY_COMPARE(model.rowCount(), 1);
     ScopedConnection other(test.url(), QStringLiteral("other"));
     JobQueue otherQueue(other.database());
     const bool was = JobNotifier::instance()->blockSignals(true);

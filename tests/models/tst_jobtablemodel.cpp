@@ -3,6 +3,7 @@
 #include "engine/jobqueue.h"
 #include "models/jobfilterproxymodel.h"
 #include "models/jobtablemodel.h"
+#include "session/session.h"
 #include "testdatabase.h"
 
 #include <QAbstractItemModelTester>
@@ -83,7 +84,10 @@ void TestJobTableModel::loadsEveryJob()
     queue.enqueue(play(QStringLiteral("b.txt")));
     queue.pause(a);
 
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.columnCount(), int(JobTableModel::ColumnCount));
@@ -104,7 +108,10 @@ void TestJobTableModel::notifiedChangeIsAppliedInPlace()
     OPEN_TEST_DATABASE(test);
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play(QStringLiteral("a.txt")));
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     model.setPollInterval(0);  // only the notification path
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
@@ -130,7 +137,10 @@ void TestJobTableModel::changeBySecondConnectionAppearsWithinASecond()
     OPEN_TEST_DATABASE(test);
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play(QStringLiteral("a.txt")));
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     OtherConnection other(test.url());
     // No notification at all: the poll of newer updatedAt rows must find both changes.
@@ -149,7 +159,10 @@ void TestJobTableModel::newJobIsInsertedAndDeletedJobRemoved()
     OPEN_TEST_DATABASE(test);
     JobQueue queue(test.db());
     const QString a = queue.enqueue(play(QStringLiteral("a.txt")));
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     model.setPollInterval(100);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
@@ -187,7 +200,10 @@ void TestJobTableModel::tenThousandJobsFiftyChangeWithoutReset()
             inputs << play(QStringLiteral("play-%1.txt").arg(batch * 1000 + i, 5, 10, QLatin1Char('0')));
         silently([&] { ids << queue.enqueueMany(inputs); });
     }
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     QCOMPARE(model.rowCount(), 10000);
     JobFilterProxyModel proxy;
     proxy.setSourceModel(&model);
@@ -233,7 +249,10 @@ void TestJobTableModel::proxyFiltersByStatusesAndText()
     const QString earnest = queue.enqueue(play(QStringLiteral("earnest.txt")));
     queue.pause(faust);
     queue.cancel(earnest);
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     JobFilterProxyModel proxy;
     proxy.setSourceModel(&model);
     QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -262,7 +281,10 @@ void TestJobTableModel::burstIsCoalesced()
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play(QStringLiteral("a.txt")));
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     model.setPollInterval(0);
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     for (int i = 1; i <= 20; ++i)
@@ -277,7 +299,10 @@ void TestJobTableModel::starNotificationRereadsRecentChanges()
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     JobQueue queue(test.db());
     const QString id = queue.enqueue(play(QStringLiteral("a.txt")));
-    JobTableModel model(test.db());
+    Session session(test.url());
+    QVERIFY(session.open().ok);
+    JobTableModel model(&session);
+    QTRY_VERIFY(model.isLoaded());
     model.setPollInterval(0);  // only the notification can bring the change
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);

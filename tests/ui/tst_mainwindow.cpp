@@ -90,6 +90,15 @@ QAction *action(MainWindow &window, const char *name)
     return found;
 }
 
+/// Triggers a job action and waits for the server's answer (commands are asynchronous).
+void triggerAndWait(MainWindow &window, const char *name)
+{
+    QSignalSpy answered(window.jobActions(), &JobActions::commandFinished);
+    action(window, name)->trigger();
+    if (!answered.wait(5000))
+        qWarning("no answer to %s", name);
+}
+
 std::unique_ptr<MainWindow> makeWindow(const TestDatabase &test, Messages *messages = nullptr)
 {
     auto window = std::make_unique<MainWindow>(test.url(), nullptr);
@@ -261,6 +270,7 @@ void TestMainWindow::closingWithRunningPlaysAsks()
     QVERIFY2(pool.start(&error), qPrintable(error));
     auto window = std::make_unique<MainWindow>(test.url(), &pool);
     window->show();
+    QTRY_VERIFY(window->jobModel()->rowOfJob(id) >= 0);  // the session's first batch is in
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Running, 5000);
     QTRY_VERIFY(!pool.workers().isEmpty() && !pool.workers().first().jobId.isEmpty());
 
@@ -463,7 +473,7 @@ void TestMainWindow::pauseResumeCancelRetryPriority()
     QCOMPARE(window->selectedJobIds(), QStringList{runningId});
     QVERIFY(action(*window, "job.pause")->isEnabled());
     QVERIFY(!action(*window, "job.resume")->isEnabled());
-    action(*window, "job.pause")->trigger();
+    triggerAndWait(*window, "job.pause");
     QCOMPARE(check.job(runningId)->status, JobStatus::Running);
     QCOMPARE(check.job(runningId)->controlRequest, QStringLiteral("pause"));
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(window->jobModel()->rowOfJob(runningId)).controlRequest,
@@ -471,22 +481,22 @@ void TestMainWindow::pauseResumeCancelRetryPriority()
 
     // Queued job: pause applies at once; resume puts it back in the queue.
     window->selectJobs({queuedId});
-    action(*window, "job.pause")->trigger();
+    triggerAndWait(*window, "job.pause");
     QCOMPARE(check.job(queuedId)->status, JobStatus::Paused);
     QTRY_VERIFY_WITH_TIMEOUT(action(*window, "job.resume")->isEnabled(), 1000);
     QVERIFY(!action(*window, "job.pause")->isEnabled());
-    action(*window, "job.resume")->trigger();
+    triggerAndWait(*window, "job.resume");
     QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
 
     // Priority up / down.
-    action(*window, "job.priorityUp")->trigger();
+    triggerAndWait(*window, "job.priorityUp");
     QCOMPARE(check.job(queuedId)->priority, 1);
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(window->jobModel()->rowOfJob(queuedId)).priority, 1, 1000);
-    action(*window, "job.priorityUp")->trigger();
-    action(*window, "job.priorityDown")->trigger();
+    triggerAndWait(*window, "job.priorityUp");
+    triggerAndWait(*window, "job.priorityDown");
     QCOMPARE(check.job(queuedId)->priority, 1);
     window->jobActions()->setPriorityPrompt([](int current) { return std::optional<int>(current + 40); });
-    action(*window, "job.setPriority")->trigger();
+    triggerAndWait(*window, "job.setPriority");
     QCOMPARE(check.job(queuedId)->priority, 41);
 
     // Cancel asks first; "no" changes nothing.
@@ -496,18 +506,18 @@ void TestMainWindow::pauseResumeCancelRetryPriority()
     QVERIFY2(question.contains(QStringLiteral("queued.txt")), qPrintable(question));  // names the play
     QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
     answer = true;
-    action(*window, "job.cancel")->trigger();
+    triggerAndWait(*window, "job.cancel");
     QCOMPARE(confirmations, 2);
     QCOMPARE(check.job(queuedId)->status, JobStatus::Cancelled);
 
     // Retry brings a cancelled job back.
     QTRY_VERIFY_WITH_TIMEOUT(action(*window, "job.retry")->isEnabled(), 1000);
-    action(*window, "job.retry")->trigger();
+    triggerAndWait(*window, "job.retry");
     QCOMPARE(check.job(queuedId)->status, JobStatus::Queued);
 
     // Both at once: cancel the running (a request) and the queued job.
     window->selectJobs({runningId, queuedId});
-    action(*window, "job.cancel")->trigger();
+    triggerAndWait(*window, "job.cancel");
     QCOMPARE(check.job(queuedId)->status, JobStatus::Cancelled);
     QCOMPARE(check.job(runningId)->controlRequest, QStringLiteral("cancel"));
 }
@@ -565,7 +575,7 @@ void TestMainWindow::refusedActionSaysWhy()
     QVERIFY(otherQueue.claimNext(QStringLiteral("w-9-1")));
     QVERIFY(otherQueue.complete(id, QStringLiteral("w-9-1")));
     JobNotifier::instance()->blockSignals(was);
-    action(*window, "job.pause")->trigger();
+    triggerAndWait(*window, "job.pause");
     const QString message = window->statusBar()->currentMessage();
     QVERIFY2(message.contains(QStringLiteral("a.txt")) && message.contains(QStringLiteral("refused")),
              qPrintable(message));

@@ -5,6 +5,7 @@
 #include "testdatabase.h"
 #include "ui/activitydock.h"
 #include "ui/mainwindow.h"
+#include "session/session.h"
 #include "ui/metricsdock.h"
 #ifdef CALLBOARD_HAVE_WORKERPOOL
 #include "engine/workerpool.h"
@@ -90,7 +91,7 @@ void TestMonitoringDocks::activityDockShowsEvents()
     MainWindow window(test.url(), nullptr);
     QAbstractItemModelTester tester(window.activityDock()->model(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-    window.activityDock()->model()->setPollInterval(200);
+    window.session()->setPollInterval(200);
     QCOMPARE(window.activityDock()->model()->rowCount(), 0);
     ScopedConnection other(test.url(), QStringLiteral("other"));
     JobQueue queue(other.database());

@@ -1,0 +1,36 @@
+#pragma once
+
+#include "engine/job.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+
+namespace Engine {
+class JobQueue;
+}
+
+/// A change the window asks of some jobs. Runs on the session thread; answers which jobs
+/// took it and which refused (with the engine's message).
+struct SessionCommand
+{
+    enum class Kind { Pause, Resume, Cancel, Retry, SetPriority, ChangePriority };
+
+    Kind kind = Kind::Pause;
+    QStringList jobIds;
+    int value = 0;  ///< SetPriority: the priority; ChangePriority: the step (+1, -1)
+    QString actor = QStringLiteral("user");
+
+    struct Outcome
+    {
+        QStringList done;
+        QList<QPair<QString, QString>> refused;  ///< job id, message
+        QList<Engine::Job> rows;  ///< the jobs as they are after the command, read at once
+    };
+
+    /// What the window shows on the row until the server answers ("pause", "resume", …).
+    QString pendingName() const;
+    Outcome run(Engine::JobQueue &queue) const;
+};
