@@ -165,6 +165,8 @@ QVariant JobTableModel::displayData(const JobRow &row, int column) const
             return tr("%1 (cancelling…)").arg(status);
         if (pending == QLatin1String("retry"))
             return tr("%1 (retrying…)").arg(status);
+        if (pending == QLatin1String("restart"))
+            return tr("%1 (starting over…)").arg(status);
         if (pending == QLatin1String("priority"))
             return tr("%1 (changing priority…)").arg(status);
         if (row.status == JobStatus::Running && row.controlRequest == QLatin1String("pause"))

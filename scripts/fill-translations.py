@@ -172,6 +172,31 @@ T = {
     "%1\nJob %2": ("%1\nAuftrag %2", "%1\nTâche %2"),
     "%1 / %2 chunks": ("%1 / %2 Abschnitte", "%1 / %2 segments"),
     "%1 (pausing…)": ("%1 (wird pausiert…)", "%1 (mise en pause…)"),
+    "%1 (starting over…)": ("%1 (beginnt von vorn…)", "%1 (redémarrage…)"),
+    "Start &Over…": ("&Von vorn beginnen…", "&Recommencer…"),
+    "Parse the selected jobs again from the beginning: their checkpoints and progress are cleared": (
+        "Ausgewählte Aufträge von vorn neu einlesen: Prüfpunkte und Fortschritt werden gelöscht",
+        "Analyser de nouveau les tâches sélectionnées depuis le début : leurs points de reprise et leur progression sont effacés"),
+    "Callboard": ("Callboard", "Callboard"),
+    "Start %1 over from the beginning? Its checkpoint and progress are cleared; a completed job gets a new playbook.": (
+        "%1 von vorn beginnen? Prüfpunkt und Fortschritt werden gelöscht; ein abgeschlossener Auftrag erhält ein neues Playbook.",
+        "Recommencer %1 depuis le début ? Son point de reprise et sa progression sont effacés ; une tâche terminée reçoit un nouveau playbook."),
+    "Start these %n jobs over from the beginning? Their checkpoints and progress are cleared; completed jobs get new playbooks.": (
+        ("Diesen %n Auftrag von vorn beginnen? Prüfpunkt und Fortschritt werden gelöscht; ein abgeschlossener Auftrag erhält ein neues Playbook.",
+         "Diese %n Aufträge von vorn beginnen? Prüfpunkte und Fortschritt werden gelöscht; abgeschlossene Aufträge erhalten neue Playbooks."),
+        ("Recommencer cette tâche depuis le début ? Son point de reprise et sa progression sont effacés ; une tâche terminée reçoit un nouveau playbook.",
+         "Recommencer ces %n tâches depuis le début ? Leurs points de reprise et leur progression sont effacés ; les tâches terminées reçoivent de nouveaux playbooks.")),
+    "started over": ("von vorn begonnen", "recommencé"),
+    "The chunk size must be a whole number from 1 to 1000000": (
+        "Die Abschnittsgröße muss eine ganze Zahl von 1 bis 1000000 sein",
+        "La taille des segments doit être un nombre entier de 1 à 1000000"),
+    "Unknown provider '%1' (use %2)": ("Unbekannter Anbieter „%1“ (verwenden Sie %2)", "Fournisseur « %1 » inconnu (utilisez %2)"),
+    "A restart cannot change '%1' (only chunkSize and provider)": (
+        "Ein Neubeginn kann „%1“ nicht ändern (nur chunkSize und provider)",
+        "Un redémarrage ne peut pas modifier « %1 » (seulement chunkSize et provider)"),
+    "Job %1 is running (worker %2): pause or cancel it first, then restart it": (
+        "Auftrag %1 läuft (Worker %2): zuerst pausieren oder abbrechen, dann neu beginnen",
+        "La tâche %1 est en cours (worker %2) : mettez-la en pause ou annulez-la d'abord, puis recommencez-la"),
     "%1 (resuming…)": ("%1 (wird fortgesetzt…)", "%1 (reprise…)"),
     "%1 (retrying…)": ("%1 (wird erneut eingereiht…)", "%1 (relance…)"),
     "%1 (changing priority…)": ("%1 (Priorität wird geändert…)", "%1 (changement de priorité…)"),

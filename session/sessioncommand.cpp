@@ -10,6 +10,7 @@ QString SessionCommand::pendingName() const
     case Kind::Resume: return QStringLiteral("resume");
     case Kind::Cancel: return QStringLiteral("cancel");
     case Kind::Retry: return QStringLiteral("retry");
+    case Kind::Restart: return QStringLiteral("restart");
     case Kind::SetPriority:
     case Kind::ChangePriority: return QStringLiteral("priority");
     }
@@ -26,6 +27,7 @@ SessionCommand::Outcome SessionCommand::run(Engine::JobQueue &queue) const
             case Kind::Resume: queue.resume(id, actor); break;
             case Kind::Cancel: queue.cancel(id, actor); break;
             case Kind::Retry: queue.retry(id, actor); break;
+            case Kind::Restart: queue.restart(id, actor); break;
             case Kind::SetPriority: queue.setPriority(id, value, actor); break;
             case Kind::ChangePriority: {
                 const auto job = queue.job(id);

@@ -16,7 +16,7 @@ class JobQueue;
 /// took it and which refused (with the engine's message).
 struct SessionCommand
 {
-    enum class Kind { Pause, Resume, Cancel, Retry, SetPriority, ChangePriority };
+    enum class Kind { Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority };
 
     Kind kind = Kind::Pause;
     QStringList jobIds;

@@ -1,4 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
+<?xml version='1.0' encoding='utf-8'?>
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
@@ -74,7 +74,7 @@
         <translation>Datenbankdatei:</translation>
     </message>
     <message>
-        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
+        <source>The file is created if it does not exist. Only this computer's workers can share it.</source>
         <translation>Die Datei wird angelegt, falls sie fehlt. Nur die Worker dieses Rechners können sie teilen.</translation>
     </message>
     <message>
@@ -150,7 +150,7 @@
         <translation>Wählen Sie eine Datenbankdatei.</translation>
     </message>
     <message>
-        <source>Enter the server&apos;s host name.</source>
+        <source>Enter the server's host name.</source>
         <translation>Geben Sie den Hostnamen des Servers ein.</translation>
     </message>
     <message>
@@ -192,160 +192,160 @@
 <context>
     <name>Engine</name>
     <message>
-        <source>config &quot;provider&quot; (%1) and &quot;llmProvider&quot; (%2) disagree</source>
-        <translation type="unfinished"></translation>
+        <source>config "provider" (%1) and "llmProvider" (%2) disagree</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;provider&quot; must be a string</source>
-        <translation type="unfinished"></translation>
+        <source>config "provider" must be a string</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>unknown provider &apos;%1&apos;</source>
-        <translation type="unfinished"></translation>
+        <source>unknown provider '%1'</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>no speeches found: this does not look like a play (no speaker labels such as &quot;HAMLET.&quot; or &quot;Nora:&quot;)</source>
-        <translation type="unfinished"></translation>
+        <source>no speeches found: this does not look like a play (no speaker labels such as "HAMLET." or "Nora:")</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 sent an answer without a chat completion</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 did not answer within %2 ms</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>cannot reach the LLM server at %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 is rate limiting (429)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 failed (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server requires an API key (401): set CALLBOARD_LLM_API_KEY or OPENAI_API_KEY</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server refused the API key (401)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server denied access (403)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>LLM server at %1 does not know model &apos;%2&apos; or the endpoint URL is wrong (404)</source>
-        <translation type="unfinished"></translation>
+        <source>LLM server at %1 does not know model '%2' or the endpoint URL is wrong (404)</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server rejected the request (400)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server refused a request this large (413): use a smaller chunkSize</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 refused the request (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source> (asked to wait %1 s)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>%1; gave up after 1 attempt</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>%1; gave up after %2 attempts</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;%1&quot; must be a whole number between %2 and %3</source>
-        <translation type="unfinished"></translation>
+        <source>config "%1" must be a whole number between %2 and %3</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;%1&quot; must be a string</source>
-        <translation type="unfinished"></translation>
+        <source>config "%1" must be a string</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config must not hold the API key (&quot;%1&quot;): job configs are stored in the database; set CALLBOARD_LLM_API_KEY in the worker&apos;s environment instead</source>
-        <translation type="unfinished"></translation>
+        <source>config must not hold the API key ("%1"): job configs are stored in the database; set CALLBOARD_LLM_API_KEY in the worker's environment instead</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>LLM endpoint &apos;%1&apos; is not an http(s) URL</source>
-        <translation type="unfinished"></translation>
+        <source>LLM endpoint '%1' is not an http(s) URL</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>no model set for provider &apos;openai&apos;: set config &quot;model&quot; or CALLBOARD_LLM_MODEL</source>
-        <translation type="unfinished"></translation>
+        <source>no model set for provider 'openai': set config "model" or CALLBOARD_LLM_MODEL</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;temperature&quot; must be a number between 0 and 2</source>
-        <translation type="unfinished"></translation>
+        <source>config "temperature" must be a number between 0 and 2</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;responseFormat&quot; must be auto, json_schema, json_object or none</source>
-        <translation type="unfinished"></translation>
+        <source>config "responseFormat" must be auto, json_schema, json_object or none</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM reply was not valid playbook JSON: %1</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM reply was not valid playbook JSON after %1 attempts: %2</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;chunkSize&quot; must be a whole number of lines between 1 and %1</source>
-        <translation type="unfinished"></translation>
+        <source>config "chunkSize" must be a whole number of lines between 1 and %1</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>the text is empty</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>this is not a text file (binary data or an unknown encoding)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>the text has nothing besides its Project Gutenberg header and footer</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint has an unknown format</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint belongs to a different text</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint was written with a different chunk size or provider</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint has an invalid chunk count</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint is damaged (context or partial playbook unreadable)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>the run is already finished</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>no speeches found: this does not look like a play</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>The queue file %1 is damaged (%2). Callboard will not work on it; a copy of it was kept as %3. Restore a backup or choose another file in File → Connect to Database.</source>
@@ -362,6 +362,26 @@
     <message>
         <source>The queue file %1 was deleted or replaced while Callboard had it open.</source>
         <translation>Die Warteschlangendatei %1 wurde gelöscht oder ersetzt, während Callboard sie geöffnet hatte.</translation>
+    </message>
+    <message>
+        <source>The chunk size must be a whole number from 1 to 1000000</source>
+        <translation>Die Abschnittsgröße muss eine ganze Zahl von 1 bis 1000000 sein</translation>
+    </message>
+    <message>
+        <source>Unknown provider '%1' (use %2)</source>
+        <translation>Unbekannter Anbieter „%1“ (verwenden Sie %2)</translation>
+    </message>
+    <message>
+        <source>A restart cannot change '%1' (only chunkSize and provider)</source>
+        <translation>Ein Neubeginn kann „%1“ nicht ändern (nur chunkSize und provider)</translation>
+    </message>
+    <message>
+        <source>Job %1 is running (worker %2): pause or cancel it first, then restart it</source>
+        <translation>Auftrag %1 läuft (Worker %2): zuerst pausieren oder abbrechen, dann neu beginnen</translation>
+    </message>
+    <message>
+        <source>stopped in the middle of a chunk</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -497,10 +517,6 @@
         <translation>Priorität der ausgewählten Aufträge festlegen</translation>
     </message>
     <message>
-        <source>Cancel jobs</source>
-        <translation>Aufträge abbrechen</translation>
-    </message>
-    <message>
         <source>Set Priority</source>
         <translation>Priorität festlegen</translation>
     </message>
@@ -530,17 +546,11 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) refused: %1</source>
-        <translation>
-            <numerusform>%n Auftrag abgelehnt: %1</numerusform>
-            <numerusform>%n Aufträge abgelehnt: %1</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag abgelehnt: %1</numerusform><numerusform>%n Aufträge abgelehnt: %1</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n job(s) %1.</source>
-        <translation>
-            <numerusform>%n Auftrag %1.</numerusform>
-            <numerusform>%n Aufträge %1.</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag %1.</numerusform><numerusform>%n Aufträge %1.</numerusform></translation>
     </message>
     <message>
         <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
@@ -548,10 +558,7 @@
     </message>
     <message numerus="yes">
         <source>Priority changed for %n job(s).</source>
-        <translation>
-            <numerusform>Priorität von %n Auftrag geändert.</numerusform>
-            <numerusform>Priorität von %n Aufträgen geändert.</numerusform>
-        </translation>
+        <translation><numerusform>Priorität von %n Auftrag geändert.</numerusform><numerusform>Priorität von %n Aufträgen geändert.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>… and %n more</source>
@@ -570,6 +577,30 @@
             <numerusform>Diesen %n Auftrag abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
             <numerusform>Diese %n Aufträge abbrechen? Ein laufender Auftrag hält am nächsten Abschnitt an.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Start &amp;Over…</source>
+        <translation>&amp;Von vorn beginnen…</translation>
+    </message>
+    <message>
+        <source>Parse the selected jobs again from the beginning: their checkpoints and progress are cleared</source>
+        <translation>Ausgewählte Aufträge von vorn neu einlesen: Prüfpunkte und Fortschritt werden gelöscht</translation>
+    </message>
+    <message>
+        <source>Callboard</source>
+        <translation>Callboard</translation>
+    </message>
+    <message>
+        <source>Start %1 over from the beginning? Its checkpoint and progress are cleared; a completed job gets a new playbook.</source>
+        <translation>%1 von vorn beginnen? Prüfpunkt und Fortschritt werden gelöscht; ein abgeschlossener Auftrag erhält ein neues Playbook.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Start these %n jobs over from the beginning? Their checkpoints and progress are cleared; completed jobs get new playbooks.</source>
+        <translation><numerusform>Diesen %n Auftrag von vorn beginnen? Prüfpunkt und Fortschritt werden gelöscht; ein abgeschlossener Auftrag erhält ein neues Playbook.</numerusform><numerusform>Diese %n Aufträge von vorn beginnen? Prüfpunkte und Fortschritt werden gelöscht; abgeschlossene Aufträge erhalten neue Playbooks.</numerusform></translation>
+    </message>
+    <message>
+        <source>started over</source>
+        <translation>von vorn begonnen</translation>
     </message>
 </context>
 <context>
@@ -782,10 +813,7 @@
     </message>
     <message numerus="yes">
         <source>%n speech(es)</source>
-        <translation>
-            <numerusform>%n Replik</numerusform>
-            <numerusform>%n Repliken</numerusform>
-        </translation>
+        <translation><numerusform>%n Replik</numerusform><numerusform>%n Repliken</numerusform></translation>
     </message>
     <message>
         <source>%1 ms</source>
@@ -955,6 +983,10 @@ Auftrag %2</translation>
         <source>%1 (cancelling…)</source>
         <translation>%1 (wird abgebrochen…)</translation>
     </message>
+    <message>
+        <source>%1 (starting over…)</source>
+        <translation>%1 (beginnt von vorn…)</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -995,8 +1027,8 @@ Auftrag %2</translation>
         <translation>Nicht verbunden: %1</translation>
     </message>
     <message>
-        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
+        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -1068,24 +1100,15 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s)</source>
-        <translation>
-            <numerusform>%n Auftrag</numerusform>
-            <numerusform>%n Aufträge</numerusform>
-        </translation>
+        <translation><numerusform>%n Auftrag</numerusform><numerusform>%n Aufträge</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Enqueuing %n item(s)…</source>
-        <translation>
-            <numerusform>%n Eintrag wird eingereiht…</numerusform>
-            <numerusform>%n Einträge werden eingereiht…</numerusform>
-        </translation>
+        <translation><numerusform>%n Eintrag wird eingereiht…</numerusform><numerusform>%n Einträge werden eingereiht…</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) enqueued.</source>
-        <translation>
-            <numerusform>%n Datei eingereiht.</numerusform>
-            <numerusform>%n Dateien eingereiht.</numerusform>
-        </translation>
+        <translation><numerusform>%n Datei eingereiht.</numerusform><numerusform>%n Dateien eingereiht.</numerusform></translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
@@ -1101,10 +1124,7 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued.</source>
-        <translation>
-            <numerusform>%n Datei konnte nicht eingereiht werden.</numerusform>
-            <numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform>
-        </translation>
+        <translation><numerusform>%n Datei konnte nicht eingereiht werden.</numerusform><numerusform>%n Dateien konnten nicht eingereiht werden.</numerusform></translation>
     </message>
     <message>
         <source>• %1 %2</source>
@@ -1112,24 +1132,15 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more.</source>
-        <translation>
-            <numerusform>… und %n weitere.</numerusform>
-            <numerusform>… und %n weitere.</numerusform>
-        </translation>
+        <translation><numerusform>… und %n weitere.</numerusform><numerusform>… und %n weitere.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued:</source>
-        <translation>
-            <numerusform>%n Datei konnte nicht eingereiht werden:</numerusform>
-            <numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform>
-        </translation>
+        <translation><numerusform>%n Datei konnte nicht eingereiht werden:</numerusform><numerusform>%n Dateien konnten nicht eingereiht werden:</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>The other %n file(s) were enqueued.</source>
-        <translation>
-            <numerusform>Die andere Datei wurde eingereiht.</numerusform>
-            <numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform>
-        </translation>
+        <translation><numerusform>Die andere Datei wurde eingereiht.</numerusform><numerusform>Die anderen %n Dateien wurden eingereiht.</numerusform></translation>
     </message>
     <message>
         <source>Some Files Were Not Enqueued</source>
@@ -1181,10 +1192,7 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>Pruning finished jobs older than %n day(s)…</source>
-        <translation>
-            <numerusform>Erledigte Aufträge älter als %n Tag werden bereinigt…</numerusform>
-            <numerusform>Erledigte Aufträge älter als %n Tage werden bereinigt…</numerusform>
-        </translation>
+        <translation><numerusform>Erledigte Aufträge älter als %n Tag werden bereinigt…</numerusform><numerusform>Erledigte Aufträge älter als %n Tage werden bereinigt…</numerusform></translation>
     </message>
     <message>
         <source>Could not prune: %1</source>
@@ -1192,10 +1200,7 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>Pruned %n finished job(s) older than %1 day(s).</source>
-        <translation>
-            <numerusform>%n erledigter Auftrag älter als %1 Tag(e) gelöscht.</numerusform>
-            <numerusform>%n erledigte Aufträge älter als %1 Tag(e) gelöscht.</numerusform>
-        </translation>
+        <translation><numerusform>%n erledigter Auftrag älter als %1 Tag(e) gelöscht.</numerusform><numerusform>%n erledigte Aufträge älter als %1 Tag(e) gelöscht.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Delete %n finished job(s) (completed, failed or cancelled more than %1 day(s) ago) and their %2 event(s)? This cannot be undone.</source>
@@ -1465,6 +1470,24 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message numerus="yes">
+        <source>The queue database has not answered for %n second(s)</source>
+        <translation><numerusform>Die Auftragsdatenbank hat seit %n Sekunde nicht geantwortet</numerusform><numerusform>Die Auftragsdatenbank hat seit %n Sekunden nicht geantwortet</numerusform></translation>
+    </message>
+    <message>
+        <source>Not connected to the queue database</source>
+        <translation>Nicht mit der Auftragsdatenbank verbunden</translation>
+    </message>
+</context>
+<context>
+    <name>SessionConnection</name>
+    <message>
+        <source>The connection to the queue database was lost</source>
+        <translation>Die Verbindung zur Auftragsdatenbank ist abgebrochen</translation>
+    </message>
+</context>
+<context>
     <name>WorkersPanel</name>
     <message>
         <source>0 (monitor only)</source>
@@ -1505,27 +1528,6 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     <message>
         <source>Other processes (%1)</source>
         <translation>Andere Prozesse (%1)</translation>
-    </message>
-</context>
-<context>
-    <name>Session</name>
-    <message numerus="yes">
-        <source>The queue database has not answered for %n second(s)</source>
-        <translation>
-            <numerusform>Die Auftragsdatenbank hat seit %n Sekunde nicht geantwortet</numerusform>
-            <numerusform>Die Auftragsdatenbank hat seit %n Sekunden nicht geantwortet</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Not connected to the queue database</source>
-        <translation>Nicht mit der Auftragsdatenbank verbunden</translation>
-    </message>
-</context>
-<context>
-    <name>SessionConnection</name>
-    <message>
-        <source>The connection to the queue database was lost</source>
-        <translation>Die Verbindung zur Auftragsdatenbank ist abgebrochen</translation>
     </message>
 </context>
 </TS>

@@ -1,4 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
+<?xml version='1.0' encoding='utf-8'?>
 <!DOCTYPE TS>
 <TS version="2.1" language="fr">
 <context>
@@ -74,8 +74,8 @@
         <translation>Fichier de base :</translation>
     </message>
     <message>
-        <source>The file is created if it does not exist. Only this computer&apos;s workers can share it.</source>
-        <translation>Le fichier est créé s&apos;il n&apos;existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
+        <source>The file is created if it does not exist. Only this computer's workers can share it.</source>
+        <translation>Le fichier est créé s'il n'existe pas. Seuls les workers de cet ordinateur peuvent le partager.</translation>
     </message>
     <message>
         <source>Remember the password in the system keychain</source>
@@ -150,8 +150,8 @@
         <translation>Choisissez un fichier de base.</translation>
     </message>
     <message>
-        <source>Enter the server&apos;s host name.</source>
-        <translation>Saisissez le nom d&apos;hôte du serveur.</translation>
+        <source>Enter the server's host name.</source>
+        <translation>Saisissez le nom d'hôte du serveur.</translation>
     </message>
     <message>
         <source>The port must be a number from 1 to 65535.</source>
@@ -192,160 +192,160 @@
 <context>
     <name>Engine</name>
     <message>
-        <source>config &quot;provider&quot; (%1) and &quot;llmProvider&quot; (%2) disagree</source>
-        <translation type="unfinished"></translation>
+        <source>config "provider" (%1) and "llmProvider" (%2) disagree</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;provider&quot; must be a string</source>
-        <translation type="unfinished"></translation>
+        <source>config "provider" must be a string</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>unknown provider &apos;%1&apos;</source>
-        <translation type="unfinished"></translation>
+        <source>unknown provider '%1'</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>no speeches found: this does not look like a play (no speaker labels such as &quot;HAMLET.&quot; or &quot;Nora:&quot;)</source>
-        <translation type="unfinished"></translation>
+        <source>no speeches found: this does not look like a play (no speaker labels such as "HAMLET." or "Nora:")</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 sent an answer without a chat completion</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 did not answer within %2 ms</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>cannot reach the LLM server at %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 is rate limiting (429)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 failed (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server requires an API key (401): set CALLBOARD_LLM_API_KEY or OPENAI_API_KEY</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server refused the API key (401)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server denied access (403)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>LLM server at %1 does not know model &apos;%2&apos; or the endpoint URL is wrong (404)</source>
-        <translation type="unfinished"></translation>
+        <source>LLM server at %1 does not know model '%2' or the endpoint URL is wrong (404)</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server rejected the request (400)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server refused a request this large (413): use a smaller chunkSize</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM server at %1 refused the request (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source> (asked to wait %1 s)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>%1; gave up after 1 attempt</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>%1; gave up after %2 attempts</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;%1&quot; must be a whole number between %2 and %3</source>
-        <translation type="unfinished"></translation>
+        <source>config "%1" must be a whole number between %2 and %3</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;%1&quot; must be a string</source>
-        <translation type="unfinished"></translation>
+        <source>config "%1" must be a string</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config must not hold the API key (&quot;%1&quot;): job configs are stored in the database; set CALLBOARD_LLM_API_KEY in the worker&apos;s environment instead</source>
-        <translation type="unfinished"></translation>
+        <source>config must not hold the API key ("%1"): job configs are stored in the database; set CALLBOARD_LLM_API_KEY in the worker's environment instead</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>LLM endpoint &apos;%1&apos; is not an http(s) URL</source>
-        <translation type="unfinished"></translation>
+        <source>LLM endpoint '%1' is not an http(s) URL</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>no model set for provider &apos;openai&apos;: set config &quot;model&quot; or CALLBOARD_LLM_MODEL</source>
-        <translation type="unfinished"></translation>
+        <source>no model set for provider 'openai': set config "model" or CALLBOARD_LLM_MODEL</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;temperature&quot; must be a number between 0 and 2</source>
-        <translation type="unfinished"></translation>
+        <source>config "temperature" must be a number between 0 and 2</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;responseFormat&quot; must be auto, json_schema, json_object or none</source>
-        <translation type="unfinished"></translation>
+        <source>config "responseFormat" must be auto, json_schema, json_object or none</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM reply was not valid playbook JSON: %1</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>LLM reply was not valid playbook JSON after %1 attempts: %2</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
-        <source>config &quot;chunkSize&quot; must be a whole number of lines between 1 and %1</source>
-        <translation type="unfinished"></translation>
+        <source>config "chunkSize" must be a whole number of lines between 1 and %1</source>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>the text is empty</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>this is not a text file (binary data or an unknown encoding)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>the text has nothing besides its Project Gutenberg header and footer</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint has an unknown format</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint belongs to a different text</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint was written with a different chunk size or provider</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint has an invalid chunk count</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>checkpoint is damaged (context or partial playbook unreadable)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>the run is already finished</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>no speeches found: this does not look like a play</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished" />
     </message>
     <message>
         <source>The queue file %1 is damaged (%2). Callboard will not work on it; a copy of it was kept as %3. Restore a backup or choose another file in File → Connect to Database.</source>
@@ -363,16 +363,36 @@
         <source>The queue file %1 was deleted or replaced while Callboard had it open.</source>
         <translation>Le fichier de la file %1 a été supprimé ou remplacé pendant que Callboard l’avait ouvert.</translation>
     </message>
+    <message>
+        <source>The chunk size must be a whole number from 1 to 1000000</source>
+        <translation>La taille des segments doit être un nombre entier de 1 à 1000000</translation>
+    </message>
+    <message>
+        <source>Unknown provider '%1' (use %2)</source>
+        <translation>Fournisseur « %1 » inconnu (utilisez %2)</translation>
+    </message>
+    <message>
+        <source>A restart cannot change '%1' (only chunkSize and provider)</source>
+        <translation>Un redémarrage ne peut pas modifier « %1 » (seulement chunkSize et provider)</translation>
+    </message>
+    <message>
+        <source>Job %1 is running (worker %2): pause or cancel it first, then restart it</source>
+        <translation>La tâche %1 est en cours (worker %2) : mettez-la en pause ou annulez-la d'abord, puis recommencez-la</translation>
+    </message>
+    <message>
+        <source>stopped in the middle of a chunk</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>
     <message>
         <source>does not exist</source>
-        <translation>n&apos;existe pas</translation>
+        <translation>n'existe pas</translation>
     </message>
     <message>
         <source>is not a regular file</source>
-        <translation>n&apos;est pas un fichier ordinaire</translation>
+        <translation>n'est pas un fichier ordinaire</translation>
     </message>
     <message>
         <source>is empty</source>
@@ -396,7 +416,7 @@
     </message>
     <message>
         <source>is not UTF-8 text</source>
-        <translation>n&apos;est pas du texte UTF-8</translation>
+        <translation>n'est pas du texte UTF-8</translation>
     </message>
     <message>
         <source>is the queue database itself</source>
@@ -446,7 +466,7 @@
     </message>
     <message>
         <source>Pause the selected jobs (a running job stops at its next chunk)</source>
-        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s&apos;arrête au prochain segment)</translation>
+        <translation>Mettre en pause les tâches sélectionnées (une tâche en cours s'arrête au prochain segment)</translation>
     </message>
     <message>
         <source>&amp;Resume</source>
@@ -478,7 +498,7 @@
     </message>
     <message>
         <source>Raise the priority of the selected jobs by one</source>
-        <translation>Augmenter d&apos;un la priorité des tâches sélectionnées</translation>
+        <translation>Augmenter d'un la priorité des tâches sélectionnées</translation>
     </message>
     <message>
         <source>Priority &amp;Down</source>
@@ -486,7 +506,7 @@
     </message>
     <message>
         <source>Lower the priority of the selected jobs by one</source>
-        <translation>Diminuer d&apos;un la priorité des tâches sélectionnées</translation>
+        <translation>Diminuer d'un la priorité des tâches sélectionnées</translation>
     </message>
     <message>
         <source>Set Pr&amp;iority…</source>
@@ -495,10 +515,6 @@
     <message>
         <source>Set the priority of the selected jobs</source>
         <translation>Définir la priorité des tâches sélectionnées</translation>
-    </message>
-    <message>
-        <source>Cancel jobs</source>
-        <translation>Annuler des tâches</translation>
     </message>
     <message>
         <source>Set Priority</source>
@@ -530,28 +546,19 @@
     </message>
     <message numerus="yes">
         <source>%n job(s) refused: %1</source>
-        <translation>
-            <numerusform>%n tâche refusée : %1</numerusform>
-            <numerusform>%n tâches refusées : %1</numerusform>
-        </translation>
+        <translation><numerusform>%n tâche refusée : %1</numerusform><numerusform>%n tâches refusées : %1</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n job(s) %1.</source>
-        <translation>
-            <numerusform>Tâches %1 : %n.</numerusform>
-            <numerusform>Tâches %1 : %n.</numerusform>
-        </translation>
+        <translation><numerusform>Tâches %1 : %n.</numerusform><numerusform>Tâches %1 : %n.</numerusform></translation>
     </message>
     <message>
         <source>Nothing was %1: the selected jobs are in states that do not allow it.</source>
-        <translation>Aucune tâche n&apos;a été traitée (%1) : l&apos;état des tâches sélectionnées ne le permet pas.</translation>
+        <translation>Aucune tâche n'a été traitée (%1) : l'état des tâches sélectionnées ne le permet pas.</translation>
     </message>
     <message numerus="yes">
         <source>Priority changed for %n job(s).</source>
-        <translation>
-            <numerusform>Priorité modifiée pour %n tâche.</numerusform>
-            <numerusform>Priorité modifiée pour %n tâches.</numerusform>
-        </translation>
+        <translation><numerusform>Priorité modifiée pour %n tâche.</numerusform><numerusform>Priorité modifiée pour %n tâches.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>… and %n more</source>
@@ -570,6 +577,30 @@
             <numerusform>Annuler cette tâche ? Une tâche en cours s’arrête au prochain segment.</numerusform>
             <numerusform>Annuler ces %n tâches ? Une tâche en cours s’arrête au prochain segment.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Start &amp;Over…</source>
+        <translation>&amp;Recommencer…</translation>
+    </message>
+    <message>
+        <source>Parse the selected jobs again from the beginning: their checkpoints and progress are cleared</source>
+        <translation>Analyser de nouveau les tâches sélectionnées depuis le début : leurs points de reprise et leur progression sont effacés</translation>
+    </message>
+    <message>
+        <source>Callboard</source>
+        <translation>Callboard</translation>
+    </message>
+    <message>
+        <source>Start %1 over from the beginning? Its checkpoint and progress are cleared; a completed job gets a new playbook.</source>
+        <translation>Recommencer %1 depuis le début ? Son point de reprise et sa progression sont effacés ; une tâche terminée reçoit un nouveau playbook.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Start these %n jobs over from the beginning? Their checkpoints and progress are cleared; completed jobs get new playbooks.</source>
+        <translation><numerusform>Recommencer cette tâche depuis le début ? Son point de reprise et sa progression sont effacés ; une tâche terminée reçoit un nouveau playbook.</numerusform><numerusform>Recommencer ces %n tâches depuis le début ? Leurs points de reprise et leur progression sont effacés ; les tâches terminées reçoivent de nouveaux playbooks.</numerusform></translation>
+    </message>
+    <message>
+        <source>started over</source>
+        <translation>recommencé</translation>
     </message>
 </context>
 <context>
@@ -692,7 +723,7 @@
     </message>
     <message>
         <source>Could not export the playbook: %1</source>
-        <translation>Impossible d&apos;exporter le playbook : %1</translation>
+        <translation>Impossible d'exporter le playbook : %1</translation>
     </message>
 </context>
 <context>
@@ -782,10 +813,7 @@
     </message>
     <message numerus="yes">
         <source>%n speech(es)</source>
-        <translation>
-            <numerusform>%n réplique</numerusform>
-            <numerusform>%n répliques</numerusform>
-        </translation>
+        <translation><numerusform>%n réplique</numerusform><numerusform>%n répliques</numerusform></translation>
     </message>
     <message>
         <source>%1 ms</source>
@@ -955,6 +983,10 @@ Tâche %2</translation>
         <source>%1 (cancelling…)</source>
         <translation>%1 (annulation…)</translation>
     </message>
+    <message>
+        <source>%1 (starting over…)</source>
+        <translation>%1 (redémarrage…)</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -995,8 +1027,8 @@ Tâche %2</translation>
         <translation>Non connecté : %1</translation>
     </message>
     <message>
-        <source>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style=&apos;font-size:18pt&apos;&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
+        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
+        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -1008,7 +1040,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>Could not open the queue database: %1</source>
-        <translation>Impossible d&apos;ouvrir la base de tâches : %1</translation>
+        <translation>Impossible d'ouvrir la base de tâches : %1</translation>
     </message>
     <message>
         <source>&amp;Connect to Database…</source>
@@ -1032,7 +1064,7 @@ Tâche %2</translation>
     </message>
     <message>
         <source>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Watches and controls the play-import jobs of Theatre Play Buddy.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d&apos;import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
+        <translation>&lt;h3&gt;Callboard %1&lt;/h3&gt;&lt;p&gt;Surveille et pilote les tâches d'import de pièces de Theatre Play Buddy.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -1068,24 +1100,15 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>%n job(s)</source>
-        <translation>
-            <numerusform>%n tâche</numerusform>
-            <numerusform>%n tâches</numerusform>
-        </translation>
+        <translation><numerusform>%n tâche</numerusform><numerusform>%n tâches</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Enqueuing %n item(s)…</source>
-        <translation>
-            <numerusform>Mise en file de %n élément…</numerusform>
-            <numerusform>Mise en file de %n éléments…</numerusform>
-        </translation>
+        <translation><numerusform>Mise en file de %n élément…</numerusform><numerusform>Mise en file de %n éléments…</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) enqueued.</source>
-        <translation>
-            <numerusform>%n fichier mis en file.</numerusform>
-            <numerusform>%n fichiers mis en file.</numerusform>
-        </translation>
+        <translation><numerusform>%n fichier mis en file.</numerusform><numerusform>%n fichiers mis en file.</numerusform></translation>
     </message>
     <message>
         <source>Stopped before the end.</source>
@@ -1101,10 +1124,7 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued.</source>
-        <translation>
-            <numerusform>%n fichier n&apos;a pas pu être mis en file.</numerusform>
-            <numerusform>%n fichiers n&apos;ont pas pu être mis en file.</numerusform>
-        </translation>
+        <translation><numerusform>%n fichier n'a pas pu être mis en file.</numerusform><numerusform>%n fichiers n'ont pas pu être mis en file.</numerusform></translation>
     </message>
     <message>
         <source>• %1 %2</source>
@@ -1112,28 +1132,19 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>… and %n more.</source>
-        <translation>
-            <numerusform>… et %n autre.</numerusform>
-            <numerusform>… et %n autres.</numerusform>
-        </translation>
+        <translation><numerusform>… et %n autre.</numerusform><numerusform>… et %n autres.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>%n file(s) could not be enqueued:</source>
-        <translation>
-            <numerusform>%n fichier n&apos;a pas pu être mis en file :</numerusform>
-            <numerusform>%n fichiers n&apos;ont pas pu être mis en file :</numerusform>
-        </translation>
+        <translation><numerusform>%n fichier n'a pas pu être mis en file :</numerusform><numerusform>%n fichiers n'ont pas pu être mis en file :</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>The other %n file(s) were enqueued.</source>
-        <translation>
-            <numerusform>L&apos;autre fichier a été mis en file.</numerusform>
-            <numerusform>Les %n autres fichiers ont été mis en file.</numerusform>
-        </translation>
+        <translation><numerusform>L'autre fichier a été mis en file.</numerusform><numerusform>Les %n autres fichiers ont été mis en file.</numerusform></translation>
     </message>
     <message>
         <source>Some Files Were Not Enqueued</source>
-        <translation>Certains fichiers n&apos;ont pas été mis en file</translation>
+        <translation>Certains fichiers n'ont pas été mis en file</translation>
     </message>
     <message>
         <source>Reset Columns</source>
@@ -1177,14 +1188,11 @@ Tâche %2</translation>
     </message>
     <message>
         <source>Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)</source>
-        <translation>Supprimer les tâches terminées, en échec ou annulées plus anciennes qu&apos;un nombre de jours, avec leurs événements (les playbooks sont conservés)</translation>
+        <translation>Supprimer les tâches terminées, en échec ou annulées plus anciennes qu'un nombre de jours, avec leurs événements (les playbooks sont conservés)</translation>
     </message>
     <message numerus="yes">
         <source>Pruning finished jobs older than %n day(s)…</source>
-        <translation>
-            <numerusform>Purge des tâches terminées de plus de %n jour…</numerusform>
-            <numerusform>Purge des tâches terminées de plus de %n jours…</numerusform>
-        </translation>
+        <translation><numerusform>Purge des tâches terminées de plus de %n jour…</numerusform><numerusform>Purge des tâches terminées de plus de %n jours…</numerusform></translation>
     </message>
     <message>
         <source>Could not prune: %1</source>
@@ -1192,10 +1200,7 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>Pruned %n finished job(s) older than %1 day(s).</source>
-        <translation>
-            <numerusform>%n tâche terminée de plus de %1 jour(s) supprimée.</numerusform>
-            <numerusform>%n tâches terminées de plus de %1 jour(s) supprimées.</numerusform>
-        </translation>
+        <translation><numerusform>%n tâche terminée de plus de %1 jour(s) supprimée.</numerusform><numerusform>%n tâches terminées de plus de %1 jour(s) supprimées.</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Delete %n finished job(s) (completed, failed or cancelled more than %1 day(s) ago) and their %2 event(s)? This cannot be undone.</source>
@@ -1368,7 +1373,7 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     </message>
     <message>
         <source>Failure rate:</source>
-        <translation>Taux d&apos;échec :</translation>
+        <translation>Taux d'échec :</translation>
     </message>
     <message>
         <source>Retry rate:</source>
@@ -1465,6 +1470,24 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     </message>
 </context>
 <context>
+    <name>Session</name>
+    <message numerus="yes">
+        <source>The queue database has not answered for %n second(s)</source>
+        <translation><numerusform>La base de tâches ne répond plus depuis %n seconde</numerusform><numerusform>La base de tâches ne répond plus depuis %n secondes</numerusform></translation>
+    </message>
+    <message>
+        <source>Not connected to the queue database</source>
+        <translation>Non connecté à la base de tâches</translation>
+    </message>
+</context>
+<context>
+    <name>SessionConnection</name>
+    <message>
+        <source>The connection to the queue database was lost</source>
+        <translation>La connexion à la base de tâches a été perdue</translation>
+    </message>
+</context>
+<context>
     <name>WorkersPanel</name>
     <message>
         <source>0 (monitor only)</source>
@@ -1492,7 +1515,7 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     </message>
     <message>
         <source>This window only watches the queue: it runs no workers</source>
-        <translation>Cette fenêtre surveille seulement la file : elle n&apos;exécute aucun worker</translation>
+        <translation>Cette fenêtre surveille seulement la file : elle n'exécute aucun worker</translation>
     </message>
     <message>
         <source>idle</source>
@@ -1505,27 +1528,6 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     <message>
         <source>Other processes (%1)</source>
         <translation>Autres processus (%1)</translation>
-    </message>
-</context>
-<context>
-    <name>Session</name>
-    <message numerus="yes">
-        <source>The queue database has not answered for %n second(s)</source>
-        <translation>
-            <numerusform>La base de tâches ne répond plus depuis %n seconde</numerusform>
-            <numerusform>La base de tâches ne répond plus depuis %n secondes</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Not connected to the queue database</source>
-        <translation>Non connecté à la base de tâches</translation>
-    </message>
-</context>
-<context>
-    <name>SessionConnection</name>
-    <message>
-        <source>The connection to the queue database was lost</source>
-        <translation>La connexion à la base de tâches a été perdue</translation>
     </message>
 </context>
 </TS>

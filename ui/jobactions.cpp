@@ -33,6 +33,10 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
     m_retry = make("job.retry", tr("Re&try"), QStringLiteral("job-retry"),
                    QStringLiteral("view-refresh"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
                    tr("Queue the selected failed or cancelled jobs again"));
+    m_restart = make("job.restart", tr("Start &Over…"), QStringLiteral("job-retry"),
+                     QStringLiteral("view-refresh"), QKeySequence(),
+                     tr("Parse the selected jobs again from the beginning: their checkpoints and "
+                        "progress are cleared"));
     m_priorityUp = make("job.priorityUp", tr("Priority &Up"), QStringLiteral("priority-up"),
                         QStringLiteral("go-up"), QKeySequence(Qt::CTRL | Qt::Key_Plus),
                         tr("Raise the priority of the selected jobs by one"));
@@ -44,7 +48,7 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
                          tr("Set the priority of the selected jobs"));
 
     m_confirm = [this](const QString &question) {
-        return QMessageBox::question(m_parentWidget, tr("Cancel jobs"), question,
+        return QMessageBox::question(m_parentWidget, tr("Callboard"), question,
                                      QMessageBox::Yes | QMessageBox::No, QMessageBox::No)
                == QMessageBox::Yes;
     };
@@ -66,21 +70,12 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
                        SessionCommand::Kind::Resume);
     });
     connect(m_cancel, &QAction::triggered, this, [this] {
-        const int n = int(m_selected.size());
+        int n = 0;
+        const QString list = namedSelection(&n);
         if (n == 0)
             return;
-        // Name the plays: "Cancel 3 jobs?" is easy to confirm for the wrong selection.
-        constexpr int kNamed = 10;
-        QStringList names;
-        for (const QString &id : m_selected.mid(0, kNamed)) {
-            const int row = m_model->rowOfJob(id);
-            names << (row >= 0 ? m_model->jobRow(row).filename : id.left(8));
-        }
-        QString list = names.join(QStringLiteral("\n"));
-        if (n > kNamed)
-            list += QLatin1Char('\n') + tr("… and %n more", nullptr, n - kNamed);
         const QString question = n == 1
-            ? tr("Cancel %1? A running job stops at its next chunk.").arg(names.constFirst())
+            ? tr("Cancel %1? A running job stops at its next chunk.").arg(list)
             : tr("Cancel these %n jobs? A running job stops at its next chunk.", nullptr, n)
                   + QStringLiteral("\n\n") + list;
         if (!m_confirm(question))
@@ -93,6 +88,23 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
             tr("queued again"),
             [](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; },
             SessionCommand::Kind::Retry);
+    });
+    connect(m_restart, &QAction::triggered, this, [this] {
+        int n = 0;
+        const QString list = namedSelection(&n);
+        if (n == 0)
+            return;
+        const QString question = n == 1
+            ? tr("Start %1 over from the beginning? Its checkpoint and progress are cleared; a "
+                 "completed job gets a new playbook.").arg(list)
+            : tr("Start these %n jobs over from the beginning? Their checkpoints and progress are "
+                 "cleared; completed jobs get new playbooks.", nullptr, n)
+                  + QStringLiteral("\n\n") + list;
+        if (!m_confirm(question))
+            return;
+        runOnSelection(tr("started over"),
+                       [](JobStatus s) { return s != JobStatus::Running; },
+                       SessionCommand::Kind::Restart);
     });
     connect(m_priorityUp, &QAction::triggered, this, [this] { changePriority(+1); });
     connect(m_priorityDown, &QAction::triggered, this, [this] { changePriority(-1); });
@@ -115,7 +127,23 @@ QAction *JobActions::make(const char *objectName, const QString &text, const QSt
 
 QList<QAction *> JobActions::jobActions() const
 {
-    return {m_pause, m_resume, m_cancel, m_retry, m_priorityUp, m_priorityDown, m_setPriority};
+    return {m_pause, m_resume, m_cancel, m_retry, m_restart, m_priorityUp, m_priorityDown,
+            m_setPriority};
+}
+
+QString JobActions::namedSelection(int *count) const
+{
+    *count = int(m_selected.size());
+    constexpr int kNamed = 10;
+    QStringList names;
+    for (const QString &id : m_selected.mid(0, kNamed)) {
+        const int row = m_model->rowOfJob(id);
+        names << (row >= 0 ? m_model->jobRow(row).filename : id.left(8));
+    }
+    QString list = names.join(QStringLiteral("\n"));
+    if (*count > kNamed)
+        list += QLatin1Char('\n') + tr("… and %n more", nullptr, *count - kNamed);
+    return list;
 }
 
 void JobActions::setSelectedJobs(const QStringList &ids)
@@ -158,6 +186,7 @@ void JobActions::updateEnabled()
     m_cancel->setEnabled(any([](JobStatus s) { return allows(s, JobStatus::Cancelled); }));
     m_retry->setEnabled(
         any([](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; }));
+    m_restart->setEnabled(any([](JobStatus s) { return s != JobStatus::Running; }));
     const bool priority = any([](JobStatus s) { return s != JobStatus::Completed; });
     m_priorityUp->setEnabled(priority);
     m_priorityDown->setEnabled(priority);

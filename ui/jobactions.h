@@ -34,6 +34,7 @@ public:
     QAction *resume() const { return m_resume; }
     QAction *cancel() const { return m_cancel; }
     QAction *retry() const { return m_retry; }
+    QAction *restart() const { return m_restart; }
     QAction *priorityUp() const { return m_priorityUp; }
     QAction *priorityDown() const { return m_priorityDown; }
     QAction *setPriority() const { return m_setPriority; }
@@ -61,6 +62,8 @@ private:
     void runOnSelection(const QString &verb, const std::function<bool(Engine::JobStatus)> &applies,
                         SessionCommand::Kind kind, int value = 0);
     void changePriority(int delta);
+    /// "Cancel hamlet.txt?" rather than "Cancel 1 job?": the plays named, ten at most.
+    QString namedSelection(int *count) const;
     void askAndSetPriority();
 
     JobTableModel *m_model;
@@ -73,6 +76,7 @@ private:
     QAction *m_resume;
     QAction *m_cancel;
     QAction *m_retry;
+    QAction *m_restart;
     QAction *m_priorityUp;
     QAction *m_priorityDown;
     QAction *m_setPriority;

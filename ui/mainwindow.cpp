@@ -310,9 +310,9 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
             &MainWindow::onSelectionChanged);
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint &pos) {
         QMenu menu(this);
-        menu.addActions(m_actions->jobActions().mid(0, 4));
+        menu.addActions(m_actions->jobActions().mid(0, 5));
         menu.addSeparator();
-        menu.addActions(m_actions->jobActions().mid(4));
+        menu.addActions(m_actions->jobActions().mid(5));
         menu.addSeparator();
         menu.addAction(m_actions->add());
         menu.exec(m_view->viewport()->mapToGlobal(pos));
@@ -458,9 +458,9 @@ void MainWindow::createMenus()
     file->addAction(quitAction);
     QMenu *jobs = menuBar()->addMenu(tr("&Jobs"));
     const QList<QAction *> actions = m_actions->jobActions();
-    jobs->addActions(actions.mid(0, 4));
+    jobs->addActions(actions.mid(0, 5));
     jobs->addSeparator();
-    jobs->addActions(actions.mid(4));
+    jobs->addActions(actions.mid(5));
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *metricsAction = m_metricsDock->toggleViewAction();
     metricsAction->setObjectName(QStringLiteral("view.metrics"));

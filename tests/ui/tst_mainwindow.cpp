@@ -131,6 +131,7 @@ private slots:
     void dropFolderEnqueuesGoodFilesAndListsTheRest();
     BACKENDS(pauseResumeCancelRetryPriority)
     BACKENDS(actionsDisabledForStatesThatRefuse)
+    BACKENDS(startOverClearsTheCheckpointAfterAsking)
     BACKENDS(refusedActionSaysWhy)
     void changeBySecondConnectionAppears_data();
     void changeBySecondConnectionAppears();
@@ -520,6 +521,51 @@ void TestMainWindow::pauseResumeCancelRetryPriority()
     triggerAndWait(*window, "job.cancel");
     QCOMPARE(check.job(queuedId)->status, JobStatus::Cancelled);
     QCOMPARE(check.job(runningId)->controlRequest, QStringLiteral("cancel"));
+}
+
+// Issue #13: the seed's restart has a window action: it asks (naming the play), then clears the
+// checkpoint and progress and queues the job, with an event naming who did it.
+void TestMainWindow::startOverClearsTheCheckpointAfterAsking()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    const QString id = queue.enqueue(play(QStringLiteral("half-done.txt")));
+    QVERIFY(queue.claimNext(QStringLiteral("w-1-1")));
+    ProgressUpdate update;
+    update.completedChunks = 3;
+    update.totalChunks = 10;
+    update.progress = 30;
+    update.currentState = {{QStringLiteral("format"), QStringLiteral("test")}};
+    QVERIFY(queue.updateProgress(id, QStringLiteral("w-1-1"), update).owned);
+    queue.handleFailure(id, QStringLiteral("w-1-1"), QStringLiteral("not a play"), true);
+    QCOMPARE(queue.job(id)->status, JobStatus::Failed);
+
+    auto window = makeWindow(test);
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 2000);
+    QString question;
+    bool answer = false;
+    window->jobActions()->setConfirmHandler([&](const QString &text) {
+        question = text;
+        return answer;
+    });
+    window->selectJobs({id});
+    QTRY_VERIFY_WITH_TIMEOUT(action(*window, "job.restart")->isEnabled(), 1000);
+    action(*window, "job.restart")->trigger();
+    QVERIFY2(question.contains(QStringLiteral("half-done.txt")), qPrintable(question));
+    QCOMPARE(queue.job(id)->status, JobStatus::Failed); // "no" changes nothing
+    answer = true;
+    triggerAndWait(*window, "job.restart");
+    const auto job = queue.job(id, true);
+    QCOMPARE(job->status, JobStatus::Queued);
+    QCOMPARE(job->completedChunks, 0);
+    QVERIFY(job->currentState.isEmpty());
+    QCOMPARE(job->retryCount, 0);
+    const QList<JobEvent> events = queue.events(id);
+    QCOMPARE(events.constLast().event, QStringLiteral("restarted"));
+    QCOMPARE(events.constLast().details.value(QStringLiteral("actor")).toString(), QStringLiteral("user"));
+    // A running job is not started over behind its worker's back.
+    QVERIFY(queue.claimNext(QStringLiteral("w-1-1")));
+    QTRY_VERIFY_WITH_TIMEOUT(!action(*window, "job.restart")->isEnabled(), 5000);
 }
 
 void TestMainWindow::actionsDisabledForStatesThatRefuse()
