@@ -165,16 +165,21 @@ QString JobEventModel::detailsText(const QJsonObject &details)
     QStringList skip{QStringLiteral("actor"), QStringLiteral("from"), QStringLiteral("to")};
     // A chunk's progress reads as a sentence; it is most of a timeline.
     if (details.contains(QStringLiteral("completedChunks")) && details.contains(QStringLiteral("totalChunks"))) {
-        parts << tr("chunk %1 of %2")
-                     .arg(details.value(QStringLiteral("completedChunks")).toInt())
-                     .arg(details.value(QStringLiteral("totalChunks")).toInt());
+        // One event covers every chunk parsed since the previous write ("chunks" of them).
+        const int last = details.value(QStringLiteral("completedChunks")).toInt();
+        const int count = details.value(QStringLiteral("chunks")).toInt(1);
+        const int total = details.value(QStringLiteral("totalChunks")).toInt();
+        if (count > 1)
+            parts << tr("chunks %1–%2 of %3").arg(last - count + 1).arg(last).arg(total);
+        else
+            parts << tr("chunk %1 of %2").arg(last).arg(total);
         if (details.contains(QStringLiteral("speeches")))
             parts << tr("%n speech(es)", nullptr, details.value(QStringLiteral("speeches")).toInt());
         if (details.contains(QStringLiteral("ms")))
             parts << tr("%1 ms").arg(details.value(QStringLiteral("ms")).toInt());
         skip << QStringLiteral("completedChunks") << QStringLiteral("totalChunks")
              << QStringLiteral("chunk") << QStringLiteral("progress") << QStringLiteral("speeches")
-             << QStringLiteral("ms");
+             << QStringLiteral("ms") << QStringLiteral("chunks");
     }
     for (auto it = details.constBegin(); it != details.constEnd(); ++it) {
         if (skip.contains(it.key()))

@@ -187,6 +187,7 @@ T = {
         ("Recommencer cette tâche depuis le début ? Son point de reprise et sa progression sont effacés ; une tâche terminée reçoit un nouveau playbook.",
          "Recommencer ces %n tâches depuis le début ? Leurs points de reprise et leur progression sont effacés ; les tâches terminées reçoivent de nouveaux playbooks.")),
     "started over": ("von vorn begonnen", "recommencé"),
+    "chunks %1–%2 of %3": ("Abschnitte %1–%2 von %3", "segments %1 à %2 sur %3"),
     "The chunk size must be a whole number from 1 to 1000000": (
         "Die Abschnittsgröße muss eine ganze Zahl von 1 bis 1000000 sein",
         "La taille des segments doit être un nombre entier de 1 à 1000000"),

@@ -879,6 +879,10 @@
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
+    <message>
+        <source>chunks %1–%2 of %3</source>
+        <translation>Abschnitte %1–%2 von %3</translation>
+    </message>
 </context>
 <context>
     <name>JobStatus</name>

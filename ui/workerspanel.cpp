@@ -11,6 +11,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -85,6 +86,12 @@ void WorkersPanel::refresh()
     QList<QTreeWidgetItem *> own;
 #ifdef CALLBOARD_HAVE_WORKERPOOL
     if (m_pool) {
+        // The pool starts after the window is built (once the database is open): the count
+        // shown follows what the pool runs, without echoing back as a change of the user's.
+        if (m_pool->isRunning() && m_count->value() != m_pool->workerCount()) {
+            const QSignalBlocker blocker(m_count);
+            m_count->setValue(m_pool->workerCount());
+        }
         prefix = m_pool->workerIdPrefix();
         for (const Engine::WorkerInfo &worker : m_pool->workers()) {
             auto *item = new QTreeWidgetItem(

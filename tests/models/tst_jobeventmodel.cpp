@@ -109,6 +109,20 @@ void TestJobEventModel::detailsText()
                             {QStringLiteral("retryCount"), 1}};
     QCOMPARE(JobEventModel::detailsText(retry),
              QStringLiteral("Running → Retrying, error: timeout, retry: 1"));
+
+    // Progress is written once per interval: one event covers the chunks parsed since the last.
+    const QJsonObject progress{{QStringLiteral("actor"), QStringLiteral("w-0")},
+                               {QStringLiteral("completedChunks"), 7},
+                               {QStringLiteral("totalChunks"), 16},
+                               {QStringLiteral("chunks"), 7},
+                               {QStringLiteral("chunk"), 6},
+                               {QStringLiteral("speeches"), 377},
+                               {QStringLiteral("ms"), 12}};
+    QCOMPARE(JobEventModel::detailsText(progress),
+             QStringLiteral("chunks 1–7 of 16, 377 speech(es), 12 ms"));
+    QJsonObject one = progress;
+    one.remove(QStringLiteral("chunks"));
+    QCOMPARE(JobEventModel::detailsText(one), QStringLiteral("chunk 7 of 16, 377 speech(es), 12 ms"));
 }
 
 void TestJobEventModel::playbookModel()
