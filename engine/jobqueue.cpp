@@ -440,6 +440,27 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
     const QString ops = QString::fromUtf8(
         QJsonDocument(update.chunkResults.value(QStringLiteral("ops")).toArray()).toJson(QJsonDocument::Compact));
 
+    // The row's part, the same in both dialects; the answer is the pending control request, or
+    // no row when the lock was lost.
+    auto bindRow = [&](QSqlQuery &query) {
+        query.bindValue(QStringLiteral(":completed"), update.completedChunks);
+        query.bindValue(QStringLiteral(":total"), update.totalChunks);
+        query.bindValue(QStringLiteral(":progress"), update.progress);
+        query.bindValue(QStringLiteral(":state"), jsonText(update.currentState));
+        query.bindValue(QStringLiteral(":checkpoint"), jsonText(checkpoint));
+        query.bindValue(QStringLiteral(":id"), jobId);
+        query.bindValue(QStringLiteral(":worker"), workerId);
+    };
+    auto readAnswer = [&](QSqlQuery &query, QString *request) {
+        const bool owned = query.next();
+        if (owned)
+            *request = query.value(0).toString();
+        else
+            qCWarning(lcQueue) << "progress not written, lock lost: job" << jobId << "worker"
+                               << workerId;
+        query.finish();
+        return owned;
+    };
     ProgressResult result;
     QString request;
     if (m_postgres) {
@@ -473,27 +494,15 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
                 FROM up)
             SELECT "controlRequest" FROM up)");
         QSqlQuery &query = prepared(sql);
-        query.bindValue(QStringLiteral(":completed"), update.completedChunks);
-        query.bindValue(QStringLiteral(":total"), update.totalChunks);
-        query.bindValue(QStringLiteral(":progress"), update.progress);
-        query.bindValue(QStringLiteral(":state"), jsonText(update.currentState));
-        query.bindValue(QStringLiteral(":checkpoint"), jsonText(checkpoint));
-        query.bindValue(QStringLiteral(":id"), jobId);
-        query.bindValue(QStringLiteral(":worker"), workerId);
+        bindRow(query);
         query.bindValue(QStringLiteral(":first"), firstChunk);
         query.bindValue(QStringLiteral(":count"), chunkCount);
         query.bindValue(QStringLiteral(":ops"), ops);
         query.bindValue(QStringLiteral(":eventId"), newTimeOrderedId());
         query.bindValue(QStringLiteral(":details"), jsonText(details));
         execAutocommit(query, jobId);
-        if (!query.next()) {
-            query.finish();
-            qCWarning(lcQueue) << "progress not written, lock lost: job" << jobId << "worker"
-                               << workerId;
+        if (!readAnswer(query, &request))
             return result;
-        }
-        request = query.value(0).toString();
-        query.finish();
     } else {
         Transaction transaction(m_db);
         QSqlQuery &query = prepared(QStringLiteral(R"(
@@ -503,22 +512,10 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
                 "updatedAt" = strftime('%Y-%m-%dT%H:%M:%fZ','now')
             WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running'
             RETURNING "controlRequest")"));
-        query.bindValue(QStringLiteral(":completed"), update.completedChunks);
-        query.bindValue(QStringLiteral(":total"), update.totalChunks);
-        query.bindValue(QStringLiteral(":progress"), update.progress);
-        query.bindValue(QStringLiteral(":state"), jsonText(update.currentState));
-        query.bindValue(QStringLiteral(":checkpoint"), jsonText(checkpoint));
-        query.bindValue(QStringLiteral(":id"), jobId);
-        query.bindValue(QStringLiteral(":worker"), workerId);
+        bindRow(query);
         exec(query, jobId);
-        if (!query.next()) {
-            query.finish();
-            qCWarning(lcQueue) << "progress not written, lock lost: job" << jobId << "worker"
-                               << workerId;
+        if (!readAnswer(query, &request))
             return result;
-        }
-        request = query.value(0).toString();
-        query.finish();
         if (chunkCount > 0) {
             QSqlQuery &stale = prepared(QStringLiteral(
                 R"(DELETE FROM "CallboardChunkResult" WHERE "jobId" = :id AND "firstChunk" >= :first)"));

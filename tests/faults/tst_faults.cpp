@@ -6,6 +6,7 @@
 #include "partitionproxy.h"
 #include "testdatabase.h"
 #include "testhelpers.h"
+#include "workerprocesses.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -84,38 +85,18 @@ private:
     /// SIGTERM, then a clean exit within a generous timeout; returns its stderr.
     QString terminate(QProcess *worker);
 
-    QList<QProcess *> m_workers;
+    WorkerProcesses m_workers{QStringLiteral(CALLBOARD_BIN)};
 };
 
 void TestFaults::cleanup()
 {
-    // A failed test must not leave a worker behind, and shows what the workers said.
-    for (QProcess *worker : std::as_const(m_workers)) {
-        if (worker->state() != QProcess::NotRunning) {
-            worker->kill();
-            worker->waitForFinished(5000);
-        }
-        if (QTest::currentTestFailed())
-            qWarning().noquote() << "worker output:\n" << worker->readAllStandardError();
-        delete worker;
-    }
-    m_workers.clear();
+    m_workers.cleanup(QTest::currentTestFailed());
 }
 
 QProcess *TestFaults::startWorker(const DatabaseUrl &url, const QStringList &extra,
                                   const QHash<QString, QString> &env)
 {
-    auto *process = new QProcess;
-    m_workers << process;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    for (auto it = env.cbegin(); it != env.cend(); ++it)
-        environment.insert(it.key(), it.value());
-    process->setProcessEnvironment(environment);
-    // CALLBOARD_BINARY: run the suite against another build (an older one, to see it fail).
-    process->start(qEnvironmentVariable("CALLBOARD_BINARY", QStringLiteral(CALLBOARD_BIN)),
-                   QStringList{"--db", url.toUrlString(), "worker"} + extra);
-    process->waitForStarted();
-    return process;
+    return m_workers.start(url, extra, env);
 }
 
 QString TestFaults::terminate(QProcess *worker)

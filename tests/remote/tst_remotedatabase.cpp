@@ -6,6 +6,7 @@
 #include "engine/jobqueue.h"
 #include "testdatabase.h"
 #include "testhelpers.h"
+#include "workerprocesses.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -71,36 +72,18 @@ private:
     QProcess *startWorker(const DatabaseUrl &url, const QStringList &extra,
                           const QHash<QString, QString> &env = {});
 
-    QList<QProcess *> m_workers;
+    WorkerProcesses m_workers{QStringLiteral(CALLBOARD_BIN)};
 };
 
 void TestRemoteDatabase::cleanup()
 {
-    for (QProcess *worker : std::as_const(m_workers)) {
-        if (worker->state() != QProcess::NotRunning) {
-            worker->kill();
-            worker->waitForFinished(5000);
-        }
-        if (QTest::currentTestFailed())
-            qWarning().noquote() << "worker output:\n" << worker->readAllStandardError();
-        delete worker;
-    }
-    m_workers.clear();
+    m_workers.cleanup(QTest::currentTestFailed());
 }
 
 QProcess *TestRemoteDatabase::startWorker(const DatabaseUrl &url, const QStringList &extra,
                                           const QHash<QString, QString> &env)
 {
-    auto *process = new QProcess;
-    m_workers << process;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    for (auto it = env.cbegin(); it != env.cend(); ++it)
-        environment.insert(it.key(), it.value());
-    process->setProcessEnvironment(environment);
-    process->start(qEnvironmentVariable("CALLBOARD_BINARY", QStringLiteral(CALLBOARD_BIN)),
-                   QStringList{"--db", url.toUrlString(), "worker"} + extra);
-    process->waitForStarted();
-    return process;
+    return m_workers.start(url, extra, env);
 }
 
 bool TestRemoteDatabase::drain(const DatabaseUrl &url, const QStringList &extra)
