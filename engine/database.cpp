@@ -1,5 +1,6 @@
 #include "engine/database.h"
 
+#include "engine/enginetr.h"
 #include "engine/logging.h"
 #include "engine/migrations.h"
 
@@ -54,22 +55,22 @@ QString describeError(const QSqlError &error, const DatabaseUrl &url)
 {
     const QString text = error.databaseText().isEmpty() ? error.text() : error.databaseText();
     if (!url.isPostgres())
-        return QStringLiteral("SQLite database %1: %2").arg(url.sqlitePath, text.trimmed());
+        return Tr::tr("SQLite database %1: %2").arg(url.sqlitePath, text.trimmed());
     const QString where = QStringLiteral("%1:%2").arg(url.host).arg(url.port);
     if (text.contains(QLatin1String("password authentication failed"))
         || text.contains(QLatin1String("no password supplied")))
-        return QStringLiteral("PostgreSQL at %1 refused the login of user '%2': wrong or missing "
-                              "password").arg(where, url.user);
+        return Tr::tr("PostgreSQL at %1 refused the login of user '%2': wrong or missing "
+                      "password").arg(where, url.user);
     if (text.contains(QLatin1String("Connection refused"))
         || text.contains(QLatin1String("could not connect"))
         || text.contains(QLatin1String("could not translate host name"))
         || text.contains(QLatin1String("timeout expired")))
-        return QStringLiteral("Cannot reach PostgreSQL at %1: %2")
+        return Tr::tr("Cannot reach PostgreSQL at %1: %2")
             .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
     if (text.contains(QLatin1String("does not exist")))
-        return QStringLiteral("PostgreSQL at %1: %2")
+        return Tr::tr("PostgreSQL at %1: %2")
             .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
-    return QStringLiteral("PostgreSQL at %1: %2")
+    return Tr::tr("PostgreSQL at %1: %2")
         .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
 }
 
@@ -77,8 +78,8 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
 {
     if (url.isPostgres()) {
         if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
-            *error = QStringLiteral("The Qt PostgreSQL driver (QPSQL) is not installed "
-                                    "(Debian package libqt6sql6-psql)");
+            *error = Tr::tr("The Qt PostgreSQL driver (QPSQL) is not installed "
+                            "(Debian package libqt6sql6-psql)");
             return {};
         }
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
@@ -114,12 +115,12 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
     }
 
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
-        *error = QStringLiteral("The Qt SQLite driver (QSQLITE) is not installed");
+        *error = Tr::tr("The Qt SQLite driver (QSQLITE) is not installed");
         return {};
     }
     const QFileInfo info(url.sqlitePath);
     if (!QDir().mkpath(info.absolutePath())) {
-        *error = QStringLiteral("Cannot create the folder %1").arg(info.absolutePath());
+        *error = Tr::tr("Cannot create the folder %1").arg(info.absolutePath());
         return {};
     }
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
@@ -145,7 +146,7 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
     // Checked before the pragmas below, which would switch another application's file to WAL.
     QString foreign;
     if (!Migrations::checkOwnership(db, &foreign)) {
-        *error = QStringLiteral("SQLite database %1: %2").arg(url.sqlitePath, foreign);
+        *error = Tr::tr("SQLite database %1: %2").arg(url.sqlitePath, foreign);
         db.close();
         return db;
     }

@@ -1,5 +1,7 @@
 #include "engine/databaseurl.h"
 
+#include "engine/enginetr.h"
+
 #include <QDir>
 #include <QStandardPaths>
 #include <QUrl>
@@ -26,7 +28,7 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
         if (path.startsWith(QLatin1String("//")))
             path = path.mid(2); // sqlite:///abs → /abs
         if (path.isEmpty()) {
-            *error = QStringLiteral("Database URL '%1' names no SQLite file").arg(trimmed);
+            *error = Tr::tr("Database URL '%1' names no SQLite file").arg(trimmed);
             return std::nullopt;
         }
         url.kind = Kind::Sqlite;
@@ -37,23 +39,23 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
         || trimmed.startsWith(QLatin1String("postgresql://"))) {
         const QUrl parsed(trimmed, QUrl::StrictMode);
         if (!parsed.isValid() || parsed.host().isEmpty()) {
-            *error = QStringLiteral("Database URL is not a valid postgres:// URL (expected "
-                                    "postgres://user:password@host:port/database)");
+            *error = Tr::tr("Database URL is not a valid postgres:// URL (expected "
+                            "postgres://user:password@host:port/database)");
             return std::nullopt;
         }
         url.kind = Kind::Postgres;
         url.host = parsed.host();
         url.port = parsed.port(5432);
         if (url.port <= 0 || url.port > 65535) {
-            *error = QStringLiteral("Database URL has an invalid port");
+            *error = Tr::tr("Database URL has an invalid port");
             return std::nullopt;
         }
         url.database = parsed.path().mid(1);
         // No silent default: "postgres" is the server's maintenance database, and migrating
         // the queue into it by accident is what a forgotten path used to do.
         if (url.database.isEmpty()) {
-            *error = QStringLiteral("Database URL names no database (expected "
-                                    "postgres://user@host:port/database)");
+            *error = Tr::tr("Database URL names no database (expected "
+                            "postgres://user@host:port/database)");
             return std::nullopt;
         }
         url.user = parsed.userName(QUrl::FullyDecoded);
@@ -61,7 +63,7 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
         const QUrlQuery query(parsed);
         url.sslMode = query.queryItemValue(QStringLiteral("sslmode"));
         if (!url.sslMode.isEmpty() && !sslModes().contains(url.sslMode)) {
-            *error = QStringLiteral("Unknown sslmode '%1' (use one of %2)")
+            *error = Tr::tr("Unknown sslmode '%1' (use one of %2)")
                          .arg(url.sslMode, sslModes().join(QStringLiteral(", ")));
             return std::nullopt;
         }
@@ -70,7 +72,7 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
             url.connectTimeoutSeconds = qMax(1, timeout.toInt());
         return url;
     }
-    *error = QStringLiteral("Unsupported database URL '%1': use sqlite:PATH or postgres://…")
+    *error = Tr::tr("Unsupported database URL '%1': use sqlite:PATH or postgres://…")
                  .arg(trimmed.section(QLatin1Char('@'), -1));
     return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "engine/joberrors.h"
 
+#include "engine/enginetr.h"
+
 namespace Engine {
 
 JobError::JobError(const QString &jobId, const QString &message)
@@ -9,7 +11,7 @@ JobError::JobError(const QString &jobId, const QString &message)
 {}
 
 JobTransitionError::JobTransitionError(const QString &jobId, JobStatus from, JobStatus to)
-    : JobError(jobId, QStringLiteral("Job %1 cannot go from %2 to %3")
+    : JobError(jobId, Tr::tr("Job %1 cannot go from %2 to %3")
                           .arg(jobId, statusName(from), statusName(to)))
 {}
 
@@ -18,7 +20,7 @@ JobTransitionError::JobTransitionError(const QString &jobId, const QString &mess
 {}
 
 JobNotFoundError::JobNotFoundError(const QString &jobId)
-    : JobError(jobId, QStringLiteral("No job with id %1").arg(jobId))
+    : JobError(jobId, Tr::tr("No job with id %1").arg(jobId))
 {}
 
 } // namespace Engine

@@ -1,6 +1,7 @@
 #include "engine/jobqueue.h"
 
 #include "engine/database.h"
+#include "engine/enginetr.h"
 #include "engine/joberrors.h"
 #include "engine/jobnotifier.h"
 #include "engine/jobrowreader.h"
@@ -123,7 +124,7 @@ void JobQueue::validate(const EnqueueInput &input) const
 {
     const QString who = input.filename.isEmpty() ? QStringLiteral("(no filename)") : input.filename;
     if (input.filename.trimmed().isEmpty())
-        throw JobEnqueueError(QString(), QStringLiteral("A job needs a filename"));
+        throw JobEnqueueError(QString(), Tr::tr("A job needs a filename"));
     if (input.rawText.trimmed().isEmpty())
         throw JobEnqueueError(QString(), QStringLiteral("%1 is empty: there is no play text to "
                                                         "parse").arg(who));
@@ -141,7 +142,7 @@ void JobQueue::validate(const EnqueueInput &input) const
     if (decoder.hasError())
         throw JobEnqueueError(QString(), QStringLiteral("%1 is not valid UTF-8 text").arg(who));
     if (input.priority < kMinPriority || input.priority > kMaxPriority)
-        throw JobEnqueueError(QString(), QStringLiteral("Priority %1 is out of range (%2 to %3)")
+        throw JobEnqueueError(QString(), Tr::tr("Priority %1 is out of range (%2 to %3)")
                                              .arg(input.priority)
                                              .arg(kMinPriority)
                                              .arg(kMaxPriority));
@@ -997,7 +998,7 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
         Transaction transaction(m_db);
         const Current current = lockCurrent(jobId);
         if (current.status == target)
-            throw JobTransitionError(jobId, QStringLiteral("Job %1 is already %2")
+            throw JobTransitionError(jobId, Tr::tr("Job %1 is already %2")
                                                 .arg(jobId, statusName(target)));
         // Resume and retry both lead to "queued" but from different states: checked here,
         // inside the transaction, so a concurrent change cannot slip between check and write.
@@ -1005,12 +1006,11 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
             QStringList names;
             for (JobStatus status : allowedFrom)
                 names << statusName(status);
-            throw JobTransitionError(jobId, QStringLiteral("Job %1 is %2: only %3 jobs can be %4")
-                                                .arg(jobId, statusName(current.status),
-                                                     names.join(QStringLiteral(" or ")),
-                                                     allowedFrom.contains(JobStatus::Paused)
-                                                         ? QStringLiteral("resumed")
-                                                         : QStringLiteral("retried")));
+            const QString message = allowedFrom.contains(JobStatus::Paused)
+                ? Tr::tr("Job %1 is %2: only %3 jobs can be resumed")
+                : Tr::tr("Job %1 is %2: only %3 jobs can be retried");
+            throw JobTransitionError(jobId, message.arg(jobId, statusName(current.status),
+                                                        names.join(QStringLiteral(" or "))));
         }
         JobStateMachine::assertTransition(jobId, current.status, target);
 
@@ -1092,7 +1092,7 @@ JobStatus JobQueue::retry(const QString &jobId, const QString &actor)
 void JobQueue::setPriority(const QString &jobId, int priority, const QString &actor)
 {
     if (priority < kMinPriority || priority > kMaxPriority)
-        throw JobTransitionError(jobId, QStringLiteral("Priority %1 is out of range (%2 to %3)")
+        throw JobTransitionError(jobId, Tr::tr("Priority %1 is out of range (%2 to %3)")
                                             .arg(priority)
                                             .arg(kMinPriority)
                                             .arg(kMaxPriority));
@@ -1111,8 +1111,8 @@ void JobQueue::setPriority(const QString &jobId, int priority, const QString &ac
         const QString status = read.value(1).toString();
         read.finish();
         if (status == statusName(JobStatus::Completed))
-            throw JobTransitionError(jobId, QStringLiteral("Job %1 is completed: its priority no "
-                                                           "longer matters").arg(jobId));
+            throw JobTransitionError(jobId, Tr::tr("Job %1 is completed: its priority no "
+                                                   "longer matters").arg(jobId));
         QSqlQuery &update = prepared(QStringLiteral(
             R"(UPDATE "ParseJob" SET "priority" = :priority, %1 WHERE "id" = :id)")
                                          .arg(kUpdatedNow.arg(sql.now())));

@@ -1,6 +1,7 @@
 #include "engine/migrations.h"
 
 #include "engine/database.h"
+#include "engine/enginetr.h"
 #include "engine/logging.h"
 
 #include <QSqlError>
@@ -444,8 +445,8 @@ bool checkOwnership(QSqlDatabase db, QString *error)
             continue;
         for (const QString &column : required) {
             if (!columns.contains(column)) {
-                *error = QStringLiteral("The table \"%1\" in database %2 is not Callboard's (it "
-                                        "has no column \"%3\"): Callboard leaves it as it is; "
+                *error = Tr::tr("The table \"%1\" in database %2 is not Callboard's (it "
+                                "has no column \"%3\"): Callboard leaves it as it is; "
                                         "use another database")
                              .arg(table, db.databaseName(), column);
                 return false;
@@ -462,8 +463,8 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
     if (version < 0)
         return false;
     if (version > latestVersion()) {
-        *error = QStringLiteral("The database schema is version %1, newer than this Callboard "
-                                "understands (%2): upgrade Callboard")
+        *error = Tr::tr("The database schema is version %1, newer than this Callboard "
+                        "understands (%2): upgrade Callboard")
                      .arg(version)
                      .arg(latestVersion());
         return false;
@@ -482,15 +483,15 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
             return false;
         const QString detail = sqlError.databaseText().section(QLatin1Char('\n'), 0, 0).trimmed();
         *error = postgres
-            ? QStringLiteral("The database schema is at version %1 and needs migrating to %2, "
-                             "but user '%3' may not change the schema (%4): run `callboard "
+            ? Tr::tr("The database schema is at version %1 and needs migrating to %2, "
+                     "but user '%3' may not change the schema (%4): run `callboard "
                              "migrate` once as the owner of the tables, with the CREATE right "
                              "on the schema")
                   .arg(version)
                   .arg(target)
                   .arg(db.userName(), detail)
-            : QStringLiteral("The database schema is at version %1 and needs migrating to %2, "
-                             "but the SQLite file %3 is read-only (%4): run `callboard migrate` "
+            : Tr::tr("The database schema is at version %1 and needs migrating to %2, "
+                     "but the SQLite file %3 is read-only (%4): run `callboard migrate` "
                              "once with write access to the file and its folder")
                   .arg(version)
                   .arg(target)
@@ -513,7 +514,7 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
         }
         auto fail = [&](const QString &what) {
             const QSqlError sqlError = query.lastError();
-            *error = QStringLiteral("Migration %1 (%2) failed: %3")
+            *error = Tr::tr("Migration %1 (%2) failed: %3")
                          .arg(migration.version)
                          .arg(QString::fromUtf8(migration.name), what);
             refused(sqlError);

@@ -1,6 +1,7 @@
 #include "engine/postgreslistener.h"
 
 #include "engine/database.h"
+#include "engine/enginetr.h"
 #include "engine/jobnotifier.h"
 #include "engine/logging.h"
 
@@ -43,7 +44,7 @@ bool PostgresListener::start(QString *error)
     if (m_registry)
         m_registry->add(m_db);
     if (!m_db.driver()->subscribeToNotification(QString::fromLatin1(kNotifyChannel))) {
-        *error = QStringLiteral("Cannot LISTEN on %1").arg(QLatin1String(kNotifyChannel));
+        *error = Tr::tr("Cannot LISTEN on %1").arg(QLatin1String(kNotifyChannel));
         return false;
     }
     connect(m_db.driver(), &QSqlDriver::notification, this, &PostgresListener::onNotification,

@@ -10,6 +10,60 @@ from pathlib import Path
 
 # source -> (German, French); numerus entries give (singular, plural) tuples.
 T = {
+    # The engine's messages for a person (connection, URL, schema, job control); stored texts
+    # such as lastError stay English.
+    "SQLite database %1: %2": ("SQLite-Datenbank %1: %2", "Base SQLite %1 : %2"),
+    "PostgreSQL at %1 refused the login of user '%2': wrong or missing password": (
+        "PostgreSQL auf %1 hat die Anmeldung von Benutzer „%2“ abgelehnt: falsches oder fehlendes Passwort",
+        "PostgreSQL sur %1 a refusé la connexion de l'utilisateur « %2 » : mot de passe erroné ou absent"),
+    "Cannot reach PostgreSQL at %1: %2": ("PostgreSQL auf %1 ist nicht erreichbar: %2", "PostgreSQL sur %1 est injoignable : %2"),
+    "PostgreSQL at %1: %2": ("PostgreSQL auf %1: %2", "PostgreSQL sur %1 : %2"),
+    "The Qt PostgreSQL driver (QPSQL) is not installed (Debian package libqt6sql6-psql)": (
+        "Der Qt-PostgreSQL-Treiber (QPSQL) ist nicht installiert (Debian-Paket libqt6sql6-psql)",
+        "Le pilote PostgreSQL de Qt (QPSQL) n'est pas installé (paquet Debian libqt6sql6-psql)"),
+    "The Qt SQLite driver (QSQLITE) is not installed": (
+        "Der Qt-SQLite-Treiber (QSQLITE) ist nicht installiert", "Le pilote SQLite de Qt (QSQLITE) n'est pas installé"),
+    "Cannot create the folder %1": ("Der Ordner %1 kann nicht angelegt werden", "Impossible de créer le dossier %1"),
+    "Database URL '%1' names no SQLite file": ("Die Datenbank-URL „%1“ nennt keine SQLite-Datei", "L'URL de base « %1 » ne désigne aucun fichier SQLite"),
+    "Database URL is not a valid postgres:// URL (expected postgres://user:password@host:port/database)": (
+        "Die Datenbank-URL ist keine gültige postgres://-URL (erwartet: postgres://user:password@host:port/database)",
+        "L'URL de base n'est pas une URL postgres:// valide (attendu : postgres://user:password@host:port/database)"),
+    "Database URL has an invalid port": ("Die Datenbank-URL hat einen ungültigen Port", "L'URL de base a un port invalide"),
+    "Database URL names no database (expected postgres://user@host:port/database)": (
+        "Die Datenbank-URL nennt keine Datenbank (erwartet: postgres://user@host:port/database)",
+        "L'URL de base ne nomme aucune base (attendu : postgres://user@host:port/database)"),
+    "Unknown sslmode '%1' (use one of %2)": ("Unbekannter sslmode „%1“ (erlaubt: %2)", "sslmode « %1 » inconnu (valeurs possibles : %2)"),
+    "Unsupported database URL '%1': use sqlite:PATH or postgres://…": (
+        "Nicht unterstützte Datenbank-URL „%1“: sqlite:PFAD oder postgres://… verwenden",
+        "URL de base « %1 » non prise en charge : utilisez sqlite:CHEMIN ou postgres://…"),
+    "Job %1 cannot go from %2 to %3": ("Auftrag %1 kann nicht von %2 nach %3 wechseln", "La tâche %1 ne peut pas passer de %2 à %3"),
+    "No job with id %1": ("Kein Auftrag mit der Kennung %1", "Aucune tâche avec l'identifiant %1"),
+    "A job needs a filename": ("Ein Auftrag braucht einen Dateinamen", "Une tâche a besoin d'un nom de fichier"),
+    "Priority %1 is out of range (%2 to %3)": ("Priorität %1 liegt außerhalb des Bereichs (%2 bis %3)", "La priorité %1 est hors limites (%2 à %3)"),
+    "Job %1 is already %2": ("Auftrag %1 ist bereits %2", "La tâche %1 est déjà %2"),
+    "Job %1 is %2: only %3 jobs can be resumed": (
+        "Auftrag %1 ist %2: nur Aufträge im Zustand %3 können fortgesetzt werden",
+        "La tâche %1 est %2 : seules les tâches %3 peuvent reprendre"),
+    "Job %1 is %2: only %3 jobs can be retried": (
+        "Auftrag %1 ist %2: nur Aufträge im Zustand %3 können wiederholt werden",
+        "La tâche %1 est %2 : seules les tâches %3 peuvent être relancées"),
+    "Job %1 is completed: its priority no longer matters": (
+        "Auftrag %1 ist abgeschlossen: seine Priorität spielt keine Rolle mehr",
+        "La tâche %1 est terminée : sa priorité n'a plus d'importance"),
+    "The table \"%1\" in database %2 is not Callboard's (it has no column \"%3\"): Callboard leaves it as it is; use another database": (
+        "Die Tabelle „%1“ in der Datenbank %2 gehört nicht zu Callboard (ihr fehlt die Spalte „%3“): Callboard lässt sie unverändert; bitte eine andere Datenbank verwenden",
+        "La table « %1 » de la base %2 n'appartient pas à Callboard (elle n'a pas de colonne « %3 ») : Callboard la laisse telle quelle ; utilisez une autre base"),
+    "The database schema is version %1, newer than this Callboard understands (%2): upgrade Callboard": (
+        "Das Datenbankschema hat Version %1, neuer als diese Callboard-Version versteht (%2): bitte Callboard aktualisieren",
+        "Le schéma de la base est en version %1, plus récente que ce que ce Callboard comprend (%2) : mettez Callboard à jour"),
+    "The database schema is at version %1 and needs migrating to %2, but user '%3' may not change the schema (%4): run `callboard migrate` once as the owner of the tables, with the CREATE right on the schema": (
+        "Das Datenbankschema hat Version %1 und muss auf %2 migriert werden, aber Benutzer „%3“ darf das Schema nicht ändern (%4): `callboard migrate` einmal als Eigentümer der Tabellen mit dem CREATE-Recht auf dem Schema ausführen",
+        "Le schéma de la base est en version %1 et doit passer en %2, mais l'utilisateur « %3 » ne peut pas modifier le schéma (%4) : lancez une fois `callboard migrate` en tant que propriétaire des tables, avec le droit CREATE sur le schéma"),
+    "The database schema is at version %1 and needs migrating to %2, but the SQLite file %3 is read-only (%4): run `callboard migrate` once with write access to the file and its folder": (
+        "Das Datenbankschema hat Version %1 und muss auf %2 migriert werden, aber die SQLite-Datei %3 ist schreibgeschützt (%4): `callboard migrate` einmal mit Schreibrecht auf Datei und Ordner ausführen",
+        "Le schéma de la base est en version %1 et doit passer en %2, mais le fichier SQLite %3 est en lecture seule (%4) : lancez une fois `callboard migrate` avec le droit d'écrire le fichier et son dossier"),
+    "Migration %1 (%2) failed: %3": ("Migration %1 (%2) fehlgeschlagen: %3", "La migration %1 (%2) a échoué : %3"),
+    "Cannot LISTEN on %1": ("LISTEN auf %1 nicht möglich", "Impossible d'écouter (LISTEN) sur %1"),
     "&Prune Finished Jobs…": ("Erledigte Aufträge &bereinigen…", "&Purger les tâches terminées…"),
     "Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)": (
         "Abgeschlossene, fehlgeschlagene und abgebrochene Aufträge löschen, die älter als eine Anzahl Tage sind, samt ihren Ereignissen (Playbooks bleiben erhalten)",

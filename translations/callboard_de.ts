@@ -383,6 +383,114 @@
         <source>stopped in the middle of a chunk</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>SQLite database %1: %2</source>
+        <translation>SQLite-Datenbank %1: %2</translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1 refused the login of user '%2': wrong or missing password</source>
+        <translation>PostgreSQL auf %1 hat die Anmeldung von Benutzer „%2“ abgelehnt: falsches oder fehlendes Passwort</translation>
+    </message>
+    <message>
+        <source>Cannot reach PostgreSQL at %1: %2</source>
+        <translation>PostgreSQL auf %1 ist nicht erreichbar: %2</translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1: %2</source>
+        <translation>PostgreSQL auf %1: %2</translation>
+    </message>
+    <message>
+        <source>The Qt PostgreSQL driver (QPSQL) is not installed (Debian package libqt6sql6-psql)</source>
+        <translation>Der Qt-PostgreSQL-Treiber (QPSQL) ist nicht installiert (Debian-Paket libqt6sql6-psql)</translation>
+    </message>
+    <message>
+        <source>The Qt SQLite driver (QSQLITE) is not installed</source>
+        <translation>Der Qt-SQLite-Treiber (QSQLITE) ist nicht installiert</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1</source>
+        <translation>Der Ordner %1 kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Database URL '%1' names no SQLite file</source>
+        <translation>Die Datenbank-URL „%1“ nennt keine SQLite-Datei</translation>
+    </message>
+    <message>
+        <source>Database URL is not a valid postgres:// URL (expected postgres://user:password@host:port/database)</source>
+        <translation>Die Datenbank-URL ist keine gültige postgres://-URL (erwartet: postgres://user:password@host:port/database)</translation>
+    </message>
+    <message>
+        <source>Database URL has an invalid port</source>
+        <translation>Die Datenbank-URL hat einen ungültigen Port</translation>
+    </message>
+    <message>
+        <source>Database URL names no database (expected postgres://user@host:port/database)</source>
+        <translation>Die Datenbank-URL nennt keine Datenbank (erwartet: postgres://user@host:port/database)</translation>
+    </message>
+    <message>
+        <source>Unknown sslmode '%1' (use one of %2)</source>
+        <translation>Unbekannter sslmode „%1“ (erlaubt: %2)</translation>
+    </message>
+    <message>
+        <source>Unsupported database URL '%1': use sqlite:PATH or postgres://…</source>
+        <translation>Nicht unterstützte Datenbank-URL „%1“: sqlite:PFAD oder postgres://… verwenden</translation>
+    </message>
+    <message>
+        <source>Job %1 cannot go from %2 to %3</source>
+        <translation>Auftrag %1 kann nicht von %2 nach %3 wechseln</translation>
+    </message>
+    <message>
+        <source>No job with id %1</source>
+        <translation>Kein Auftrag mit der Kennung %1</translation>
+    </message>
+    <message>
+        <source>A job needs a filename</source>
+        <translation>Ein Auftrag braucht einen Dateinamen</translation>
+    </message>
+    <message>
+        <source>Priority %1 is out of range (%2 to %3)</source>
+        <translation>Priorität %1 liegt außerhalb des Bereichs (%2 bis %3)</translation>
+    </message>
+    <message>
+        <source>Job %1 is already %2</source>
+        <translation>Auftrag %1 ist bereits %2</translation>
+    </message>
+    <message>
+        <source>Job %1 is %2: only %3 jobs can be resumed</source>
+        <translation>Auftrag %1 ist %2: nur Aufträge im Zustand %3 können fortgesetzt werden</translation>
+    </message>
+    <message>
+        <source>Job %1 is %2: only %3 jobs can be retried</source>
+        <translation>Auftrag %1 ist %2: nur Aufträge im Zustand %3 können wiederholt werden</translation>
+    </message>
+    <message>
+        <source>Job %1 is completed: its priority no longer matters</source>
+        <translation>Auftrag %1 ist abgeschlossen: seine Priorität spielt keine Rolle mehr</translation>
+    </message>
+    <message>
+        <source>The table "%1" in database %2 is not Callboard's (it has no column "%3"): Callboard leaves it as it is; use another database</source>
+        <translation>Die Tabelle „%1“ in der Datenbank %2 gehört nicht zu Callboard (ihr fehlt die Spalte „%3“): Callboard lässt sie unverändert; bitte eine andere Datenbank verwenden</translation>
+    </message>
+    <message>
+        <source>The database schema is version %1, newer than this Callboard understands (%2): upgrade Callboard</source>
+        <translation>Das Datenbankschema hat Version %1, neuer als diese Callboard-Version versteht (%2): bitte Callboard aktualisieren</translation>
+    </message>
+    <message>
+        <source>The database schema is at version %1 and needs migrating to %2, but user '%3' may not change the schema (%4): run `callboard migrate` once as the owner of the tables, with the CREATE right on the schema</source>
+        <translation>Das Datenbankschema hat Version %1 und muss auf %2 migriert werden, aber Benutzer „%3“ darf das Schema nicht ändern (%4): `callboard migrate` einmal als Eigentümer der Tabellen mit dem CREATE-Recht auf dem Schema ausführen</translation>
+    </message>
+    <message>
+        <source>The database schema is at version %1 and needs migrating to %2, but the SQLite file %3 is read-only (%4): run `callboard migrate` once with write access to the file and its folder</source>
+        <translation>Das Datenbankschema hat Version %1 und muss auf %2 migriert werden, aber die SQLite-Datei %3 ist schreibgeschützt (%4): `callboard migrate` einmal mit Schreibrecht auf Datei und Ordner ausführen</translation>
+    </message>
+    <message>
+        <source>Migration %1 (%2) failed: %3</source>
+        <translation>Migration %1 (%2) fehlgeschlagen: %3</translation>
+    </message>
+    <message>
+        <source>Cannot LISTEN on %1</source>
+        <translation>LISTEN auf %1 nicht möglich</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>

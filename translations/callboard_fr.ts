@@ -383,6 +383,114 @@
         <source>stopped in the middle of a chunk</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>SQLite database %1: %2</source>
+        <translation>Base SQLite %1 : %2</translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1 refused the login of user '%2': wrong or missing password</source>
+        <translation>PostgreSQL sur %1 a refusé la connexion de l'utilisateur « %2 » : mot de passe erroné ou absent</translation>
+    </message>
+    <message>
+        <source>Cannot reach PostgreSQL at %1: %2</source>
+        <translation>PostgreSQL sur %1 est injoignable : %2</translation>
+    </message>
+    <message>
+        <source>PostgreSQL at %1: %2</source>
+        <translation>PostgreSQL sur %1 : %2</translation>
+    </message>
+    <message>
+        <source>The Qt PostgreSQL driver (QPSQL) is not installed (Debian package libqt6sql6-psql)</source>
+        <translation>Le pilote PostgreSQL de Qt (QPSQL) n'est pas installé (paquet Debian libqt6sql6-psql)</translation>
+    </message>
+    <message>
+        <source>The Qt SQLite driver (QSQLITE) is not installed</source>
+        <translation>Le pilote SQLite de Qt (QSQLITE) n'est pas installé</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1</source>
+        <translation>Impossible de créer le dossier %1</translation>
+    </message>
+    <message>
+        <source>Database URL '%1' names no SQLite file</source>
+        <translation>L'URL de base « %1 » ne désigne aucun fichier SQLite</translation>
+    </message>
+    <message>
+        <source>Database URL is not a valid postgres:// URL (expected postgres://user:password@host:port/database)</source>
+        <translation>L'URL de base n'est pas une URL postgres:// valide (attendu : postgres://user:password@host:port/database)</translation>
+    </message>
+    <message>
+        <source>Database URL has an invalid port</source>
+        <translation>L'URL de base a un port invalide</translation>
+    </message>
+    <message>
+        <source>Database URL names no database (expected postgres://user@host:port/database)</source>
+        <translation>L'URL de base ne nomme aucune base (attendu : postgres://user@host:port/database)</translation>
+    </message>
+    <message>
+        <source>Unknown sslmode '%1' (use one of %2)</source>
+        <translation>sslmode « %1 » inconnu (valeurs possibles : %2)</translation>
+    </message>
+    <message>
+        <source>Unsupported database URL '%1': use sqlite:PATH or postgres://…</source>
+        <translation>URL de base « %1 » non prise en charge : utilisez sqlite:CHEMIN ou postgres://…</translation>
+    </message>
+    <message>
+        <source>Job %1 cannot go from %2 to %3</source>
+        <translation>La tâche %1 ne peut pas passer de %2 à %3</translation>
+    </message>
+    <message>
+        <source>No job with id %1</source>
+        <translation>Aucune tâche avec l'identifiant %1</translation>
+    </message>
+    <message>
+        <source>A job needs a filename</source>
+        <translation>Une tâche a besoin d'un nom de fichier</translation>
+    </message>
+    <message>
+        <source>Priority %1 is out of range (%2 to %3)</source>
+        <translation>La priorité %1 est hors limites (%2 à %3)</translation>
+    </message>
+    <message>
+        <source>Job %1 is already %2</source>
+        <translation>La tâche %1 est déjà %2</translation>
+    </message>
+    <message>
+        <source>Job %1 is %2: only %3 jobs can be resumed</source>
+        <translation>La tâche %1 est %2 : seules les tâches %3 peuvent reprendre</translation>
+    </message>
+    <message>
+        <source>Job %1 is %2: only %3 jobs can be retried</source>
+        <translation>La tâche %1 est %2 : seules les tâches %3 peuvent être relancées</translation>
+    </message>
+    <message>
+        <source>Job %1 is completed: its priority no longer matters</source>
+        <translation>La tâche %1 est terminée : sa priorité n'a plus d'importance</translation>
+    </message>
+    <message>
+        <source>The table "%1" in database %2 is not Callboard's (it has no column "%3"): Callboard leaves it as it is; use another database</source>
+        <translation>La table « %1 » de la base %2 n'appartient pas à Callboard (elle n'a pas de colonne « %3 ») : Callboard la laisse telle quelle ; utilisez une autre base</translation>
+    </message>
+    <message>
+        <source>The database schema is version %1, newer than this Callboard understands (%2): upgrade Callboard</source>
+        <translation>Le schéma de la base est en version %1, plus récente que ce que ce Callboard comprend (%2) : mettez Callboard à jour</translation>
+    </message>
+    <message>
+        <source>The database schema is at version %1 and needs migrating to %2, but user '%3' may not change the schema (%4): run `callboard migrate` once as the owner of the tables, with the CREATE right on the schema</source>
+        <translation>Le schéma de la base est en version %1 et doit passer en %2, mais l'utilisateur « %3 » ne peut pas modifier le schéma (%4) : lancez une fois `callboard migrate` en tant que propriétaire des tables, avec le droit CREATE sur le schéma</translation>
+    </message>
+    <message>
+        <source>The database schema is at version %1 and needs migrating to %2, but the SQLite file %3 is read-only (%4): run `callboard migrate` once with write access to the file and its folder</source>
+        <translation>Le schéma de la base est en version %1 et doit passer en %2, mais le fichier SQLite %3 est en lecture seule (%4) : lancez une fois `callboard migrate` avec le droit d'écrire le fichier et son dossier</translation>
+    </message>
+    <message>
+        <source>Migration %1 (%2) failed: %3</source>
+        <translation>La migration %1 (%2) a échoué : %3</translation>
+    </message>
+    <message>
+        <source>Cannot LISTEN on %1</source>
+        <translation>Impossible d'écouter (LISTEN) sur %1</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>

@@ -1,3 +1,6 @@
+#include "engine/databaseurl.h"
+#include "engine/joberrors.h"
+#include "engine/parse/parsetr.h"
 #include "testdatabase.h"
 #include "ui/languagesupport.h"
 #include "ui/mainwindow.h"
@@ -88,6 +91,7 @@ private slots:
     void everyTranslationLoads();
     void noVisibleStringLeftUntranslated_data();
     void noVisibleStringLeftUntranslated();
+    void engineMessagesFollowTheWindowsLanguage();
     void cleanup() { LanguageSupport::install(QStringLiteral("en")); }
 };
 
@@ -154,6 +158,27 @@ void TestTranslations::noVisibleStringLeftUntranslated()
     }
     untranslated.removeDuplicates();
     QVERIFY2(untranslated.isEmpty(), qPrintable(untranslated.join(QStringLiteral(" | "))));
+}
+
+// The engine's messages for a person (a bad URL, an unknown job) speak the window's language;
+// what is stored in the database for the web application (a parse failure's lastError) does not.
+void TestTranslations::engineMessagesFollowTheWindowsLanguage()
+{
+    QVERIFY(LanguageSupport::install(QStringLiteral("de")));
+    QString error;
+    QVERIFY(!Engine::DatabaseUrl::parse(QStringLiteral("mysql://db/queue"), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("Nicht unterstützte Datenbank-URL")), qPrintable(error));
+    QCOMPARE(Engine::JobNotFoundError(QStringLiteral("j1")).message(),
+             QStringLiteral("Kein Auftrag mit der Kennung j1"));
+
+    QVERIFY(LanguageSupport::install(QStringLiteral("fr")));
+    QCOMPARE(Engine::JobNotFoundError(QStringLiteral("j1")).message(),
+             QStringLiteral("Aucune tâche avec l'identifiant j1"));
+    QCOMPARE(Engine::ParseTr::tr("the text is empty"), QStringLiteral("the text is empty"));
+
+    LanguageSupport::install(QStringLiteral("en")); // English is the source: no file to load
+    QVERIFY(!Engine::DatabaseUrl::parse(QStringLiteral("mysql://db/queue"), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("Unsupported database URL")), qPrintable(error));
 }
 
 QTEST_MAIN(TestTranslations)
