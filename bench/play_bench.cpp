@@ -12,6 +12,7 @@
 #include "engine/jobqueue.h"
 #include "engine/migrations.h"
 #include "engine/parse/parserun.h"
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 
 #include <QCommandLineParser>

@@ -1,4 +1,4 @@
-#include "engine/workerpool.h"
+#include "engine/parsejobhandler.h"
 
 #include "engine/logging.h"
 #include "engine/parse/parserun.h"

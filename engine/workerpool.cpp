@@ -743,7 +743,7 @@ void WorkerPoolPrivate::runWorker(int index)
         QMetaObject::invokeMethod(q, &WorkerPool::workersChanged, Qt::QueuedConnection);
     });
 
-    const JobHandler handler = options.handler ? options.handler : JobHandler(parsePlayHandler);
+    const JobHandler handler = options.handler;
 
     for (;;) {
         std::optional<Job> job;
@@ -1022,6 +1022,10 @@ bool WorkerPool::start(QString *error)
 {
     if (d->running)
         return true;
+    if (!d->options.handler) {
+        *error = QStringLiteral("WorkerPool: no job handler was given");
+        return false;
+    }
     d->connections.reset();
     {
         // Fail early and clearly when the database is not usable, and migrate it once here

@@ -44,9 +44,6 @@ struct JobOutcome
 /// Runs one claimed job. Must not throw; called on a worker thread.
 using JobHandler = std::function<JobOutcome(JobContext &)>;
 
-/// The parse pipeline as a handler: ParseRun chunk by chunk, checkpoint after every chunk.
-JobOutcome parsePlayHandler(JobContext &context);
-
 /// What the window shows about one worker of this process.
 struct WorkerInfo
 {
@@ -78,7 +75,9 @@ struct WorkerPoolOptions
     /// window's session): one listener per process feeds JobNotifier, which wakes the pool.
     bool listen = true;
     QString workerIdPrefix;          ///< default "<host>-<pid>"
-    JobHandler handler;              ///< default parsePlayHandler
+    /// What a worker does with a job: the application chooses (Callboard passes
+    /// parsePlayHandler, engine/parsejobhandler.h); start() refuses a pool without one.
+    JobHandler handler;
 
     /// Defaults with the environment applied (WORKER_COUNT, CALLBOARD_LOCK_SECONDS, …).
     static WorkerPoolOptions fromEnvironment(const DatabaseUrl &url);

@@ -8,6 +8,7 @@
 #include "engine/joberrors.h"
 #include "engine/sqlitefile.h"
 #include "engine/shutdownsignals.h"
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 
 #include <QCoreApplication>
@@ -38,6 +39,7 @@ void restoreDefaultSignals()
 Engine::WorkerPoolOptions poolOptions(const CommandContext &context)
 {
     Engine::WorkerPoolOptions options = Engine::WorkerPoolOptions::fromEnvironment(context.url());
+    options.handler = Engine::parsePlayHandler;
     if (const auto workers = context.intOption(QStringLiteral("workers"), 1, 64))
         options.workers = *workers;
     if (options.workers < 1)

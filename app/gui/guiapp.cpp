@@ -9,6 +9,7 @@
 #include "ui/passwordstore.h"
 
 #ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 #endif
 #ifdef CALLBOARD_HAVE_POSTGRESLISTENER
@@ -55,6 +56,7 @@ public:
             options.workers = m_workers;
         // The window's session holds the process's one LISTEN; the pool hears through it.
         options.listen = false;
+        options.handler = Engine::parsePlayHandler;
         m_pool = std::make_unique<Engine::WorkerPool>(options);
         pool = m_pool.get();
 #endif

@@ -1,6 +1,7 @@
 #include "engine/database.h"
 #include "engine/jobnotifier.h"
 #include "engine/jobqueue.h"
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 #include "testdatabase.h"
 
@@ -56,7 +57,7 @@ WorkerPoolOptions options(const TestDatabase &test, int workers, JobHandler hand
     WorkerPoolOptions o;
     o.url = test.url();
     o.workers = workers;
-    o.handler = std::move(handler);
+    o.handler = handler ? std::move(handler) : JobHandler(parsePlayHandler);
     o.pollMs = 200;
     o.workerIdPrefix = QStringLiteral("test-%1").arg(QCoreApplication::applicationPid());
     return o;
@@ -81,6 +82,7 @@ class TestWorkerPool final : public QObject
     Q_OBJECT
 
 private slots:
+    void aPoolWithoutAHandlerIsRefused();
     BACKENDS(drainsTheQueue)
     BACKENDS(parsesAPlayEndToEnd)
     BACKENDS(pauseStopsAtChunkBoundaryAndResumeContinues)
@@ -100,6 +102,23 @@ private slots:
     BACKENDS(stopTokenReachesInsideAChunk)
     BACKENDS(shutdownLeavesAHandlerThatNeverReturns)
 };
+
+// The handler is the application's choice: an engine that quietly parsed plays for a pool
+// given no handler would hide a missing wiring.
+void TestWorkerPool::aPoolWithoutAHandlerIsRefused()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    JobQueue queue(test.db());
+    queue.enqueue(smallPlay(QStringLiteral("waiting")));
+    WorkerPoolOptions o = options(test, 1);
+    o.handler = nullptr;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY(!pool.start(&error));
+    QVERIFY2(error.contains(QStringLiteral("no job handler")), qPrintable(error));
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Queued), 1);
+}
 
 void TestWorkerPool::drainsTheQueue()
 {

@@ -12,6 +12,7 @@
 #include "models/playbookmodel.h"
 
 #ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 #endif
 
@@ -750,6 +751,7 @@ void TestMainWindow::embeddedWorkersParseADroppedPlay()
     TestDatabase test(QStringLiteral("sqlite"));
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.handler = parsePlayHandler;
     options.workers = 1;
     options.pollMs = 200;
     WorkerPool pool(options);

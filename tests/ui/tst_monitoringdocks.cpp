@@ -8,6 +8,7 @@
 #include "session/session.h"
 #include "ui/metricsdock.h"
 #ifdef CALLBOARD_HAVE_WORKERPOOL
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 #endif
 
@@ -110,6 +111,7 @@ void TestMonitoringDocks::bannerFollowsConnectionSignals()
     QVERIFY2(test.isValid(), qPrintable(test.error()));
 #ifdef CALLBOARD_HAVE_WORKERPOOL
     auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.handler = parsePlayHandler;
     options.workers = 0;
     WorkerPool pool(options);
     MainWindow window(test.url(), &pool);

@@ -2,6 +2,7 @@
 #include "engine/database.h"
 #include "engine/joberrors.h"
 #include "engine/jobqueue.h"
+#include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
 #include "lagprobe.h"
 #include "partitionproxy.h"
@@ -206,6 +207,7 @@ void TestRemoteWindow::oneListenerPerProcessAndEveryConnectionNamed()
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     // As the application runs it: the window's session listens, the pool hears through it.
     auto options = WorkerPoolOptions::fromEnvironment(test.url());
+    options.handler = parsePlayHandler;
     options.workers = 1;
     options.listen = false;
     WorkerPool pool(options);
