@@ -6,6 +6,7 @@
 #include "engine/logging.h"
 #include "engine/migrations.h"
 #include "engine/postgreslistener.h"
+#include "engine/workerregistry.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -142,6 +143,13 @@ public:
         return queue;
     }
     QString workerId(int index) const { return prefix + QLatin1Char('-') + QString::number(index); }
+    /// What the pool's row in "CallboardWorker" says now.
+    WorkerRecord record() const
+    {
+        return WorkerRecord::forThisProcess(prefix, desired, options.lockSeconds,
+                                            options.heartbeatSeconds);
+    }
+    void unregister(std::unique_ptr<ScopedConnection> &connection);
     /// Under `mutex`.
     int prefetch() const
     {
@@ -904,6 +912,7 @@ void WorkerPoolPrivate::heartbeatLoop()
 {
     std::unique_ptr<ScopedConnection> connection;
     std::unique_ptr<JobQueue> queue;
+    std::unique_ptr<WorkerRegistry> registry;
     const int intervalMs = qMax(50, int(options.heartbeatSeconds * 1000));
     while (running && !(stopping && alive == 0)) {
         {
@@ -921,35 +930,62 @@ void WorkerPoolPrivate::heartbeatLoop()
             }
             Database::preferGenericPlans(connection->database());
             queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
+            registry = std::make_unique<WorkerRegistry>(connection->database());
         }
-        QList<std::pair<QString, std::shared_ptr<HeldJob>>> snapshot;
+        QList<std::pair<HeldLock, std::shared_ptr<HeldJob>>> snapshot;
+        QList<HeldLock> locks;
         {
             QMutexLocker lock(&mutex);
-            for (auto it = held.cbegin(); it != held.cend(); ++it)
-                snapshot << std::make_pair(it.key(), it.value());
+            for (auto it = held.cbegin(); it != held.cend(); ++it) {
+                if (it.value()->lost || it.value()->finishing)
+                    continue;
+                snapshot.append({HeldLock{it.key(), it.value()->workerId}, it.value()});
+                locks << snapshot.constLast().first;
+            }
         }
         try {
-            for (const auto &[jobId, holder] : snapshot) {
-                if (holder->lost || holder->finishing)
+            const QStringList lostIds = registry->beat(record(), locks);
+            qCDebug(lcWorker).noquote() << QStringLiteral("renewed lock on %1 jobs")
+                                               .arg(locks.size() - lostIds.size());
+            for (const auto &[heldLock, holder] : snapshot) {
+                if (!lostIds.contains(heldLock.jobId))
                     continue;
-                if (!queue->renewLock(jobId, holder->workerId)) {
-                    QMutexLocker lock(&mutex);
-                    if (held.value(jobId) != holder || holder->finishing)
-                        continue; // finished between the snapshot and the renewal
-                    // Someone else owns it now: the worker stops at once, without writing.
-                    holder->lost = true;
-                    qCWarning(lcWorker).noquote() << holder->workerId << "lost the lock of job"
-                                                  << jobId << "- abandoning it";
-                }
+                QMutexLocker lock(&mutex);
+                if (held.value(heldLock.jobId) != holder || holder->finishing)
+                    continue; // finished between the snapshot and the renewal
+                // Someone else owns it now: the worker stops at once, without writing.
+                holder->lost = true;
+                qCWarning(lcWorker).noquote() << holder->workerId << "lost the lock of job"
+                                              << heldLock.jobId << "- abandoning it";
             }
             queue->applyOrphanedControlRequests();
         } catch (const JobError &error) {
             qCWarning(lcWorker) << "heartbeat failed:" << error.message();
             if (!connectionAlive(connection->database())) {
+                registry.reset();
                 queue.reset();
                 connection.reset();
             }
         }
+    }
+    unregister(connection);
+}
+
+// A clean stop deletes the pool's row: what remains after a crash reads as lost instead.
+void WorkerPoolPrivate::unregister(std::unique_ptr<ScopedConnection> &connection)
+{
+    if (connections.isInterrupted())
+        return; // the database did not answer: the row ages into "lost"
+    if (!connection)
+        connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("shutdown"),
+                                                        &connections);
+    if (!connection->isOpen())
+        return;
+    try {
+        WorkerRegistry(connection->database()).unregister(prefix);
+    } catch (const JobError &error) {
+        qCWarning(lcWorker) << "could not remove this pool from the workers table:"
+                            << error.message();
     }
 }
 
@@ -1033,6 +1069,16 @@ bool WorkerPool::start(QString *error)
         }
         if (!Migrations::migrate(connection.database(), error))
             return false;
+        // Seen by every reader from the start, not only after the first heartbeat.
+        try {
+            WorkerRegistry(connection.database())
+                .registerPool(WorkerRecord::forThisProcess(d->prefix, d->options.workers,
+                                                           d->options.lockSeconds,
+                                                           d->options.heartbeatSeconds));
+        } catch (const JobError &registryError) {
+            qCWarning(lcWorker) << "could not add this pool to the workers table:"
+                                << registryError.message();
+        }
     }
     bool listening = false;
     if (d->options.url.isPostgres() && d->options.listen) {

@@ -3,6 +3,7 @@
 #include "fixtures.h"
 #include "testdatabase.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -163,9 +164,33 @@ void TestMonitoringCli::workerMetricsPort()
     QString body;
     QCOMPARE(httpStatus(port, "/metrics", &body), 200);
     QVERIFY2(body.contains(QStringLiteral("\ncallboard_worker_up 1\n")), qPrintable(body));
+    // The idle worker is listed by what it records itself, not by jobs it no longer holds.
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_workers{state=\"idle\"} 1\n")), qPrintable(body));
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_workers{state=\"lost\"} 0\n")), qPrintable(body));
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_worker_slots 1\n")), qPrintable(body));
+
+    Result stats = run(test.urlString(), {QStringLiteral("stats"), QStringLiteral("--json")});
+    QCOMPARE(stats.exitCode, 0);
+    const QJsonArray workers = stats.json()[QStringLiteral("workers")].toArray();
+    QCOMPARE(workers.size(), 1);
+    const QJsonObject self = workers.at(0).toObject();
+    QCOMPARE(self[QStringLiteral("pid")].toInteger(), worker.processId());
+    QCOMPARE(self[QStringLiteral("state")].toString(), QStringLiteral("idle"));
+    QCOMPARE(self[QStringLiteral("version")].toString(), QStringLiteral(CALLBOARD_VERSION));
+    QCOMPARE(self[QStringLiteral("slots")].toInt(), 1);
+    QCOMPARE(self[QStringLiteral("jobCount")].toInt(), 0);
+    stats = run(test.urlString(), {QStringLiteral("stats")});
+    QVERIFY2(stats.out.contains(QStringLiteral("Workers:\n")), qPrintable(stats.out));
+    QVERIFY2(stats.out.contains(QStringLiteral(" idle ")), qPrintable(stats.out));
+    QVERIFY2(stats.out.contains(QString::number(worker.processId())), qPrintable(stats.out));
+
     worker.terminate();
     QVERIFY(worker.waitForFinished(60000));
     QCOMPARE(worker.exitCode(), 0);
+    // A clean stop takes the worker off the table instead of leaving it to look lost.
+    stats = run(test.urlString(), {QStringLiteral("stats"), QStringLiteral("--json")});
+    QCOMPARE(stats.json()[QStringLiteral("workers")].toArray().size(), 0);
+    QVERIFY(run(test.urlString(), {QStringLiteral("stats")}).out.contains(QStringLiteral("Workers: none")));
 
     // A taken port is a clear failure, not a silent worker without metrics.
     QTcpServer taken;
