@@ -1,5 +1,6 @@
 // The monitoring commands of the real binary: stats, prune, worker --metrics-port.
 #include "engine/queuemetrics.h"
+#include "engine/workerregistry.h"
 #include "fixtures.h"
 #include "testdatabase.h"
 
@@ -12,6 +13,8 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+
+#include <csignal>
 
 using Fixtures::Row;
 
@@ -80,6 +83,7 @@ private slots:
     BACKENDS(stats)
     BACKENDS(prune)
     BACKENDS(workerMetricsPort)
+    BACKENDS(killedWorkerReadsAsLost)
 };
 
 void TestMonitoringCli::stats()
@@ -199,6 +203,52 @@ void TestMonitoringCli::workerMetricsPort()
                                                QString::number(taken.serverPort())});
     QCOMPARE(busy.exitCode, 1);
     QVERIFY2(busy.err.contains(QString::number(taken.serverPort())), qPrintable(busy.err));
+}
+
+// Issue 13 item 7: a worker killed with SIGKILL leaves its row, which reads as lost once its
+// heartbeat is older than its lock duration; another worker's heartbeat deletes it after
+// WorkerRegistry::kPruneAfterLocks lock durations.
+void TestMonitoringCli::killedWorkerReadsAsLost()
+{
+    OPEN_TEST_DATABASE(test);
+    Engine::WorkerRegistry registry(test.db());
+    const auto stateOf = [&registry](qint64 pid) -> QString {
+        for (const Engine::WorkerRecord &record : registry.workers()) {
+            if (record.pid == pid)
+                return Engine::WorkerRecord::stateName(record.state);
+        }
+        return QStringLiteral("none");
+    };
+    const QStringList shortLocks{QStringLiteral("--db"), test.urlString(), QStringLiteral("worker"),
+                                 QStringLiteral("--workers"), QStringLiteral("1"),
+                                 QStringLiteral("--lock-seconds"), QStringLiteral("1"),
+                                 QStringLiteral("--heartbeat-seconds"), QStringLiteral("0.2")};
+    QProcess victim;
+    victim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    victim.start(QStringLiteral(CALLBOARD_BINARY), shortLocks);
+    QVERIFY(victim.waitForStarted());
+    const qint64 victimPid = victim.processId();
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(victimPid), QStringLiteral("idle"), 20000);
+    // Beating: still idle a few lock durations later.
+    QTest::qWait(2500);
+    QCOMPARE(stateOf(victimPid), QStringLiteral("idle"));
+    ::kill(pid_t(victimPid), SIGKILL);
+    QVERIFY(victim.waitForFinished(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(victimPid), QStringLiteral("lost"), 5000);
+    const Result stats = run(test.urlString(), {QStringLiteral("stats")});
+    QVERIFY2(stats.out.contains(QStringLiteral(" lost ")), qPrintable(stats.out));
+
+    QProcess survivor;
+    survivor.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    survivor.start(QStringLiteral(CALLBOARD_BINARY), shortLocks);
+    QVERIFY(survivor.waitForStarted());
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(survivor.processId()), QStringLiteral("idle"), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(victimPid), QStringLiteral("none"),
+                              (Engine::WorkerRegistry::kPruneAfterLocks + 10) * 1000);
+    survivor.terminate();
+    QVERIFY(survivor.waitForFinished(30000));
+    QCOMPARE(survivor.exitCode(), 0);
+    QVERIFY(registry.workers().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestMonitoringCli)
