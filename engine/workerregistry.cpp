@@ -222,26 +222,19 @@ QList<WorkerRecord> WorkerRegistry::workers()
 {
     // The jobs come from the jobs' own locks rather than the row's jobIds: a job claimed after
     // the last heartbeat shows at once. Running jobs are few, and the status index finds them.
-    QSqlQuery &query = prepared(
-        m_postgres
-            ? QStringLiteral(R"(
-                SELECT w."id", w."host", w."pid", w."version", w."slots", w."lockSeconds",
-                       w."heartbeatSeconds", w."startedAt", w."lastHeartbeatAt",
-                       w."lastHeartbeatAt" + make_interval(secs => w."lockSeconds")
-                           < LOCALTIMESTAMP(3),
-                       (SELECT string_agg(j."id", ',' ORDER BY j."lockedAt") FROM "ParseJob" j
-                        WHERE j."status" = 'running'
-                          AND substr(j."workerId", 1, length(w."id") + 1) = w."id" || '-')
-                FROM "CallboardWorker" w ORDER BY w."host", w."pid", w."id")")
-            : QStringLiteral(R"(
-                SELECT w."id", w."host", w."pid", w."version", w."slots", w."lockSeconds",
-                       w."heartbeatSeconds", w."startedAt", w."lastHeartbeatAt",
-                       julianday(w."lastHeartbeatAt") + w."lockSeconds" / 86400.0
-                           < julianday('now'),
-                       (SELECT group_concat(j."id", ',') FROM "ParseJob" j
-                        WHERE j."status" = 'running'
-                          AND substr(j."workerId", 1, length(w."id") + 1) = w."id" || '-')
-                FROM "CallboardWorker" w ORDER BY w."host", w."pid", w."id")"));
+    const QString lost = m_postgres
+        ? QStringLiteral(R"(w."lastHeartbeatAt" + make_interval(secs => w."lockSeconds") < LOCALTIMESTAMP(3))")
+        : QStringLiteral(R"(julianday(w."lastHeartbeatAt") + w."lockSeconds" / 86400.0 < julianday('now'))");
+    const QString jobIds = m_postgres ? QStringLiteral(R"(string_agg(j."id", ',' ORDER BY j."lockedAt"))")
+                                      : QStringLiteral(R"(group_concat(j."id", ','))");
+    QSqlQuery &query = prepared(QStringLiteral(R"(
+        SELECT w."id", w."host", w."pid", w."version", w."slots", w."lockSeconds",
+               w."heartbeatSeconds", w."startedAt", w."lastHeartbeatAt", %1,
+               (SELECT %2 FROM "ParseJob" j
+                WHERE j."status" = 'running'
+                  AND substr(j."workerId", 1, length(w."id") + 1) = w."id" || '-')
+        FROM "CallboardWorker" w ORDER BY w."host", w."pid", w."id")")
+                                    .arg(lost, jobIds));
     exec(query);
     QList<WorkerRecord> records;
     while (query.next()) {
