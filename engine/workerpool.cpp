@@ -149,7 +149,8 @@ public:
         return WorkerRecord::forThisProcess(prefix, desired, options.lockSeconds,
                                             options.heartbeatSeconds);
     }
-    void unregister(std::unique_ptr<ScopedConnection> &connection);
+    /// Deletes the pool's row once, on connection (opened if mayConnect and there is none).
+    void unregister(std::unique_ptr<ScopedConnection> &connection, bool mayConnect);
     /// Under `mutex`.
     int prefetch() const
     {
@@ -183,6 +184,10 @@ public:
     mutable QMutex mutex;
     QWaitCondition dispatcherWake;     ///< new completions, an idle worker, a notification
     QWaitCondition heartbeatCondition; ///< only stop() wakes the heartbeat early
+    /// Held across a heartbeat's write and the row's deletion, so that a late beat cannot bring
+    /// back the row of a pool that has stopped.
+    QMutex registryMutex;
+    bool unregistered = false;         ///< under registryMutex
     quint64 wakeGeneration = 0;        ///< bumped by every notification
     bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
     int statementsInFlight = 0;        ///< dispatcher statements on their way
@@ -532,7 +537,8 @@ void WorkerPoolPrivate::dispatchLoop()
     for (;;) {
         QStringList claimFor;
         QList<int> reservedFor;
-        quint64 generation;
+        quint64 generation = 0;
+        bool finished = false;
         {
             QMutexLocker lock(&mutex);
             for (;;) {
@@ -565,8 +571,10 @@ void WorkerPoolPrivate::dispatchLoop()
                 if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim) || !overdue.isEmpty()
                     || !releases.isEmpty())
                     break;
-                if (stopping && (alive == 0 || abandoned))
-                    return; // every worker is gone (or given up on) and every completion written
+                if (stopping && (alive == 0 || abandoned)) {
+                    finished = true; // every worker is gone (or given up on), every completion written
+                    break;
+                }
                 bool anyWaiting = false;
                 for (int index = 0; index < kMaxWorkers && !anyWaiting; ++index)
                     anyWaiting = workerSlots[index]->busy && !workerSlots[index]->assigned.isEmpty();
@@ -581,12 +589,19 @@ void WorkerPoolPrivate::dispatchLoop()
                 if (!woken || wakeGeneration != before)
                     mayClaim = true; // a notification, or the fallback poll
             }
-            generation = wakeGeneration;
-            // Claims in flight count against their worker's depth, so that the other dispatcher
-            // does not claim for the same free place.
-            for (int index : std::as_const(reservedFor))
-                ++workerSlots[index]->reserved;
-            ++statementsInFlight;
+            if (!finished) {
+                generation = wakeGeneration;
+                // Claims in flight count against their worker's depth, so that the other
+                // dispatcher does not claim for the same free place.
+                for (int index : std::as_const(reservedFor))
+                    ++workerSlots[index]->reserved;
+                ++statementsInFlight;
+            }
+        }
+        if (finished) {
+            // On this connection, already open: a new one at shutdown cost a dozen round trips.
+            unregister(connection, false);
+            return;
         }
         auto settle = [&] {
             for (int index : std::as_const(reservedFor))
@@ -932,31 +947,37 @@ void WorkerPoolPrivate::heartbeatLoop()
             queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
             registry = std::make_unique<WorkerRegistry>(connection->database());
         }
-        QList<std::pair<HeldLock, std::shared_ptr<HeldJob>>> snapshot;
+        QList<std::pair<QString, std::shared_ptr<HeldJob>>> snapshot;
         QList<HeldLock> locks;
         {
             QMutexLocker lock(&mutex);
             for (auto it = held.cbegin(); it != held.cend(); ++it) {
                 if (it.value()->lost || it.value()->finishing)
                     continue;
-                snapshot.append({HeldLock{it.key(), it.value()->workerId}, it.value()});
-                locks << snapshot.constLast().first;
+                snapshot << std::make_pair(it.key(), it.value());
+                locks << HeldLock{it.key(), it.value()->workerId};
             }
         }
         try {
-            const QStringList lostIds = registry->beat(record(), locks);
+            QStringList lostIds;
+            {
+                QMutexLocker lock(&registryMutex);
+                if (unregistered)
+                    break; // stopped: nothing is held any more, and the row is gone
+                lostIds = registry->beat(record(), locks);
+            }
             qCDebug(lcWorker).noquote() << QStringLiteral("renewed lock on %1 jobs")
                                                .arg(locks.size() - lostIds.size());
-            for (const auto &[heldLock, holder] : snapshot) {
-                if (!lostIds.contains(heldLock.jobId))
+            for (const auto &[jobId, holder] : snapshot) {
+                if (!lostIds.contains(jobId))
                     continue;
                 QMutexLocker lock(&mutex);
-                if (held.value(heldLock.jobId) != holder || holder->finishing)
+                if (held.value(jobId) != holder || holder->finishing)
                     continue; // finished between the snapshot and the renewal
                 // Someone else owns it now: the worker stops at once, without writing.
                 holder->lost = true;
                 qCWarning(lcWorker).noquote() << holder->workerId << "lost the lock of job"
-                                              << heldLock.jobId << "- abandoning it";
+                                              << jobId << "- abandoning it";
             }
             queue->applyOrphanedControlRequests();
         } catch (const JobError &error) {
@@ -968,14 +989,18 @@ void WorkerPoolPrivate::heartbeatLoop()
             }
         }
     }
-    unregister(connection);
+    unregister(connection, true);
 }
 
 // A clean stop deletes the pool's row: what remains after a crash reads as lost instead.
-void WorkerPoolPrivate::unregister(std::unique_ptr<ScopedConnection> &connection)
+void WorkerPoolPrivate::unregister(std::unique_ptr<ScopedConnection> &connection,
+                                   bool mayConnect)
 {
-    if (connections.isInterrupted())
-        return; // the database did not answer: the row ages into "lost"
+    QMutexLocker lock(&registryMutex);
+    if (unregistered || connections.isInterrupted())
+        return; // done, or the database did not answer: the row ages into "lost"
+    if (!connection && !mayConnect)
+        return;
     if (!connection)
         connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("shutdown"),
                                                         &connections);
@@ -983,6 +1008,7 @@ void WorkerPoolPrivate::unregister(std::unique_ptr<ScopedConnection> &connection
         return;
     try {
         WorkerRegistry(connection->database()).unregister(prefix);
+        unregistered = true;
     } catch (const JobError &error) {
         qCWarning(lcWorker) << "could not remove this pool from the workers table:"
                             << error.message();
@@ -1070,6 +1096,10 @@ bool WorkerPool::start(QString *error)
         if (!Migrations::migrate(connection.database(), error))
             return false;
         // Seen by every reader from the start, not only after the first heartbeat.
+        {
+            QMutexLocker lock(&d->registryMutex);
+            d->unregistered = false;
+        }
         try {
             WorkerRegistry(connection.database())
                 .registerPool(WorkerRecord::forThisProcess(d->prefix, d->options.workers,
