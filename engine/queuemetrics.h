@@ -14,7 +14,7 @@
 
 namespace Engine {
 
-/// What QueueMetrics looks at and what it calls "stuck" or "gone".
+/// What QueueMetrics looks at and what it calls "stuck".
 struct MetricsOptions
 {
     qint64 windowSeconds = 3600;        ///< rates and durations: jobs finished in this window
