@@ -202,6 +202,36 @@ const QList<Migration> &migrations()
         // web application: the "Playbook" an older Callboard made is renamed (its rows kept);
         // a "Playbook" of anyone else is left as it is.
         {8, "Callboard's playbooks in \"CallboardPlaybook\"", {}, {}},
+        // Liveness was guessed from lock expiries, so an idle worker of another process vanished
+        // once its last event aged out. Each pool now keeps one row of its own, written at start
+        // and by every heartbeat, deleted at a clean shutdown; a row whose heartbeat is older
+        // than its own lock duration is a lost process (its locks have expired by then).
+        {9, "workers and their heartbeats",
+         s({R"(CREATE TABLE IF NOT EXISTS "CallboardWorker" (
+                "id" TEXT NOT NULL,
+                "host" TEXT NOT NULL,
+                "pid" BIGINT NOT NULL,
+                "version" TEXT NOT NULL,
+                "slots" INTEGER NOT NULL DEFAULT 0,
+                "lockSeconds" DOUBLE PRECISION NOT NULL,
+                "heartbeatSeconds" DOUBLE PRECISION NOT NULL,
+                "jobCount" INTEGER NOT NULL DEFAULT 0,
+                "jobIds" JSONB NOT NULL DEFAULT '[]',
+                "startedAt" TIMESTAMP(3) NOT NULL,
+                "lastHeartbeatAt" TIMESTAMP(3) NOT NULL,
+                CONSTRAINT "CallboardWorker_pkey" PRIMARY KEY ("id")))"}),
+         s({R"(CREATE TABLE IF NOT EXISTS "CallboardWorker" (
+                "id" TEXT NOT NULL PRIMARY KEY,
+                "host" TEXT NOT NULL,
+                "pid" INTEGER NOT NULL,
+                "version" TEXT NOT NULL,
+                "slots" INTEGER NOT NULL DEFAULT 0,
+                "lockSeconds" REAL NOT NULL,
+                "heartbeatSeconds" REAL NOT NULL,
+                "jobCount" INTEGER NOT NULL DEFAULT 0,
+                "jobIds" TEXT NOT NULL DEFAULT '[]',
+                "startedAt" TEXT NOT NULL,
+                "lastHeartbeatAt" TEXT NOT NULL))"})},
     };
     return list;
 }

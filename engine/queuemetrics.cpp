@@ -1,4 +1,5 @@
 #include "engine/queuemetrics.h"
+#include "engine/workerregistry.h"
 
 #include "engine/database.h"
 #include "engine/job.h"
@@ -57,21 +58,6 @@ DurationFigures figures(QList<double> values)
     result.maxMs = values.isEmpty() ? 0 : values.constLast();
     return result;
 }
-
-QString hostOf(const QString &workerId)
-{
-    // Worker ids are <host>-<pid>-<n>; a host name may itself contain dashes.
-    QStringList parts = workerId.split(QLatin1Char('-'));
-    if (parts.size() < 3)
-        return workerId;
-    parts.removeLast();
-    parts.removeLast();
-    return parts.join(QLatin1Char('-'));
-}
-
-// The events a worker writes itself (their actor is its id).
-const char kWorkerEvents[] =
-    "('claimed', 'reclaimed', 'progress', 'completed', 'retry_scheduled', 'failed', 'released')";
 
 QString promEscape(const QString &value)
 {
@@ -145,18 +131,8 @@ QJsonObject QueueSnapshot::toJson() const
                                    {QStringLiteral("completed"), minute.completed},
                                    {QStringLiteral("failed"), minute.failed}});
     QJsonArray workerList;
-    for (const WorkerFigures &worker : workers)
-        workerList.append(QJsonObject{
-            {QStringLiteral("id"), worker.id},
-            {QStringLiteral("host"), worker.host},
-            {QStringLiteral("currentJob"), worker.currentJobs.isEmpty()
-                                               ? QJsonValue()
-                                               : QJsonValue(worker.currentJobs.constFirst())},
-            {QStringLiteral("currentJobs"), QJsonArray::fromStringList(worker.currentJobs)},
-            {QStringLiteral("lastHeartbeat"), isoUtc(worker.lastHeartbeat)},
-            {QStringLiteral("lockExpiry"),
-             worker.lockExpiry.isValid() ? QJsonValue(isoUtc(worker.lockExpiry)) : QJsonValue()},
-            {QStringLiteral("alive"), worker.alive}});
+    for (const WorkerRecord &worker : workers)
+        workerList.append(worker.toJson());
     QJsonArray stuckList;
     for (const StuckJob &job : stuck)
         stuckList.append(QJsonObject{
@@ -418,62 +394,8 @@ QueueSnapshot QueueMetrics::snapshot(const MetricsOptions &options)
         }
     }
 
-    // Workers: their own events in the last minutes, and the locks of the jobs they run. A lock
-    // renewal only moves lockExpiry, so the heartbeat time is lockExpiry − lockSeconds.
-    {
-        QHash<QString, WorkerFigures> byId;
-        const QString actor = m_postgres ? QStringLiteral(R"("details"->>'actor')")
-                                         : QStringLiteral(R"(CASE WHEN json_valid("details")
-                                              THEN json_extract("details", '$.actor') END)");
-        QSqlQuery seen = run(m_db, QStringLiteral(R"(
-            SELECT %1 AS "actor", MAX("createdAt") FROM "JobEvent"
-            WHERE "createdAt" >= %2 AND "event" IN %3
-            GROUP BY 1)").arg(actor, ts(":since"), QString::fromLatin1(kWorkerEvents)),
-                             {{QStringLiteral(":since"), ago(now, options.workersSeenSeconds)}});
-        while (seen.next()) {
-            const QString id = seen.value(0).toString();
-            if (id.isEmpty())
-                continue;
-            WorkerFigures &worker = byId[id];
-            worker.id = id;
-            worker.lastHeartbeat = readTime(seen.value(1));
-        }
-        QSqlQuery locks = run(m_db, QStringLiteral(R"(
-            SELECT "workerId", "id", "lockedAt", "lockExpiry" FROM "ParseJob"
-            WHERE "status" = 'running' AND "workerId" IS NOT NULL ORDER BY "lockedAt")"));
-        QHash<QString, bool> holdsLiveLock;
-        while (locks.next()) {
-            const QString id = locks.value(0).toString();
-            WorkerFigures &worker = byId[id];
-            worker.id = id;
-            worker.currentJobs << locks.value(1).toString();
-            const QDateTime lockedAt = readTime(locks.value(2));
-            const QDateTime expiry = readTime(locks.value(3));
-            QDateTime beat = lockedAt;
-            if (expiry.isValid()) {
-                const QDateTime renewed = expiry.addMSecs(qint64(-options.lockSeconds * 1000));
-                if (!beat.isValid() || renewed > beat)
-                    beat = renewed;
-                if (!worker.lockExpiry.isValid() || expiry > worker.lockExpiry)
-                    worker.lockExpiry = expiry;
-                if (expiry > now)
-                    holdsLiveLock[id] = true;
-            }
-            if (beat.isValid() && (!worker.lastHeartbeat.isValid() || beat > worker.lastHeartbeat))
-                worker.lastHeartbeat = std::min(beat, now);
-        }
-        const QDateTime aliveSince = now.addMSecs(qint64(-options.aliveSeconds * 1000));
-        for (WorkerFigures &worker : byId) {
-            worker.host = hostOf(worker.id);
-            const bool onlyExpiredLocks = !worker.currentJobs.isEmpty()
-                                          && !holdsLiveLock.value(worker.id);
-            worker.alive = worker.lastHeartbeat.isValid() && worker.lastHeartbeat >= aliveSince
-                           && !onlyExpiredLocks;
-            snap.workers << worker;
-        }
-        std::sort(snap.workers.begin(), snap.workers.end(),
-                  [](const WorkerFigures &a, const WorkerFigures &b) { return a.id < b.id; });
-    }
+    // Workers: what each pool says about itself, with the jobs its locks hold now.
+    snap.workers = WorkerRegistry(m_db).workers();
 
     // Stuck jobs, each kind through an index: lockExpiry (partial), claim/status, status.
     {
@@ -652,13 +574,21 @@ QString QueueMetrics::renderPrometheus(const QueueSnapshot &snapshot,
            "Share of jobs finished in the window that needed a retry.");
     sample(name("callboard_job_retry_ratio"), snapshot.retryRate(), window);
 
-    qint64 alive = 0;
-    for (const WorkerFigures &worker : snapshot.workers)
-        alive += worker.alive ? 1 : 0;
-    family("callboard_workers", "gauge", "Workers seen recently, alive or gone.");
-    sample(name("callboard_workers"), double(alive), QStringLiteral("state=\"alive\""));
-    sample(name("callboard_workers"), double(snapshot.workers.size() - alive),
-           QStringLiteral("state=\"gone\""));
+    family("callboard_workers", "gauge",
+           "Worker pools (processes) by state: active (holding jobs), idle, lost (no heartbeat "
+           "within their lock duration).");
+    for (const auto state : {WorkerRecord::State::Active, WorkerRecord::State::Idle,
+                             WorkerRecord::State::Lost}) {
+        const auto count = std::count_if(snapshot.workers.cbegin(), snapshot.workers.cend(),
+                                         [state](const WorkerRecord &w) { return w.state == state; });
+        sample(name("callboard_workers"), double(count),
+               QStringLiteral("state=\"%1\"").arg(WorkerRecord::stateName(state)));
+    }
+    family("callboard_worker_slots", "gauge", "Worker threads of the pools that are not lost.");
+    qint64 slotTotal = 0;
+    for (const WorkerRecord &worker : snapshot.workers)
+        slotTotal += worker.state == WorkerRecord::State::Lost ? 0 : worker.slotCount;
+    sample(name("callboard_worker_slots"), double(slotTotal));
     family("callboard_stuck_jobs", "gauge", "Jobs that need attention, by reason.");
     for (StuckJob::Reason reason : {StuckJob::Reason::LockExpired, StuckJob::Reason::ManyRetries,
                                     StuckJob::Reason::PausedLong}) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/jobstatus.h"
+#include "engine/workerrecord.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -13,13 +14,10 @@
 
 namespace Engine {
 
-/// What QueueMetrics looks at and what it calls "stuck" or "gone".
+/// What QueueMetrics looks at and what it calls "stuck".
 struct MetricsOptions
 {
     qint64 windowSeconds = 3600;        ///< rates and durations: jobs finished in this window
-    qint64 workersSeenSeconds = 900;    ///< list workers active in the last N seconds
-    double aliveSeconds = 180;          ///< a worker seen more recently than this is alive
-    double lockSeconds = 600;           ///< the workers' lock length: heartbeat = expiry − this
     int stuckRetryCount = 3;            ///< an unfinished job retried this often is stuck
     qint64 stuckPausedSeconds = 86400;  ///< a job paused longer than this is stuck
     int stuckLimit = 100;               ///< at most this many stuck jobs per reason
@@ -41,17 +39,6 @@ struct DurationFigures
     double maxMs = 0;
 
     QJsonObject toJson() const;
-};
-
-/// A worker seen in the jobs' lock data or the events.
-struct WorkerFigures
-{
-    QString id;
-    QString host;
-    QStringList currentJobs;  ///< running jobs it holds the lock of
-    QDateTime lastHeartbeat;  ///< latest of: its last event, claim, lock renewal
-    QDateTime lockExpiry;     ///< latest lock expiry of its running jobs, if any
-    bool alive = false;
 };
 
 /// A job that needs a person: its lock expired, it retried many times, or it is paused long.
@@ -96,7 +83,7 @@ struct QueueSnapshot
     qint64 finishedWithRetries = 0; ///< completed/failed in the window with retryCount > 0
     DurationFigures wait;           ///< createdAt → startedAt, jobs completed in the window
     DurationFigures run;            ///< startedAt → completedAt, jobs completed in the window
-    QList<WorkerFigures> workers;
+    QList<WorkerRecord> workers;     ///< every pool's row in "CallboardWorker"
     QList<StuckJob> stuck;
 
     /// failed / (completed + failed) in the window; 0 without finished jobs.

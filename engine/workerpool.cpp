@@ -6,6 +6,7 @@
 #include "engine/logging.h"
 #include "engine/migrations.h"
 #include "engine/postgreslistener.h"
+#include "engine/workerregistry.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -142,6 +143,14 @@ public:
         return queue;
     }
     QString workerId(int index) const { return prefix + QLatin1Char('-') + QString::number(index); }
+    /// What the pool's row in "CallboardWorker" says now.
+    WorkerRecord record() const
+    {
+        return WorkerRecord::forThisProcess(prefix, desired, options.lockSeconds,
+                                            options.heartbeatSeconds);
+    }
+    /// Deletes the pool's row once, on connection (opened if mayConnect and there is none).
+    void unregister(std::unique_ptr<ScopedConnection> &connection, bool mayConnect);
     /// Under `mutex`.
     int prefetch() const
     {
@@ -175,6 +184,10 @@ public:
     mutable QMutex mutex;
     QWaitCondition dispatcherWake;     ///< new completions, an idle worker, a notification
     QWaitCondition heartbeatCondition; ///< only stop() wakes the heartbeat early
+    /// Held across a heartbeat's write and the row's deletion, so that a late beat cannot bring
+    /// back the row of a pool that has stopped.
+    QMutex registryMutex;
+    bool unregistered = false;         ///< under registryMutex
     quint64 wakeGeneration = 0;        ///< bumped by every notification
     bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
     int statementsInFlight = 0;        ///< dispatcher statements on their way
@@ -524,7 +537,8 @@ void WorkerPoolPrivate::dispatchLoop()
     for (;;) {
         QStringList claimFor;
         QList<int> reservedFor;
-        quint64 generation;
+        quint64 generation = 0;
+        bool finished = false;
         {
             QMutexLocker lock(&mutex);
             for (;;) {
@@ -557,8 +571,10 @@ void WorkerPoolPrivate::dispatchLoop()
                 if (!completions.isEmpty() || (!claimFor.isEmpty() && mayClaim) || !overdue.isEmpty()
                     || !releases.isEmpty())
                     break;
-                if (stopping && (alive == 0 || abandoned))
-                    return; // every worker is gone (or given up on) and every completion written
+                if (stopping && (alive == 0 || abandoned)) {
+                    finished = true; // every worker is gone (or given up on), every completion written
+                    break;
+                }
                 bool anyWaiting = false;
                 for (int index = 0; index < kMaxWorkers && !anyWaiting; ++index)
                     anyWaiting = workerSlots[index]->busy && !workerSlots[index]->assigned.isEmpty();
@@ -573,12 +589,19 @@ void WorkerPoolPrivate::dispatchLoop()
                 if (!woken || wakeGeneration != before)
                     mayClaim = true; // a notification, or the fallback poll
             }
-            generation = wakeGeneration;
-            // Claims in flight count against their worker's depth, so that the other dispatcher
-            // does not claim for the same free place.
-            for (int index : std::as_const(reservedFor))
-                ++workerSlots[index]->reserved;
-            ++statementsInFlight;
+            if (!finished) {
+                generation = wakeGeneration;
+                // Claims in flight count against their worker's depth, so that the other
+                // dispatcher does not claim for the same free place.
+                for (int index : std::as_const(reservedFor))
+                    ++workerSlots[index]->reserved;
+                ++statementsInFlight;
+            }
+        }
+        if (finished) {
+            // On this connection, already open: a new one at shutdown cost a dozen round trips.
+            unregister(connection, false);
+            return;
         }
         auto settle = [&] {
             for (int index : std::as_const(reservedFor))
@@ -904,6 +927,7 @@ void WorkerPoolPrivate::heartbeatLoop()
 {
     std::unique_ptr<ScopedConnection> connection;
     std::unique_ptr<JobQueue> queue;
+    std::unique_ptr<WorkerRegistry> registry;
     const int intervalMs = qMax(50, int(options.heartbeatSeconds * 1000));
     while (running && !(stopping && alive == 0)) {
         {
@@ -921,35 +945,73 @@ void WorkerPoolPrivate::heartbeatLoop()
             }
             Database::preferGenericPlans(connection->database());
             queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
+            registry = std::make_unique<WorkerRegistry>(connection->database());
         }
         QList<std::pair<QString, std::shared_ptr<HeldJob>>> snapshot;
+        QList<HeldLock> locks;
         {
             QMutexLocker lock(&mutex);
-            for (auto it = held.cbegin(); it != held.cend(); ++it)
+            for (auto it = held.cbegin(); it != held.cend(); ++it) {
+                if (it.value()->lost || it.value()->finishing)
+                    continue;
                 snapshot << std::make_pair(it.key(), it.value());
+                locks << HeldLock{it.key(), it.value()->workerId};
+            }
         }
         try {
+            QStringList lostIds;
+            {
+                QMutexLocker lock(&registryMutex);
+                if (unregistered)
+                    break; // stopped: nothing is held any more, and the row is gone
+                lostIds = registry->beat(record(), locks);
+            }
+            qCDebug(lcWorker).noquote() << QStringLiteral("renewed lock on %1 jobs")
+                                               .arg(locks.size() - lostIds.size());
             for (const auto &[jobId, holder] : snapshot) {
-                if (holder->lost || holder->finishing)
+                if (!lostIds.contains(jobId))
                     continue;
-                if (!queue->renewLock(jobId, holder->workerId)) {
-                    QMutexLocker lock(&mutex);
-                    if (held.value(jobId) != holder || holder->finishing)
-                        continue; // finished between the snapshot and the renewal
-                    // Someone else owns it now: the worker stops at once, without writing.
-                    holder->lost = true;
-                    qCWarning(lcWorker).noquote() << holder->workerId << "lost the lock of job"
-                                                  << jobId << "- abandoning it";
-                }
+                QMutexLocker lock(&mutex);
+                if (held.value(jobId) != holder || holder->finishing)
+                    continue; // finished between the snapshot and the renewal
+                // Someone else owns it now: the worker stops at once, without writing.
+                holder->lost = true;
+                qCWarning(lcWorker).noquote() << holder->workerId << "lost the lock of job"
+                                              << jobId << "- abandoning it";
             }
             queue->applyOrphanedControlRequests();
         } catch (const JobError &error) {
             qCWarning(lcWorker) << "heartbeat failed:" << error.message();
             if (!connectionAlive(connection->database())) {
+                registry.reset();
                 queue.reset();
                 connection.reset();
             }
         }
+    }
+    unregister(connection, true);
+}
+
+// A clean stop deletes the pool's row: what remains after a crash reads as lost instead.
+void WorkerPoolPrivate::unregister(std::unique_ptr<ScopedConnection> &connection,
+                                   bool mayConnect)
+{
+    QMutexLocker lock(&registryMutex);
+    if (unregistered || connections.isInterrupted())
+        return; // done, or the database did not answer: the row ages into "lost"
+    if (!connection && !mayConnect)
+        return;
+    if (!connection)
+        connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("shutdown"),
+                                                        &connections);
+    if (!connection->isOpen())
+        return;
+    try {
+        WorkerRegistry(connection->database()).unregister(prefix);
+        unregistered = true;
+    } catch (const JobError &error) {
+        qCWarning(lcWorker) << "could not remove this pool from the workers table:"
+                            << error.message();
     }
 }
 
@@ -1037,6 +1099,20 @@ bool WorkerPool::start(QString *error)
         }
         if (!Migrations::migrate(connection.database(), error))
             return false;
+        // Seen by every reader from the start, not only after the first heartbeat.
+        {
+            QMutexLocker lock(&d->registryMutex);
+            d->unregistered = false;
+        }
+        try {
+            WorkerRegistry(connection.database())
+                .registerPool(WorkerRecord::forThisProcess(d->prefix, d->options.workers,
+                                                           d->options.lockSeconds,
+                                                           d->options.heartbeatSeconds));
+        } catch (const JobError &registryError) {
+            qCWarning(lcWorker) << "could not add this pool to the workers table:"
+                                << registryError.message();
+        }
     }
     bool listening = false;
     if (d->options.url.isPostgres() && d->options.listen) {

@@ -155,6 +155,12 @@ void Session::readActivity(qint64 afterSeq, int limit, QObject *context,
         std::move(done));
 }
 
+void Session::readWorkers(QObject *context, Callback<QList<Engine::WorkerRecord>> done)
+{
+    post<QList<Engine::WorkerRecord>>(
+        context, [](SessionConnection &c) { return c.reads().workers(); }, std::move(done));
+}
+
 void Session::run(const SessionCommand &command, QObject *context,
                   Callback<SessionCommand::Outcome> done)
 {

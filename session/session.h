@@ -5,6 +5,7 @@
 #include "engine/job.h"
 #include "engine/pruner.h"
 #include "engine/queuemetrics.h"
+#include "engine/workerrecord.h"
 #include "session/activityentry.h"
 #include "session/sessioncommand.h"
 #include "session/sessionreply.h"
@@ -59,6 +60,8 @@ public:
                       Callback<std::optional<Engine::PlaybookRecord>> done);
     void readActivity(qint64 afterSeq, int limit, QObject *context,
                       Callback<QList<ActivityEntry>> done);
+    /// The worker pools of every process on this database ("CallboardWorker"), lost ones too.
+    void readWorkers(QObject *context, Callback<QList<Engine::WorkerRecord>> done);
     /// On a connection of its own: a snapshot runs many statements and must not hold up the
     /// change feed.
     void readMetrics(QObject *context, Callback<Engine::QueueSnapshot> done);

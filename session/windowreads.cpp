@@ -24,6 +24,7 @@ WindowReads::WindowReads(QSqlDatabase db)
     : m_db(db)
     , m_postgres(Engine::Database::isPostgres(db))
     , m_statements(db)
+    , m_workers(db)
 {
 }
 

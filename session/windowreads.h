@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/job.h"
+#include "engine/workerregistry.h"
 #include "session/activityentry.h"
 #include "session/statementcache.h"
 
@@ -29,6 +30,8 @@ public:
     qint64 dataVersion();
     /// Events with a sequence number after afterSeq, newest first, at most limit.
     QList<ActivityEntry> activity(qint64 afterSeq, int limit);
+    /// Every worker pool's row ("CallboardWorker") with its state and the jobs it holds.
+    QList<Engine::WorkerRecord> workers() { return m_workers.workers(); }
     /// The cheapest round trip, for the status bar's figure and the connection check.
     void ping();
 
@@ -39,4 +42,5 @@ private:
     QSqlDatabase m_db;
     bool m_postgres;
     StatementCache m_statements;
+    Engine::WorkerRegistry m_workers;
 };

@@ -1614,14 +1614,6 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
         <translation>Worker</translation>
     </message>
     <message>
-        <source>Job</source>
-        <translation>Auftrag</translation>
-    </message>
-    <message>
-        <source>Since</source>
-        <translation>Seit</translation>
-    </message>
-    <message>
         <source>Workers here:</source>
         <translation>Worker hier:</translation>
     </message>
@@ -1634,12 +1626,60 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
         <translation>untätig</translation>
     </message>
     <message>
-        <source>This window (%1)</source>
-        <translation>Dieses Fenster (%1)</translation>
+        <source>State</source>
+        <translation>Zustand</translation>
     </message>
     <message>
-        <source>Other processes (%1)</source>
-        <translation>Andere Prozesse (%1)</translation>
+        <source>Jobs</source>
+        <translation>Aufträge</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Gestartet</translation>
+    </message>
+    <message>
+        <source>Last heartbeat</source>
+        <translation>Letzter Herzschlag</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>verloren</translation>
+    </message>
+    <message>
+        <source>%1 (this window)</source>
+        <translation>%1 (dieses Fenster)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 held, %n worker(s)</source>
+        <translation><numerusform>%1 gehalten, %n Worker</numerusform><numerusform>%1 gehalten, %n Worker</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Its locks last %n second(s) without a heartbeat; a heartbeat every %1 s</source>
+        <translation><numerusform>Seine Sperren halten %n Sekunde ohne Herzschlag; ein Herzschlag alle %1 s</numerusform><numerusform>Seine Sperren halten %n Sekunden ohne Herzschlag; ein Herzschlag alle %1 s</numerusform></translation>
+    </message>
+    <message>
+        <source>No heartbeat within its lock duration: the process is gone or cut off, and its jobs return to the queue</source>
+        <translation>Kein Herzschlag innerhalb seiner Sperrdauer: Der Prozess ist beendet oder abgeschnitten, und seine Aufträge kehren in die Warteschlange zurück</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>läuft</translation>
     </message>
 </context>
 </TS>

@@ -1614,14 +1614,6 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
         <translation>Worker</translation>
     </message>
     <message>
-        <source>Job</source>
-        <translation>Tâche</translation>
-    </message>
-    <message>
-        <source>Since</source>
-        <translation>Depuis</translation>
-    </message>
-    <message>
         <source>Workers here:</source>
         <translation>Workers ici :</translation>
     </message>
@@ -1634,12 +1626,60 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
         <translation>inactif</translation>
     </message>
     <message>
-        <source>This window (%1)</source>
-        <translation>Cette fenêtre (%1)</translation>
+        <source>State</source>
+        <translation>État</translation>
     </message>
     <message>
-        <source>Other processes (%1)</source>
-        <translation>Autres processus (%1)</translation>
+        <source>Jobs</source>
+        <translation>Tâches</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Hôte</translation>
+    </message>
+    <message>
+        <source>PID</source>
+        <translation>PID</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Démarrée</translation>
+    </message>
+    <message>
+        <source>Last heartbeat</source>
+        <translation>Dernier battement</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>actif</translation>
+    </message>
+    <message>
+        <source>lost</source>
+        <translation>perdu</translation>
+    </message>
+    <message>
+        <source>%1 (this window)</source>
+        <translation>%1 (cette fenêtre)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 held, %n worker(s)</source>
+        <translation><numerusform>%1 détenue(s), %n worker</numerusform><numerusform>%1 détenue(s), %n workers</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Its locks last %n second(s) without a heartbeat; a heartbeat every %1 s</source>
+        <translation><numerusform>Ses verrous durent %n seconde sans battement ; un battement toutes les %1 s</numerusform><numerusform>Ses verrous durent %n secondes sans battement ; un battement toutes les %1 s</numerusform></translation>
+    </message>
+    <message>
+        <source>No heartbeat within its lock duration: the process is gone or cut off, and its jobs return to the queue</source>
+        <translation>Aucun battement pendant la durée de ses verrous : le processus a disparu ou est coupé, et ses tâches retournent dans la file</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>en cours</translation>
     </message>
 </context>
 </TS>

@@ -117,7 +117,7 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
 
     m_actions = new JobActions(m_model, this);
     m_detail = new JobDetailPane(m_session.get(), this);
-    m_workers = new WorkersPanel(m_model, m_pool, this);
+    m_workers = new WorkersPanel(m_session.get(), m_model, m_pool, this);
     m_enqueuer = new FileEnqueuer(m_session.get(), this);
 
     createStatusList();

@@ -42,7 +42,6 @@ QString durations(const Engine::DurationFigures &figures)
 int runStats(CommandContext &context)
 {
     Engine::MetricsOptions options;
-    options.lockSeconds = Engine::QueueOptions::fromEnvironment().lockSeconds;
     if (const auto window = context.durationOption(QStringLiteral("window"), 1,
                                                    CommandContext::kMaxDurationSeconds))
         options.windowSeconds = *window;
@@ -83,18 +82,26 @@ int runStats(CommandContext &context)
     out << QStringLiteral("  wait (created → started): %1\n").arg(durations(snap.wait));
     out << QStringLiteral("  run (started → completed): %1\n").arg(durations(snap.run));
 
-    out << '\n' << QStringLiteral("Workers seen in the last %1:").arg(seconds(double(options.workersSeenSeconds)));
+    out << '\n' << QStringLiteral("Workers:");
     if (snap.workers.isEmpty()) {
         out << QStringLiteral(" none\n");
     } else {
         out << '\n';
-        TableWriter workers({QStringLiteral("WORKER"), QStringLiteral("HOST"), QStringLiteral("STATE"),
-                             QStringLiteral("CURRENT JOB"), QStringLiteral("LAST HEARTBEAT")});
-        for (const Engine::WorkerFigures &worker : snap.workers)
-            workers.addRow({worker.id, worker.host,
-                            worker.alive ? QStringLiteral("alive") : QStringLiteral("gone"),
-                            worker.currentJobs.join(QLatin1Char(' ')),
-                            Engine::isoUtc(worker.lastHeartbeat)});
+        TableWriter workers({QStringLiteral("WORKER"), QStringLiteral("HOST"), QStringLiteral("PID"),
+                             QStringLiteral("VERSION"), QStringLiteral("STATE"),
+                             QStringLiteral("SLOTS"), QStringLiteral("JOBS"),
+                             QStringLiteral("STARTED (UTC)"), QStringLiteral("LAST HEARTBEAT")});
+        workers.setRightAligned(2);
+        workers.setRightAligned(5);
+        workers.setRightAligned(6);
+        for (const Engine::WorkerRecord &worker : snap.workers)
+            workers.addRow({worker.id, worker.host, QString::number(worker.pid), worker.version,
+                            Engine::WorkerRecord::stateName(worker.state),
+                            QString::number(worker.slotCount), QString::number(worker.jobIds.size()),
+                            worker.startedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")),
+                            QStringLiteral("%1 ago").arg(seconds(
+                                qMax<qint64>(0, worker.lastHeartbeatAt.msecsTo(snap.takenAt))
+                                / 1000.0))});
         workers.write(out);
     }
     out << '\n' << QStringLiteral("Stuck jobs:");

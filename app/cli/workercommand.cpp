@@ -96,7 +96,6 @@ int runWorker(CommandContext &context)
     if (metricsPort) {
         metricsOptions.url = context.url();
         metricsOptions.port = quint16(*metricsPort);
-        metricsOptions.metrics.lockSeconds = options.lockSeconds;
         metricsOptions.healthProbe = [&pool] { return pool.isRunning(); };
         metrics = std::make_unique<MetricsServer>(metricsOptions);
         if (!metrics->start(&error)) {

@@ -12,4 +12,8 @@ QByteArray playText(const QString &name);
 /// The first column of the first row of `sql`, or -1 when the statement fails.
 int scalar(QSqlDatabase db, const QString &sql);
 
+/// Moves a worker pool's last heartbeat (and start) seconds into the past, as if it had stopped
+/// beating then; false when the statement fails or no such row exists.
+bool ageWorker(QSqlDatabase db, const QString &id, int seconds);
+
 } // namespace TestHelpers

@@ -5,6 +5,7 @@
 
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace Engine;
@@ -54,7 +55,7 @@ bool TestMigrations::emptyDatabase(TestDatabase &test, int keepVersion)
 {
     QSqlQuery sql(test.db());
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")",
-                                  R"(DROP TABLE "CallboardPlaybook")",
+                                  R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardWorker")",
                                   R"(DROP TABLE "CallboardChunkResult")", R"(DROP TABLE "JobEvent")",
                                   R"(DROP TABLE "ParseJob")"}) {
         if (!sql.exec(QString::fromLatin1(statement)))
@@ -142,7 +143,7 @@ void TestMigrations::foreignPlaybookTableIsLeftAlone()
     QString error;
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    QVERIFY(!applied.filter(QRegularExpression(QStringLiteral("^8 "))).isEmpty());
     QVERIFY(hasTable(test, QStringLiteral("CallboardPlaybook")));
 
     JobQueue queue(test.db());
@@ -225,7 +226,7 @@ void TestMigrations::oldPlaybookTableIsMoved()
 
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    QVERIFY(!applied.filter(QRegularExpression(QStringLiteral("^8 "))).isEmpty());
     QVERIFY(!hasTable(test, QStringLiteral("Playbook")));
     QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "title", "speechCount" FROM "CallboardPlaybook"
         ORDER BY "id")")));
@@ -271,6 +272,7 @@ void TestMigrations::olderDatabaseIsMigrated()
     QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
     QSqlQuery reset(fresh.db());
     for (const char *sql : {R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardChunkResult")",
+                            R"(DROP TABLE "CallboardWorker")",
                             R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                             R"(DELETE FROM "_CallboardMigration")"})
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));

@@ -3,9 +3,14 @@
 #include "engine/jobqueue.h"
 #include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
+#include "engine/workerregistry.h"
 #include "testdatabase.h"
+#include "testhelpers.h"
 
 #include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QMutex>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTest>
@@ -71,6 +76,21 @@ int count(QSqlDatabase db, const QString &sql)
     return query.value(0).toInt();
 }
 
+// Debug lines of callboard.worker, from whichever thread logs them.
+QMutex logMutex;
+QStringList workerDebugLines;
+QtMessageHandler previousHandler = nullptr;
+
+void captureWorkerDebug(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (type == QtDebugMsg && qstrcmp(context.category, "callboard.worker") == 0) {
+        QMutexLocker lock(&logMutex);
+        workerDebugLines << message;
+        return;
+    }
+    previousHandler(type, context, message);
+}
+
 } // namespace
 
 #define BACKENDS(name)                                                                           \
@@ -101,6 +121,7 @@ private slots:
     BACKENDS(heldBackProgressIsWrittenBeforeAFailure)
     BACKENDS(stopTokenReachesInsideAChunk)
     BACKENDS(shutdownLeavesAHandlerThatNeverReturns)
+    BACKENDS(heartbeatKeepsThePoolsRow)
 };
 
 // The handler is the application's choice: an engine that quietly parsed plays for a pool
@@ -601,6 +622,54 @@ void TestWorkerPool::shutdownLeavesAHandlerThatNeverReturns()
     QCOMPARE(job->retryCount, 0);
     letGo = true;
     QThread::msleep(100);
+}
+
+// Issue 13 item 7: the pool's row is written at start, renewed by every heartbeat together with
+// its locks (and the renewal logged), shows the jobs held, and goes at a clean stop.
+void TestWorkerPool::heartbeatKeepsThePoolsRow()
+{
+    OPEN_TEST_DATABASE(test);
+    QLoggingCategory::setFilterRules(QStringLiteral("callboard.worker.debug=true"));
+    previousHandler = qInstallMessageHandler(captureWorkerDebug);
+    const auto restore = qScopeGuard([] {
+        qInstallMessageHandler(previousHandler);
+        QLoggingCategory::setFilterRules(QString());
+    });
+    JobQueue queue(test.db());
+    WorkerPoolOptions o = options(test, 1, chunkedHandler(12, 250));
+    o.lockSeconds = 2;
+    o.heartbeatSeconds = 0.2;
+    WorkerPool pool(o);
+    QString error;
+    QVERIFY2(pool.start(&error), qPrintable(error));
+    WorkerRegistry registry(test.db());
+    // Written at start, before any heartbeat.
+    QList<WorkerRecord> rows = registry.workers();
+    QCOMPARE(rows.size(), 1);
+    QCOMPARE(rows.constFirst().id, pool.workerIdPrefix());
+    QCOMPARE(rows.constFirst().slotCount, 1);
+    QCOMPARE(rows.constFirst().lockSeconds, 2.0);
+    QCOMPARE(rows.constFirst().state, WorkerRecord::State::Idle);
+    const QDateTime firstBeat = rows.constFirst().lastHeartbeatAt;
+
+    const QString id = queue.enqueue(smallPlay(QStringLiteral("slow.txt")));
+    QTRY_VERIFY_WITH_TIMEOUT(registry.workers().constFirst().state == WorkerRecord::State::Active,
+                             5000);
+    QCOMPARE(registry.workers().constFirst().jobIds, QStringList{id});
+    // Heartbeats move the row's time and record the job (3 s of work, a lock of 2 s).
+    QTRY_VERIFY_WITH_TIMEOUT(registry.workers().constFirst().lastHeartbeatAt > firstBeat, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(TestHelpers::scalar(test.db(), QStringLiteral(
+                                  R"(SELECT "jobCount" FROM "CallboardWorker")")), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Completed, 20000);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'reclaimed')")), 0);
+    {
+        QMutexLocker lock(&logMutex);
+        QVERIFY2(workerDebugLines.contains(QStringLiteral("renewed lock on 1 jobs")),
+                 qPrintable(workerDebugLines.join(u'\n')));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(registry.workers().constFirst().state, WorkerRecord::State::Idle, 5000);
+    pool.stop();
+    QVERIFY(registry.workers().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestWorkerPool)

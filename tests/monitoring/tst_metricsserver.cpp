@@ -3,6 +3,7 @@
 #include "app/metricsserver/metricsserver.h"
 #include "engine/database.h"
 #include "engine/queuemetrics.h"
+#include "engine/workerregistry.h"
 #include "fixtures.h"
 #include "testdatabase.h"
 
@@ -132,6 +133,9 @@ void TestMetricsServer::metricsEndpoint()
     running.lockExpiryAgo = -595;
     running.workerId = QStringLiteral("box-7-1");
     Fixtures::insertJob(test.db(), now, running);
+    // Its pool, as it records itself: active, since one of its workers holds the running job.
+    WorkerRegistry(test.db()).registerPool(
+        WorkerRecord::forThisProcess(QStringLiteral("box-7"), 2, 600, 60));
 
     MetricsServerOptions options;
     options.url = test.url();
@@ -153,7 +157,10 @@ void TestMetricsServer::metricsEndpoint()
     QCOMPARE(samples.value(QStringLiteral("callboard_jobs{status=\"completed\"}")), 0.0);
     QCOMPARE(samples.value(QStringLiteral("callboard_jobs_ready")), 3.0);
     QCOMPARE(samples.value(QStringLiteral("callboard_jobs_completed_total")), 0.0);
-    QCOMPARE(samples.value(QStringLiteral("callboard_workers{state=\"alive\"}")), 1.0);
+    QCOMPARE(samples.value(QStringLiteral("callboard_workers{state=\"active\"}")), 1.0);
+    QCOMPARE(samples.value(QStringLiteral("callboard_workers{state=\"idle\"}")), 0.0);
+    QCOMPARE(samples.value(QStringLiteral("callboard_workers{state=\"lost\"}")), 0.0);
+    QCOMPARE(samples.value(QStringLiteral("callboard_worker_slots")), 2.0);
     QCOMPARE(samples.value(QStringLiteral("callboard_worker_up")), 1.0);
     QVERIFY(samples.value(QStringLiteral("callboard_oldest_queued_job_age_seconds")) >= 12.0);
     QVERIFY(samples.contains(QStringLiteral("callboard_job_run_duration_seconds_bucket{le=\"+Inf\"}")));

@@ -1,8 +1,10 @@
 // The monitoring commands of the real binary: stats, prune, worker --metrics-port.
 #include "engine/queuemetrics.h"
+#include "engine/workerregistry.h"
 #include "fixtures.h"
 #include "testdatabase.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -11,6 +13,8 @@
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+
+#include <csignal>
 
 using Fixtures::Row;
 
@@ -79,6 +83,7 @@ private slots:
     BACKENDS(stats)
     BACKENDS(prune)
     BACKENDS(workerMetricsPort)
+    BACKENDS(killedWorkerReadsAsLost)
 };
 
 void TestMonitoringCli::stats()
@@ -163,9 +168,33 @@ void TestMonitoringCli::workerMetricsPort()
     QString body;
     QCOMPARE(httpStatus(port, "/metrics", &body), 200);
     QVERIFY2(body.contains(QStringLiteral("\ncallboard_worker_up 1\n")), qPrintable(body));
+    // The idle worker is listed by what it records itself, not by jobs it no longer holds.
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_workers{state=\"idle\"} 1\n")), qPrintable(body));
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_workers{state=\"lost\"} 0\n")), qPrintable(body));
+    QVERIFY2(body.contains(QStringLiteral("\ncallboard_worker_slots 1\n")), qPrintable(body));
+
+    Result stats = run(test.urlString(), {QStringLiteral("stats"), QStringLiteral("--json")});
+    QCOMPARE(stats.exitCode, 0);
+    const QJsonArray workers = stats.json()[QStringLiteral("workers")].toArray();
+    QCOMPARE(workers.size(), 1);
+    const QJsonObject self = workers.at(0).toObject();
+    QCOMPARE(self[QStringLiteral("pid")].toInteger(), worker.processId());
+    QCOMPARE(self[QStringLiteral("state")].toString(), QStringLiteral("idle"));
+    QCOMPARE(self[QStringLiteral("version")].toString(), QStringLiteral(CALLBOARD_VERSION));
+    QCOMPARE(self[QStringLiteral("slots")].toInt(), 1);
+    QCOMPARE(self[QStringLiteral("jobCount")].toInt(), 0);
+    stats = run(test.urlString(), {QStringLiteral("stats")});
+    QVERIFY2(stats.out.contains(QStringLiteral("Workers:\n")), qPrintable(stats.out));
+    QVERIFY2(stats.out.contains(QStringLiteral(" idle ")), qPrintable(stats.out));
+    QVERIFY2(stats.out.contains(QString::number(worker.processId())), qPrintable(stats.out));
+
     worker.terminate();
     QVERIFY(worker.waitForFinished(60000));
     QCOMPARE(worker.exitCode(), 0);
+    // A clean stop takes the worker off the table instead of leaving it to look lost.
+    stats = run(test.urlString(), {QStringLiteral("stats"), QStringLiteral("--json")});
+    QCOMPARE(stats.json()[QStringLiteral("workers")].toArray().size(), 0);
+    QVERIFY(run(test.urlString(), {QStringLiteral("stats")}).out.contains(QStringLiteral("Workers: none")));
 
     // A taken port is a clear failure, not a silent worker without metrics.
     QTcpServer taken;
@@ -174,6 +203,52 @@ void TestMonitoringCli::workerMetricsPort()
                                                QString::number(taken.serverPort())});
     QCOMPARE(busy.exitCode, 1);
     QVERIFY2(busy.err.contains(QString::number(taken.serverPort())), qPrintable(busy.err));
+}
+
+// Issue 13 item 7: a worker killed with SIGKILL leaves its row, which reads as lost once its
+// heartbeat is older than its lock duration; another worker's heartbeat deletes it after
+// WorkerRegistry::kPruneAfterLocks lock durations.
+void TestMonitoringCli::killedWorkerReadsAsLost()
+{
+    OPEN_TEST_DATABASE(test);
+    Engine::WorkerRegistry registry(test.db());
+    const auto stateOf = [&registry](qint64 pid) -> QString {
+        for (const Engine::WorkerRecord &record : registry.workers()) {
+            if (record.pid == pid)
+                return Engine::WorkerRecord::stateName(record.state);
+        }
+        return QStringLiteral("none");
+    };
+    const QStringList shortLocks{QStringLiteral("--db"), test.urlString(), QStringLiteral("worker"),
+                                 QStringLiteral("--workers"), QStringLiteral("1"),
+                                 QStringLiteral("--lock-seconds"), QStringLiteral("1"),
+                                 QStringLiteral("--heartbeat-seconds"), QStringLiteral("0.2")};
+    QProcess victim;
+    victim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    victim.start(QStringLiteral(CALLBOARD_BINARY), shortLocks);
+    QVERIFY(victim.waitForStarted());
+    const qint64 victimPid = victim.processId();
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(victimPid), QStringLiteral("idle"), 20000);
+    // Beating: still idle a few lock durations later.
+    QTest::qWait(2500);
+    QCOMPARE(stateOf(victimPid), QStringLiteral("idle"));
+    ::kill(pid_t(victimPid), SIGKILL);
+    QVERIFY(victim.waitForFinished(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(victimPid), QStringLiteral("lost"), 5000);
+    const Result stats = run(test.urlString(), {QStringLiteral("stats")});
+    QVERIFY2(stats.out.contains(QStringLiteral(" lost ")), qPrintable(stats.out));
+
+    QProcess survivor;
+    survivor.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    survivor.start(QStringLiteral(CALLBOARD_BINARY), shortLocks);
+    QVERIFY(survivor.waitForStarted());
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(survivor.processId()), QStringLiteral("idle"), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOf(victimPid), QStringLiteral("none"),
+                              (Engine::WorkerRegistry::kPruneAfterLocks + 10) * 1000);
+    survivor.terminate();
+    QVERIFY(survivor.waitForFinished(30000));
+    QCOMPARE(survivor.exitCode(), 0);
+    QVERIFY(registry.workers().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestMonitoringCli)

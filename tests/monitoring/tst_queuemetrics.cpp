@@ -1,8 +1,10 @@
 // QueueMetrics against a database with known jobs: counts, readiness, rates, percentiles,
 // workers and stuck jobs, on SQLite and PostgreSQL.
 #include "engine/queuemetrics.h"
+#include "engine/workerregistry.h"
 #include "fixtures.h"
 #include "testdatabase.h"
+#include "testhelpers.h"
 
 #include <QJsonArray>
 #include <QTest>
@@ -122,6 +124,25 @@ Known fill(QSqlDatabase db, const QDateTime &now)
                           QStringLiteral("oldhost-9-1"), 3000);  // older than the workers' view
     Fixtures::insertEvent(db, now, known.ready, QStringLiteral("released"),
                           QStringLiteral("hostd-400-1"), 600);   // seen, but gone
+    // Three pools as they record themselves: one holds the running job, one was killed (its
+    // heartbeat is older than its lock duration), one is idle but beating.
+    WorkerRegistry registry(db);
+    WorkerRecord idle;
+    for (const auto &[host, pid] : {std::pair{"host-a", 100}, {"hostb", 200}, {"hostc", 300}}) {
+        WorkerRecord record;
+        record.host = QString::fromLatin1(host);
+        record.pid = pid;
+        record.id = QStringLiteral("%1-%2").arg(record.host).arg(pid);
+        record.version = QStringLiteral("1.0.0");
+        record.slotCount = 3;
+        record.lockSeconds = 300;
+        record.heartbeatSeconds = 30;
+        registry.registerPool(record);
+        idle = record;
+    }
+    TestHelpers::ageWorker(db, QStringLiteral("hostb-200"), 301);
+    TestHelpers::ageWorker(db, QStringLiteral("hostc-300"), 600);
+    registry.beat(idle, {});  // beats again now: started 600 s ago, idle since
     return known;
 }
 
@@ -192,25 +213,27 @@ void TestQueueMetrics::snapshotFigures()
     QCOMPARE(snap.wait.p95Ms, 20000.0);
     QCOMPARE(snap.wait.maxMs, 20000.0);
 
-    QCOMPARE(snap.workers.size(), 4);
-    const WorkerFigures &a = snap.workers.at(0);
-    QCOMPARE(a.id, QStringLiteral("host-a-100-1"));
+    QCOMPARE(snap.workers.size(), 3);
+    const WorkerRecord &a = snap.workers.at(0);
+    QCOMPARE(a.id, QStringLiteral("host-a-100"));
     QCOMPARE(a.host, QStringLiteral("host-a"));
-    QCOMPARE(a.currentJobs, QStringList{known.running});
-    QVERIFY(a.alive);
-    QVERIFY(qAbs(a.lastHeartbeat.secsTo(now) - 30) <= 1);
-    const WorkerFigures &b = snap.workers.at(1);
-    QCOMPARE(b.id, QStringLiteral("hostb-200-1"));
-    QCOMPARE(b.currentJobs, QStringList{known.expired});
-    QVERIFY(!b.alive);
-    const WorkerFigures &c = snap.workers.at(2);
-    QCOMPARE(c.id, QStringLiteral("hostc-300-2"));
-    QCOMPARE(c.host, QStringLiteral("hostc"));
-    QVERIFY(c.currentJobs.isEmpty());
-    QVERIFY(c.alive);  // idle, last seen 60 s ago
-    const WorkerFigures &d = snap.workers.at(3);
-    QCOMPARE(d.id, QStringLiteral("hostd-400-1"));
-    QVERIFY(!d.alive);  // last seen 600 s ago
+    QCOMPARE(a.pid, 100);
+    QCOMPARE(a.jobIds, QStringList{known.running});
+    QCOMPARE(a.state, WorkerRecord::State::Active);
+    const WorkerRecord &b = snap.workers.at(1);
+    QCOMPARE(b.id, QStringLiteral("hostb-200"));
+    QCOMPARE(b.jobIds, QStringList{known.expired});  // left to be reclaimed
+    QCOMPARE(b.state, WorkerRecord::State::Lost);
+    const WorkerRecord &c = snap.workers.at(2);
+    QCOMPARE(c.id, QStringLiteral("hostc-300"));
+    QVERIFY(c.jobIds.isEmpty());
+    QCOMPARE(c.state, WorkerRecord::State::Idle);  // no job for 10 minutes, but beating
+    QVERIFY(qAbs(c.startedAt.secsTo(now) - 600) <= 2);
+    const QString prometheus = QueueMetrics::renderPrometheus(snap, {}, true);
+    QVERIFY(prometheus.contains(QStringLiteral("callboard_workers{state=\"active\"} 1\n")));
+    QVERIFY(prometheus.contains(QStringLiteral("callboard_workers{state=\"idle\"} 1\n")));
+    QVERIFY(prometheus.contains(QStringLiteral("callboard_workers{state=\"lost\"} 1\n")));
+    QVERIFY(prometheus.contains(QStringLiteral("callboard_worker_slots 6\n")));
 
     QCOMPARE(snap.stuck.size(), 3);
     QCOMPARE(snap.stuck.at(0).id, known.expired);
@@ -226,7 +249,10 @@ void TestQueueMetrics::snapshotFigures()
     QCOMPARE(json.value(QStringLiteral("counts")).toObject().value(QStringLiteral("completed")).toInt(), 12);
     QCOMPARE(json.value(QStringLiteral("durations")).toObject().value(QStringLiteral("runMs"))
                  .toObject().value(QStringLiteral("p95")).toDouble(), 10000.0);
-    QCOMPARE(json.value(QStringLiteral("workers")).toArray().size(), 4);
+    const QJsonArray workers = json.value(QStringLiteral("workers")).toArray();
+    QCOMPARE(workers.size(), 3);
+    QCOMPARE(workers.at(1).toObject().value(QStringLiteral("state")).toString(), QStringLiteral("lost"));
+    QCOMPARE(workers.at(0).toObject().value(QStringLiteral("jobIds")).toArray().size(), 1);
     QCOMPARE(json.value(QStringLiteral("stuck")).toArray().at(0).toObject()
                  .value(QStringLiteral("reason")).toString(), QStringLiteral("lock_expired"));
 }

@@ -769,7 +769,10 @@ void TestMainWindow::embeddedWorkersParseADroppedPlay()
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(0).status, JobStatus::Completed, 60000);
     QCOMPARE(window->jobModel()->jobRow(0).progress, 100.0);
     auto *list = window->findChild<QTreeWidget *>(QStringLiteral("workerList"));
-    QVERIFY(list->topLevelItem(0)->text(0).contains(QStringLiteral("(1)")));
+    // This window's pool comes first, with its one worker under it.
+    QVERIFY(list->topLevelItem(0)->text(0).contains(QStringLiteral("(this window)")));
+    QVERIFY(list->topLevelItem(0)->text(0).startsWith(pool.workerIdPrefix()));
+    QCOMPARE(list->topLevelItem(0)->childCount(), 1);
 
     // The playbook preview of the completed job.
     window->selectJobs({window->jobModel()->jobRow(0).id});

@@ -7,6 +7,7 @@
 #include "ui/mainwindow.h"
 #include "session/session.h"
 #include "ui/metricsdock.h"
+#include "ui/workerspanel.h"
 #ifdef CALLBOARD_HAVE_WORKERPOOL
 #include "engine/parsejobhandler.h"
 #include "engine/workerpool.h"
@@ -18,8 +19,14 @@
 #include <QLabel>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QScopeGuard>
 #include <QTest>
+#include <QHostInfo>
+#include <QProcess>
 #include <QTreeView>
+#include <QTreeWidget>
+
+#include <csignal>
 
 using namespace Engine;
 
@@ -38,7 +45,33 @@ private slots:
     void metricsShowDepthCounts();
     void activityDockShowsEvents();
     void bannerFollowsConnectionSignals();
+    void workersPanelListsAnotherProcess_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+    void workersPanelListsAnotherProcess();
 };
+
+namespace {
+
+QTreeWidgetItem *itemOfPid(QTreeWidget *list, qint64 pid)
+{
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = list->topLevelItem(i);
+        if (item->text(WorkersPanel::PidColumn) == QString::number(pid))
+            return item;
+    }
+    return nullptr;
+}
+
+QString stateOfPid(QTreeWidget *list, qint64 pid)
+{
+    const QTreeWidgetItem *item = itemOfPid(list, pid);
+    return item ? item->text(WorkersPanel::StateColumn) : QStringLiteral("(not listed)");
+}
+
+} // namespace
 
 void TestMonitoringDocks::initTestCase()
 {
@@ -133,6 +166,57 @@ void TestMonitoringDocks::bannerFollowsConnectionSignals()
     QVERIFY(window.connectionBanner()->isVisible());
     window.clearConnectionProblem();
     QVERIFY(window.connectionBanner()->isHidden());
+}
+
+// Issue 13 item 7: a real worker process on the same database is listed by what it records
+// itself — idle (with no job ever: nothing else would show it), then active with its job, then,
+// killed with SIGKILL, lost.
+void TestMonitoringDocks::workersPanelListsAnotherProcess()
+{
+    OPEN_TEST_DATABASE(test);
+    QProcess worker;
+    worker.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("CALLBOARD_CHUNK_DELAY_MS"), QStringLiteral("300"));
+    worker.setProcessEnvironment(env);
+    worker.start(QStringLiteral(CALLBOARD_BINARY),
+                 {QStringLiteral("--db"), test.urlString(), QStringLiteral("worker"),
+                  QStringLiteral("--workers"), QStringLiteral("1"), QStringLiteral("--lock-seconds"),
+                  QStringLiteral("1"), QStringLiteral("--heartbeat-seconds"), QStringLiteral("0.2")});
+    QVERIFY(worker.waitForStarted());
+    const auto killWorker = qScopeGuard([&worker] {
+        worker.kill();
+        worker.waitForFinished();
+    });
+    const qint64 pid = worker.processId();
+
+    MainWindow window(test.url(), nullptr);
+    window.show();
+    QTreeWidget *list = window.workersPanel()->list();
+    QTRY_COMPARE_WITH_TIMEOUT(stateOfPid(list, pid), QStringLiteral("idle"), 20000);
+    const QTreeWidgetItem *item = itemOfPid(list, pid);
+    QCOMPARE(item->text(WorkersPanel::HostColumn), QHostInfo::localHostName());
+    QCOMPARE(item->text(WorkersPanel::VersionColumn), QStringLiteral(CALLBOARD_VERSION));
+    QVERIFY(!item->text(WorkersPanel::StartedColumn).isEmpty());
+    QVERIFY(!item->text(WorkersPanel::HeartbeatColumn).isEmpty());
+    QVERIFY(item->text(WorkersPanel::WorkerColumn).endsWith(QStringLiteral("-%1").arg(pid)));
+
+    JobQueue queue(test.db());
+    EnqueueInput input;
+    input.filename = QStringLiteral("slow.txt");
+    input.rawText = QByteArrayLiteral("HAMLET. To be.\n\nHORATIO. Or not.\n\n");
+    input.rawText = input.rawText.repeated(40);
+    input.config = {{QStringLiteral("chunkSize"), 2}};
+    queue.enqueue(input);
+    QTRY_COMPARE_WITH_TIMEOUT(stateOfPid(list, pid), QStringLiteral("active"), 10000);
+    item = itemOfPid(list, pid);
+    QCOMPARE(item->childCount(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(itemOfPid(list, pid)->child(0)->text(WorkersPanel::JobsColumn),
+                              QStringLiteral("slow.txt"), 5000);
+
+    ::kill(pid_t(pid), SIGKILL);
+    QVERIFY(worker.waitForFinished(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(stateOfPid(list, pid), QStringLiteral("lost"), 10000);
 }
 
 QTEST_MAIN(TestMonitoringDocks)

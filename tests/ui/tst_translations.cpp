@@ -137,7 +137,8 @@ void TestTranslations::noVisibleStringLeftUntranslated()
                              QStringLiteral("Details"), QStringLiteral("Port:"), QStringLiteral("Callboard"),
                              QStringLiteral("Playbook"), QStringLiteral("Actor"), QStringLiteral("Timeline"),
                              QStringLiteral("Workers"), QStringLiteral("Name"),
-                             QStringLiteral("Status:"), QStringLiteral("Worker:"), QStringLiteral("Host:")};
+                             QStringLiteral("Status:"), QStringLiteral("Worker:"), QStringLiteral("Host:"),
+                             QStringLiteral("Host"), QStringLiteral("PID"), QStringLiteral("Version")};
 
     auto collect = [&](const QString &language) {
         LanguageSupport::install(language);
