@@ -704,7 +704,7 @@ void TestMainWindow::settingsRoundTrip()
         header = h->saveState();
         window->close();  // saves
     }
-    QVERIFY(!QSettings().value(QStringLiteral("JobTable/HeaderState/v1")).toByteArray().isEmpty());
+    QVERIFY(!QSettings().value(QStringLiteral("JobTable/HeaderState/v2")).toByteArray().isEmpty());
     auto window = makeWindow(test);
     QHeaderView *h = window->jobView()->header();
     QCOMPARE(h->saveState(), header);
@@ -720,7 +720,7 @@ void TestMainWindow::settingsRoundTrip()
 
     // A header saved by another layout (wrong column count) falls back to the defaults.
     window->close();
-    QSettings().setValue(QStringLiteral("JobTable/HeaderState/v1"), QByteArray("garbage"));
+    QSettings().setValue(QStringLiteral("JobTable/HeaderState/v2"), QByteArray("garbage"));
     auto third = makeWindow(test);
     QVERIFY(!third->jobView()->header()->isSectionHidden(JobTableModel::WorkerColumn));
 }
