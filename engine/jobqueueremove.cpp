@@ -55,7 +55,7 @@ RemoveResult JobQueue::remove(const QString &jobId, bool withPlaybook, const QSt
         m_announced = false;
         transaction.commit();
     }
-    qCInfo(lcQueue) << "job" << jobId << "removed by" << actor
+    qCDebug(lcQueue) << "job" << jobId << "removed by" << actor
                     << (result.playbookDeleted ? "with its playbook" : "");
     published({jobId});
     return result;

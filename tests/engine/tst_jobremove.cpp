@@ -141,7 +141,7 @@ void TestJobRemove::permanentFailureIsKeptOnTheRow()
     queue.restart(notAPlay, QStringLiteral("test"));
     QCOMPARE(queue.job(notAPlay)->failurePermanent, false);
     QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob"
-                                                WHERE "failurePermanent" IS NULL)")), 2);
+                                                WHERE "failurePermanent" IS NULL)")), 1);
 }
 
 void TestJobRemove::removeDeletesJobAndEventsKeepsPlaybook()
