@@ -401,6 +401,7 @@ T = {
     "is the queue database itself (not read)": ("ist die Auftragsdatenbank selbst (nicht gelesen)", "est la base de tâches elle-même (non lue)"),
     "a .%1 file, not plain text (not read)": ("eine .%1-Datei, kein reiner Text (nicht gelesen)", "un fichier .%1, pas du texte brut (non lu)"),
     "is not text": ("ist kein Text", "n'est pas du texte"),
+    "a %1 file, not a play": ("eine %1-Datei, kein Stück", "un fichier %1, pas une pièce"),
     "Latin-1/Windows-1252 text, not UTF-8: tick it to enqueue it converted to UTF-8 (the file is not changed)": (
         "Latin-1-/Windows-1252-Text, kein UTF-8: ankreuzen, um ihn nach UTF-8 umgewandelt einzureihen (die Datei bleibt unverändert)",
         "Texte Latin-1/Windows-1252, pas UTF-8 : cochez-le pour le mettre en file converti en UTF-8 (le fichier n'est pas modifié)"),

@@ -1717,6 +1717,10 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
         <source>Latin-1/Windows-1252 text, not UTF-8: tick it to enqueue it converted to UTF-8 (the file is not changed)</source>
         <translation>Latin-1-/Windows-1252-Text, kein UTF-8: ankreuzen, um ihn nach UTF-8 umgewandelt einzureihen (die Datei bleibt unverändert)</translation>
     </message>
+    <message>
+        <source>a %1 file, not a play</source>
+        <translation>eine %1-Datei, kein Stück</translation>
+    </message>
 </context>
 <context>
     <name>PlaybookModel</name>

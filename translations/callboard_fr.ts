@@ -1717,6 +1717,10 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
         <source>Latin-1/Windows-1252 text, not UTF-8: tick it to enqueue it converted to UTF-8 (the file is not changed)</source>
         <translation>Texte Latin-1/Windows-1252, pas UTF-8 : cochez-le pour le mettre en file converti en UTF-8 (le fichier n'est pas modifié)</translation>
     </message>
+    <message>
+        <source>a %1 file, not a play</source>
+        <translation>un fichier %1, pas une pièce</translation>
+    </message>
 </context>
 <context>
     <name>PlaybookModel</name>

@@ -224,7 +224,14 @@ PlayCandidate scanFile(const QString &path, const Engine::DatabaseUrl &url, qint
         candidate.reason = Tr::tr("is not text");
         return candidate;
     }
-    const QString other = otherTextReason(info.suffix().toLower());
+    static const QSet<QString> projectFiles{
+        QStringLiteral("README"),  QStringLiteral("LICENSE"), QStringLiteral("LICENCE"),
+        QStringLiteral("CHANGELOG"), QStringLiteral("CONTRIBUTING"), QStringLiteral("AUTHORS"),
+        QStringLiteral("NOTICE"),  QStringLiteral("COPYING")};
+    // A folder of plays often carries a README beside them: text, named like a play, not one.
+    const QString other = projectFiles.contains(info.completeBaseName().toUpper())
+        ? Tr::tr("a %1 file, not a play").arg(info.fileName())
+        : otherTextReason(info.suffix().toLower());
     candidate.kind = other.isEmpty() ? PlayCandidate::Kind::Play : PlayCandidate::Kind::OtherText;
     candidate.reason = other;
     setText(candidate, std::move(data));

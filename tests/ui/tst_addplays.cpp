@@ -168,19 +168,22 @@ void TestAddPlays::folderIsListedWithPlaysTicked()
     write(dir.filePath(QStringLiteral("cover.png")), QByteArray("\x89PNG\r\n\x1a\n\0\0", 10));
     write(dir.filePath(QStringLiteral("empty.txt")), "");
     write(dir.filePath(QStringLiteral(".hidden.txt")), kHamletText);
+    write(dir.filePath(QStringLiteral("README.md")), "# The plays of this folder\n");
 
     auto window = makeWindow(test);
     window->addPlays({dir.path()});
     AddPlaysDialog *dialog = readyDialog(*window);
     QVERIFY(dialog);
     QVERIFY(dialog->isVisible());
-    QCOMPARE(dialog->list()->topLevelItemCount(), 6);  // the hidden file is left out
+    QCOMPARE(dialog->list()->topLevelItemCount(), 7);  // the hidden file is left out
     QVERIFY(ticked(rowNamed(dialog, QStringLiteral("hamlet.txt"))));
     QVERIFY(ticked(rowNamed(dialog, QStringLiteral("macbeth.md"))));
     QTreeWidgetItem *json = rowNamed(dialog, QStringLiteral("cast.json"));
     QVERIFY(json && !ticked(json));
     QVERIFY(json->flags() & Qt::ItemIsUserCheckable);  // a person may know better
     QVERIFY2(note(json).contains(QStringLiteral("not a play")), qPrintable(note(json)));
+    QTreeWidgetItem *readme = rowNamed(dialog, QStringLiteral("README.md"));
+    QVERIFY2(readme && !ticked(readme), qPrintable(note(readme)));
     QTreeWidgetItem *script = rowNamed(dialog, QStringLiteral("split.py"));
     QVERIFY(script && !ticked(script));
     QVERIFY2(note(script).contains(QStringLiteral("script")), qPrintable(note(script)));
@@ -190,7 +193,7 @@ void TestAddPlays::folderIsListedWithPlaysTicked()
         QVERIFY2(!note(item).isEmpty(), qPrintable(name));
     }
     QVERIFY2(dialog->findChild<QLabel *>(QStringLiteral("addPlaysSummary"))
-                 ->text().contains(QStringLiteral("2 of 6")),
+                 ->text().contains(QStringLiteral("2 of 7")),
              qPrintable(dialog->findChild<QLabel *>(QStringLiteral("addPlaysSummary"))->text()));
 
     dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
