@@ -53,8 +53,8 @@ AddPlaysDialog::AddPlaysDialog(Session *session, QWidget *parent)
     m_list->setAlternatingRowColors(true);
     m_list->setHeaderLabels({tr("Play"), tr("Folder"), tr("Size"), tr("Note")});
     m_list->header()->setStretchLastSection(true);
-    m_list->setColumnWidth(PlayColumn, 220);
-    m_list->setColumnWidth(FolderColumn, 220);
+    m_list->setColumnWidth(PlayColumn, 200);
+    m_list->setColumnWidth(FolderColumn, 200);
     m_list->setColumnWidth(SizeColumn, 80);
 
     m_priority = new QSpinBox;
@@ -95,7 +95,7 @@ AddPlaysDialog::AddPlaysDialog(Session *session, QWidget *parent)
     layout->addWidget(m_list, 1);
     layout->addLayout(options);
     layout->addWidget(m_buttons);
-    resize(860, 480);
+    resize(1000, 520);
 
     connect(m_list, &QTreeWidget::itemChanged, this, [this] { updateSummary(); });
     connect(&m_scan, &QFutureWatcher<QList<PlayCandidate>>::finished, this, [this] {

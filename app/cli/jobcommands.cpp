@@ -153,10 +153,7 @@ int runControl(const QString &action, CommandContext &context)
 {
     CliSession session(context.url());
     session.open();
-    // Resolve every id first: a typo in the third id must not leave the first two changed.
-    QStringList ids;
-    for (const QString &argument : context.arguments())
-        ids << session.resolveJobId(argument);
+    const QStringList ids = session.resolveJobIds(context.arguments());
     Engine::JobQueue &queue = session.queue();
     const QString actor = QStringLiteral("cli");
     for (const QString &id : std::as_const(ids)) {
@@ -205,9 +202,7 @@ int runRemove(CommandContext &context)
     session.open();
     Engine::JobQueue &queue = session.queue();
     // Every id is resolved and checked first: one job in progress among them removes none.
-    QStringList ids;
-    for (const QString &argument : context.arguments())
-        ids << session.resolveJobId(argument);
+    QStringList ids = session.resolveJobIds(context.arguments());
     ids.removeDuplicates();
     QStringList inProgress;
     for (const QString &id : std::as_const(ids)) {
