@@ -142,7 +142,9 @@ void TestMigrations::foreignPlaybookTableIsLeftAlone()
     QString error;
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    // Migration 8 ran (later ones may follow it).
+    QVERIFY(std::any_of(applied.cbegin(), applied.cend(),
+                        [](const QString &m) { return m.startsWith(QStringLiteral("8 ")); }));
     QVERIFY(hasTable(test, QStringLiteral("CallboardPlaybook")));
 
     JobQueue queue(test.db());
@@ -225,7 +227,9 @@ void TestMigrations::oldPlaybookTableIsMoved()
 
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    // Migration 8 ran (later ones may follow it).
+    QVERIFY(std::any_of(applied.cbegin(), applied.cend(),
+                        [](const QString &m) { return m.startsWith(QStringLiteral("8 ")); }));
     QVERIFY(!hasTable(test, QStringLiteral("Playbook")));
     QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "title", "speechCount" FROM "CallboardPlaybook"
         ORDER BY "id")")));
