@@ -1,6 +1,14 @@
 #include "engine/job.h"
 
+#include <QCryptographicHash>
+
 namespace Engine {
+
+QString contentHash(const QByteArray &rawText)
+{
+    return QString::fromLatin1(
+        QCryptographicHash::hash(rawText, QCryptographicHash::Sha256).toHex());
+}
 
 QString isoUtc(const QDateTime &time)
 {
@@ -44,6 +52,8 @@ QJsonObject Job::toJson() const
         {QStringLiteral("updatedAt"), timeValue(updatedAt)},
         {QStringLiteral("runAfter"), timeValue(runAfter)},
         {QStringLiteral("controlRequest"), textValue(controlRequest)},
+        {QStringLiteral("sourcePath"), textValue(sourcePath)},
+        {QStringLiteral("failurePermanent"), failurePermanent},
     };
 }
 

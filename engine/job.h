@@ -23,7 +23,11 @@ struct EnqueueInput
     int maxRetries = 3;
     QJsonObject config;            ///< chunkSize, provider, … (ParseJob.config)
     std::optional<QDateTime> runAfter; ///< scheduled start (UTC); none = now
+    QString sourcePath;            ///< where the play was read from (absolute), if a file
 };
+
+/// The hash stored in "ParseJob"."contentHash": what "the same play" means to a duplicate check.
+QString contentHash(const QByteArray &rawText);
 
 /// One row of "ParseJob". rawText, checkpoints and currentState are only filled on request.
 struct Job
@@ -54,6 +58,9 @@ struct Job
     QDateTime updatedAt;
     QDateTime runAfter;
     QString controlRequest;
+    QString sourcePath;
+    QString contentHash;
+    bool failurePermanent = false; ///< failed with an error no retry can fix
     qint64 textBytes = 0;
 
     QJsonObject toJson() const;

@@ -111,7 +111,8 @@ QString JobQueue::jobColumns(bool withText)
         R"("id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
            "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
            "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
-           "completedAt", "updatedAt", "runAfter", "controlRequest")");
+           "completedAt", "updatedAt", "runAfter", "controlRequest", "sourcePath",
+           "failurePermanent")");
     if (withText)
         columns += QStringLiteral(R"(, "rawText", "checkpoints", "currentState")");
     return columns;
@@ -160,8 +161,10 @@ QString JobQueue::insertJobSql() const
     const SqlDialect sql(m_db);
     return QStringLiteral(
                R"(INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                  "maxRetries", "runAfter", "enqueuedBy", "createdAt", "updatedAt")
-                  VALUES (:id, :priority, :rawText, :filename, %1, :maxRetries, %2, :actor, %3, %3))")
+                  "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
+                  "createdAt", "updatedAt")
+                  VALUES (:id, :priority, :rawText, :filename, %1, :maxRetries, %2, :actor,
+                          :sourcePath, :contentHash, %3, %3))")
         .arg(sql.json(QStringLiteral(":config")), sql.timestamp(QStringLiteral(":runAfter")),
              sql.now());
 }
@@ -179,6 +182,10 @@ void JobQueue::insertJob(const QString &id, const EnqueueInput &input, const QSt
     query.bindValue(QStringLiteral(":runAfter"),
                     input.runAfter ? QVariant(isoUtc(*input.runAfter)) : QVariant(QString()));
     query.bindValue(QStringLiteral(":actor"), actor);
+    query.bindValue(QStringLiteral(":sourcePath"),
+                    input.sourcePath.isEmpty() ? QVariant(QMetaType(QMetaType::QString))
+                                               : QVariant(input.sourcePath));
+    query.bindValue(QStringLiteral(":contentHash"), contentHash(input.rawText));
     exec(query, id); // the row records its creation: see events()
 }
 
@@ -818,12 +825,14 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
                 : QStringLiteral("Max retries (%1) exceeded. Last error: %2").arg(maxRetries).arg(error);
             QSqlQuery &update = prepared(QStringLiteral(R"(
                 UPDATE "ParseJob" SET "status" = 'failed', "lastError" = :error,
-                    "failureReason" = :reason, "completedAt" = %1, "workerId" = NULL,
+                    "failureReason" = :reason, "failurePermanent" = :permanent,
+                    "completedAt" = %1, "workerId" = NULL,
                     "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
                 WHERE "id" = :id)")
                                              .arg(sql.now(), kUpdatedNow.arg(sql.now())));
             update.bindValue(QStringLiteral(":error"), error);
             update.bindValue(QStringLiteral(":reason"), reason);
+            update.bindValue(QStringLiteral(":permanent"), permanent);
             update.bindValue(QStringLiteral(":id"), jobId);
             exec(update, jobId);
             details = transition(workerId, JobStatus::Running, JobStatus::Failed);

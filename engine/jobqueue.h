@@ -121,6 +121,23 @@ struct PlaybookSummary
     static PlaybookSummary of(const QJsonObject &playbook);
 };
 
+/// A job already in the queue that a new play matches (same source file or same text).
+struct ExistingJob
+{
+    QString id;
+    QString filename;
+    QString sourcePath;
+    QString contentHash;
+    JobStatus status = JobStatus::Queued;
+};
+
+/// What removing a job deleted besides its row.
+struct RemoveResult
+{
+    int events = 0;
+    bool playbookDeleted = false;
+};
+
 struct JobFilter
 {
     QList<JobStatus> statuses;  ///< empty = all
@@ -208,6 +225,16 @@ public:
     /// running), JobNotFoundError.
     JobStatus restart(const QString &jobId, const QString &actor = QStringLiteral("user"),
                       const QJsonObject &configChanges = {});
+    /// Deletes a finished job (completed, failed or cancelled) with its events and stored chunk
+    /// results, and its playbook when withPlaybook (kept otherwise, like prune does). A job in
+    /// progress (queued, running, paused, retrying) is refused with JobTransitionError, so no
+    /// worker loses a job under its feet; JobNotFoundError for an unknown id.
+    RemoveResult remove(const QString &jobId, bool withPlaybook,
+                        const QString &actor = QStringLiteral("user"));
+    /// The jobs whose source path is one of sourcePaths or whose text hash is one of
+    /// contentHashes (Engine::contentHash): what an Add Plays dialog warns about.
+    QList<ExistingJob> findExisting(const QStringList &sourcePaths,
+                                    const QStringList &contentHashes);
     /// The providers a job's config may name.
     static QStringList knownProviders();
 

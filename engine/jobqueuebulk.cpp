@@ -62,7 +62,8 @@ QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids,
 {
     qint64 bytes = 0;
     for (qsizetype i = begin; i < end; ++i)
-        bytes += inputs.at(i).rawText.size() + inputs.at(i).filename.size() + 160;
+        bytes += inputs.at(i).rawText.size() + inputs.at(i).filename.size()
+                 + inputs.at(i).sourcePath.size() + 240;
     QByteArray out;
     out.reserve(bytes + 2);
     out += '[';
@@ -83,6 +84,13 @@ QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids,
         out += ",\"config\":";
         out += input.config.isEmpty() ? QByteArray("{}")
                                       : QJsonDocument(input.config).toJson(QJsonDocument::Compact);
+        out += ",\"contentHash\":\"";
+        out += contentHash(input.rawText).toLatin1();
+        out += '"';
+        if (!input.sourcePath.isEmpty()) {
+            out += ",\"sourcePath\":";
+            appendJsonString(out, input.sourcePath.toUtf8());
+        }
         if (input.runAfter) {
             out += ",\"runAfter\":";
             appendJsonString(out, isoUtc(*input.runAfter).toUtf8());
@@ -101,12 +109,15 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
     static const QString sql = QStringLiteral(R"(
         WITH inserted AS (
             INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                "maxRetries", "runAfter", "enqueuedBy", "createdAt", "updatedAt")
+                "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
+                "createdAt", "updatedAt")
             SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   CAST(:actor AS text), LOCALTIMESTAMP(3), LOCALTIMESTAMP(3)
+                   CAST(:actor AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
+                   LOCALTIMESTAMP(3)
             FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
                 "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
-                "maxRetries" integer, "runAfter" timestamp(3))
+                "maxRetries" integer, "runAfter" timestamp(3), "sourcePath" text,
+                "contentHash" text)
             RETURNING "id")
         SELECT pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
                                                 THEN "id" || ':queued' ELSE '*' END)

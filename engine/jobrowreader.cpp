@@ -12,7 +12,7 @@ const char *const kColumnNames[] = {
     "id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
     "maxRetries", "totalChunks", "completedChunks", "progress", "lastError", "failureReason",
     "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt", "completedAt", "updatedAt",
-    "runAfter", "controlRequest", "rawText", "checkpoints", "currentState"};
+    "runAfter", "controlRequest", "sourcePath", "contentHash", "failurePermanent", "rawText", "checkpoints", "currentState"};
 
 QJsonDocument jsonOf(const QVariant &value)
 {
@@ -63,6 +63,9 @@ Job JobRowReader::read(const QSqlQuery &query, bool withText) const
     job.updatedAt = SqlDialect::toUtc(value(UpdatedAt));
     job.runAfter = SqlDialect::toUtc(value(RunAfter));
     job.controlRequest = text(ControlRequest);
+    job.sourcePath = text(SourcePath);
+    job.contentHash = text(ContentHash);
+    job.failurePermanent = value(FailurePermanent).toBool();
     if (withText) {
         job.rawText = text(RawText);
         job.textBytes = job.rawText.size();

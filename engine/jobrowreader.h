@@ -21,7 +21,7 @@ private:
         Id, Type, Priority, Status, Filename, Config, PlaybookId, RetryCount, MaxRetries,
         TotalChunks, CompletedChunks, Progress, LastError, FailureReason, WorkerId, LockedAt,
         LockExpiry, CreatedAt, StartedAt, CompletedAt, UpdatedAt, RunAfter, ControlRequest,
-        RawText, Checkpoints, CurrentState, ColumnCount
+        SourcePath, ContentHash, FailurePermanent, RawText, Checkpoints, CurrentState, ColumnCount
     };
     int m_index[ColumnCount];
 };

@@ -232,6 +232,18 @@ const QList<Migration> &migrations()
                 "jobIds" TEXT NOT NULL DEFAULT '[]',
                 "startedAt" TEXT NOT NULL,
                 "lastHeartbeatAt" TEXT NOT NULL))"})},
+        // Where a play came from (the file's absolute path; two hamlet.txt from different folders
+        // differ), a hash of its text (re-adding a play is said before it is queued twice), and
+        // whether a failure is one no retry can fix (the window then offers no Retry). Nullable,
+        // so the web application's Prisma client ignores them. No index: the duplicate check is
+        // one scan per Add Plays dialog, and an index would cost every bulk enqueue.
+        {10, "source path, content hash and permanent failures on the job",
+         s({R"(ALTER TABLE "ParseJob" ADD COLUMN IF NOT EXISTS "sourcePath" TEXT)",
+            R"(ALTER TABLE "ParseJob" ADD COLUMN IF NOT EXISTS "contentHash" TEXT)",
+            R"(ALTER TABLE "ParseJob" ADD COLUMN IF NOT EXISTS "failurePermanent" BOOLEAN)"}),
+         s({R"(ALTER TABLE "ParseJob" ADD COLUMN "sourcePath" TEXT)",
+            R"(ALTER TABLE "ParseJob" ADD COLUMN "contentHash" TEXT)",
+            R"(ALTER TABLE "ParseJob" ADD COLUMN "failurePermanent" BOOLEAN)"})},
     };
     return list;
 }

@@ -9,6 +9,9 @@ JobRow JobRow::fromJob(const Engine::Job &job)
     row.lastError = job.lastError;
     row.failureReason = job.failureReason;
     row.controlRequest = job.controlRequest;
+    row.sourcePath = job.sourcePath;
+    row.failurePermanent = job.failurePermanent;
+    row.runAfter = job.runAfter;
     row.status = job.status;
     row.priority = job.priority;
     row.retryCount = job.retryCount;
@@ -40,4 +43,11 @@ qint64 JobRow::durationSeconds(const QDateTime &now) const
     if (!ended && status != Engine::JobStatus::Running)
         return completedAt.isValid() ? startedAt.secsTo(completedAt) : -1;
     return qMax<qint64>(0, startedAt.secsTo(end));
+}
+
+qint64 JobRow::secondsToNextAttempt(const QDateTime &now) const
+{
+    if (status != Engine::JobStatus::Retrying || !runAfter.isValid())
+        return -1;
+    return qMax<qint64>(0, (now.msecsTo(runAfter) + 999) / 1000);
 }

@@ -15,6 +15,7 @@ struct JobRow
     QString lastError;
     QString failureReason;
     QString controlRequest;
+    QString sourcePath;
     Engine::JobStatus status = Engine::JobStatus::Queued;
     int priority = 0;
     int retryCount = 0;
@@ -22,17 +23,26 @@ struct JobRow
     int completedChunks = 0;
     int totalChunks = -1;  ///< -1: not known yet
     double progress = 0;
+    bool failurePermanent = false;
     QDateTime createdAt;
     QDateTime startedAt;
     QDateTime completedAt;
     QDateTime lockedAt;
     QDateTime updatedAt;
+    QDateTime runAfter;  ///< a retrying or scheduled job's next attempt (UTC)
 
     static JobRow fromJob(const Engine::Job &job);
     bool operator==(const JobRow &other) const = default;
 
     /// The error a person should read: the failure reason of a failed job, else the last error.
     QString errorText() const;
+    /// Failed with an error that no retry can fix (not a play, a refused configuration).
+    bool isPermanentFailure() const
+    {
+        return status == Engine::JobStatus::Failed && failurePermanent;
+    }
+    /// Seconds until a retrying job's next attempt (0 once due); -1 when none is waiting.
+    qint64 secondsToNextAttempt(const QDateTime &now) const;
     /// Seconds from start to completion (or to now while it runs); -1 when not started.
     qint64 durationSeconds(const QDateTime &now) const;
 };

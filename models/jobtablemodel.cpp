@@ -16,8 +16,9 @@ namespace {
 std::pair<int, int> changedColumns(const JobRow &a, const JobRow &b)
 {
     const bool changed[JobTableModel::ColumnCount] = {
-        a.status != b.status || a.controlRequest != b.controlRequest,
-        a.filename != b.filename,
+        a.status != b.status || a.controlRequest != b.controlRequest || a.runAfter != b.runAfter
+            || a.failurePermanent != b.failurePermanent,
+        a.filename != b.filename || a.sourcePath != b.sourcePath,
         a.priority != b.priority,
         a.progress != b.progress || a.completedChunks != b.completedChunks
             || a.totalChunks != b.totalChunks,
@@ -117,7 +118,15 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
         if (column == ErrorColumn)
             return row.errorText();
         if (column == FileColumn)
-            return tr("%1\nJob %2").arg(row.filename, row.id);
+            return row.sourcePath.isEmpty()
+                ? tr("%1\nJob %2").arg(row.filename, row.id)
+                : tr("%1\nFrom %2\nJob %3").arg(row.filename, row.sourcePath, row.id);
+        if (column == StatusColumn && row.isPermanentFailure())
+            return tr("A retry cannot fix this failure: %1").arg(row.errorText());
+        if (column == StatusColumn && row.runAfter.isValid()
+            && row.status == JobStatus::Retrying)
+            return tr("Next attempt at %1")
+                .arg(QLocale().toString(row.runAfter.toLocalTime(), QLocale::LongFormat));
         if (column == ProgressColumn)
             return data(index, ChunksTextRole);
         return {};
@@ -169,10 +178,19 @@ QVariant JobTableModel::displayData(const JobRow &row, int column) const
             return tr("%1 (starting over…)").arg(status);
         if (pending == QLatin1String("priority"))
             return tr("%1 (changing priority…)").arg(status);
+        if (pending == QLatin1String("remove"))
+            return tr("%1 (removing…)").arg(status);
         if (row.status == JobStatus::Running && row.controlRequest == QLatin1String("pause"))
             return tr("%1 (pausing…)").arg(status);
         if (row.status == JobStatus::Running && row.controlRequest == QLatin1String("cancel"))
             return tr("%1 (cancelling…)").arg(status);
+        const qint64 next = row.secondsToNextAttempt(QDateTime::currentDateTimeUtc());
+        if (next > 0)
+            return tr("%1 — next in %2").arg(status, JobPresentation::durationText(next));
+        if (next == 0)
+            return tr("%1 — due now").arg(status);
+        if (row.isPermanentFailure())
+            return tr("%1 (permanent)").arg(status);
         return status;
     }
     case FileColumn: return row.filename;
@@ -249,8 +267,15 @@ void JobTableModel::runCommand(
                    [this, ids = command.jobIds,
                     done = std::move(done)](const SessionReply<SessionCommand::Outcome> &reply) {
                        setPending(ids, QString());
-                       if (reply.ok())
-                           onBatch(reply.value.rows, {});
+                       if (reply.ok()) {
+                           // A job the answer no longer holds is gone (removed, or by
+                           // someone else): its row goes now rather than at the next feed.
+                           QSet<QString> vanished(ids.cbegin(), ids.cend());
+                           for (const Engine::Job &job : reply.value.rows)
+                               vanished.remove(job.id);
+                           onBatch(reply.value.rows,
+                                   QStringList(vanished.cbegin(), vanished.cend()));
+                       }
                        if (done)
                            done(reply.value, reply.error);
                    });
@@ -366,13 +391,19 @@ void JobTableModel::apply(const QList<JobRow> &rows, const QStringList &vanished
 
 void JobTableModel::tickDurations()
 {
-    // Only running jobs' durations move; one dataChanged per such row keeps the proxy's work small.
+    // Only running jobs' durations and retrying jobs' countdowns move; one dataChanged per such
+    // row keeps the proxy's work small.
     const int running = m_counts.value(JobStatus::Running);
-    if (running == 0 || running > 500)
+    const int retrying = m_counts.value(JobStatus::Retrying);
+    if (running + retrying == 0 || running + retrying > 500)
         return;
     for (int row = 0; row < m_rows.size(); ++row) {
-        if (m_rows.at(row).status == JobStatus::Running)
+        const JobStatus status = m_rows.at(row).status;
+        if (status == JobStatus::Running)
             emit dataChanged(index(row, DurationColumn), index(row, DurationColumn),
                              {Qt::DisplayRole, SortRole});
+        else if (status == JobStatus::Retrying)
+            emit dataChanged(index(row, StatusColumn), index(row, StatusColumn),
+                             {Qt::DisplayRole});
     }
 }

@@ -146,6 +146,17 @@ void Session::readPlaybook(const QString &jobId, QObject *context,
         std::move(done));
 }
 
+void Session::findExisting(const QStringList &sourcePaths, const QStringList &contentHashes,
+                           QObject *context, Callback<QList<Engine::ExistingJob>> done)
+{
+    post<QList<Engine::ExistingJob>>(
+        context,
+        [sourcePaths, contentHashes](SessionConnection &c) {
+            return c.queue().findExisting(sourcePaths, contentHashes);
+        },
+        std::move(done));
+}
+
 void Session::readActivity(qint64 afterSeq, int limit, QObject *context,
                            Callback<QList<ActivityEntry>> done)
 {

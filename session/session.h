@@ -3,6 +3,7 @@
 #include "engine/database.h"
 #include "engine/databaseurl.h"
 #include "engine/job.h"
+#include "engine/jobqueue.h"
 #include "engine/pruner.h"
 #include "engine/queuemetrics.h"
 #include "engine/workerrecord.h"
@@ -62,6 +63,10 @@ public:
                       Callback<QList<ActivityEntry>> done);
     /// The worker pools of every process on this database ("CallboardWorker"), lost ones too.
     void readWorkers(QObject *context, Callback<QList<Engine::WorkerRecord>> done);
+    /// The jobs already in the queue from these files or with these texts (the Add Plays
+    /// dialog's duplicate warning).
+    void findExisting(const QStringList &sourcePaths, const QStringList &contentHashes,
+                      QObject *context, Callback<QList<Engine::ExistingJob>> done);
     /// On a connection of its own: a snapshot runs many statements and must not hold up the
     /// change feed.
     void readMetrics(QObject *context, Callback<Engine::QueueSnapshot> done);

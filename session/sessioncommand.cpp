@@ -13,6 +13,7 @@ QString SessionCommand::pendingName() const
     case Kind::Restart: return QStringLiteral("restart");
     case Kind::SetPriority:
     case Kind::ChangePriority: return QStringLiteral("priority");
+    case Kind::Remove: return QStringLiteral("remove");
     }
     return {};
 }
@@ -28,6 +29,7 @@ SessionCommand::Outcome SessionCommand::run(Engine::JobQueue &queue) const
             case Kind::Cancel: queue.cancel(id, actor); break;
             case Kind::Retry: queue.retry(id, actor); break;
             case Kind::Restart: queue.restart(id, actor); break;
+            case Kind::Remove: queue.remove(id, value != 0, actor); break;
             case Kind::SetPriority: queue.setPriority(id, value, actor); break;
             case Kind::ChangePriority: {
                 const auto job = queue.job(id);

@@ -16,11 +16,12 @@ class JobQueue;
 /// took it and which refused (with the engine's message).
 struct SessionCommand
 {
-    enum class Kind { Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority };
+    enum class Kind { Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority, Remove };
 
     Kind kind = Kind::Pause;
     QStringList jobIds;
-    int value = 0;  ///< SetPriority: the priority; ChangePriority: the step (+1, -1)
+    /// SetPriority: the priority; ChangePriority: the step (+1, -1); Remove: 1 = the playbooks too
+    int value = 0;
     QString actor = QStringLiteral("user");
 
     struct Outcome

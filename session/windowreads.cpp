@@ -16,7 +16,8 @@ const QString kColumns = QStringLiteral(
     R"("id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
        "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
        "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
-       "completedAt", "updatedAt", "runAfter", "controlRequest")");
+       "completedAt", "updatedAt", "runAfter", "controlRequest", "sourcePath",
+           "failurePermanent")");
 
 } // namespace
 

@@ -48,6 +48,113 @@
     </message>
 </context>
 <context>
+    <name>AddPlaysDialog</name>
+    <message>
+        <source>Add Plays</source>
+        <translation>Stücke hinzufügen</translation>
+    </message>
+    <message>
+        <source>Reading the files…</source>
+        <translation>Die Dateien werden gelesen…</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Stück</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Hinweis</translation>
+    </message>
+    <message>
+        <source>Higher runs first</source>
+        <translation>Höhere zuerst</translation>
+    </message>
+    <message>
+        <source> lines</source>
+        <translation> Zeilen</translation>
+    </message>
+    <message>
+        <source>Lines per chunk: a checkpoint is kept after each</source>
+        <translation>Zeilen je Abschnitt: nach jedem wird ein Prüfpunkt gespeichert</translation>
+    </message>
+    <message>
+        <source>Built-in parser (heuristic)</source>
+        <translation>Eingebauter Parser (heuristisch)</translation>
+    </message>
+    <message>
+        <source>Language model (%1)</source>
+        <translation>Sprachmodell (%1)</translation>
+    </message>
+    <message>
+        <source>Retries before a job fails</source>
+        <translation>Wiederholungen, bevor ein Auftrag fehlschlägt</translation>
+    </message>
+    <message>
+        <source>&amp;Priority:</source>
+        <translation>&amp;Priorität:</translation>
+    </message>
+    <message>
+        <source>&amp;Chunk size:</source>
+        <translation>&amp;Abschnittsgröße:</translation>
+    </message>
+    <message>
+        <source>Pa&amp;rser:</source>
+        <translation>Pa&amp;rser:</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>Max. &amp;Wiederholungen:</translation>
+    </message>
+    <message>
+        <source>&amp;Enqueue</source>
+        <translation>&amp;Einreihen</translation>
+    </message>
+    <message>
+        <source>(pasted text)</source>
+        <translation>(eingefügter Text)</translation>
+    </message>
+    <message>
+        <source>the same text as %1 above</source>
+        <translation>derselbe Text wie %1 weiter oben</translation>
+    </message>
+    <message>
+        <source>(Could not check for plays already in the queue: %1)</source>
+        <translation>(Prüfung auf bereits eingereihte Stücke nicht möglich: %1)</translation>
+    </message>
+    <message>
+        <source>already in the queue: %1 (%2, same file)</source>
+        <translation>schon in der Warteschlange: %1 (%2, dieselbe Datei)</translation>
+    </message>
+    <message>
+        <source>already in the queue from this file, with other text: %1 (%2)</source>
+        <translation>aus dieser Datei schon in der Warteschlange, mit anderem Text: %1 (%2)</translation>
+    </message>
+    <message>
+        <source>already in the queue: %1 (%2, same text)</source>
+        <translation>schon in der Warteschlange: %1 (%2, derselbe Text)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of %1 file(s) will be enqueued.</source>
+        <translation><numerusform>%n von %1 Datei(en) wird eingereiht.</numerusform><numerusform>%n von %1 Datei(en) werden eingereiht.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n play(s) are already in the queue: tick them to add them again.</source>
+        <translation><numerusform>%n Stück ist schon in der Warteschlange: zum erneuten Hinzufügen ankreuzen.</numerusform><numerusform>%n Stücke sind schon in der Warteschlange: zum erneuten Hinzufügen ankreuzen.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Enqueue %n Play(s)</source>
+        <translation><numerusform>%n Stück &amp;einreihen</numerusform><numerusform>%n Stücke &amp;einreihen</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>ConnectionDialog</name>
     <message>
         <source>Connect to a Queue Database</source>
@@ -491,6 +598,10 @@
         <source>Cannot LISTEN on %1</source>
         <translation>LISTEN auf %1 nicht möglich</translation>
     </message>
+    <message>
+        <source>Job %1 is %2: only completed, failed or cancelled jobs can be removed (cancel it first)</source>
+        <translation>Auftrag %1 ist %2: nur abgeschlossene, fehlgeschlagene oder abgebrochene Aufträge können entfernt werden (zuerst abbrechen)</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>
@@ -595,10 +706,6 @@
     <message>
         <source>Re&amp;try</source>
         <translation>&amp;Wiederholen</translation>
-    </message>
-    <message>
-        <source>Queue the selected failed or cancelled jobs again</source>
-        <translation>Ausgewählte fehlgeschlagene oder abgebrochene Aufträge erneut einreihen</translation>
     </message>
     <message>
         <source>Priority &amp;Up</source>
@@ -709,6 +816,46 @@
     <message>
         <source>started over</source>
         <translation>von vorn begonnen</translation>
+    </message>
+    <message>
+        <source>Queue the selected failed or cancelled jobs again (not those whose failure no retry can fix)</source>
+        <translation>Die gewählten fehlgeschlagenen oder abgebrochenen Aufträge erneut einreihen (nicht die, deren Fehler keine Wiederholung behebt)</translation>
+    </message>
+    <message>
+        <source>Re&amp;move…</source>
+        <translation>Ent&amp;fernen…</translation>
+    </message>
+    <message>
+        <source>Delete the selected finished jobs and their events (their playbooks on request)</source>
+        <translation>Die gewählten erledigten Aufträge und ihre Ereignisse löschen (ihre Playbooks auf Wunsch)</translation>
+    </message>
+    <message>
+        <source>Remove Jobs</source>
+        <translation>Aufträge entfernen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n finished job(s) and their events? This cannot be undone.</source>
+        <translation><numerusform>%n erledigten Auftrag und seine Ereignisse entfernen? Das kann nicht rückgängig gemacht werden.</numerusform><numerusform>%n erledigte Aufträge und ihre Ereignisse entfernen? Das kann nicht rückgängig gemacht werden.</numerusform></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Entfernen</translation>
+    </message>
+    <message numerus="yes">
+        <source>Also delete their %n playbook(s)</source>
+        <translation><numerusform>Auch ihr Playbook löschen</numerusform><numerusform>Auch ihre %n Playbooks löschen</numerusform></translation>
+    </message>
+    <message>
+        <source>Nothing was removed: only completed, failed or cancelled jobs can be removed.</source>
+        <translation>Nichts entfernt: nur abgeschlossene, fehlgeschlagene oder abgebrochene Aufträge können entfernt werden.</translation>
+    </message>
+    <message>
+        <source>removed with their playbooks</source>
+        <translation>samt Playbooks entfernt</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>entfernt</translation>
     </message>
 </context>
 <context>
@@ -832,6 +979,22 @@
     <message>
         <source>Could not export the playbook: %1</source>
         <translation>Das Playbook konnte nicht exportiert werden: %1</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>next attempt at %1 (in %2)</source>
+        <translation>nächster Versuch um %1 (in %2)</translation>
+    </message>
+    <message>
+        <source>a retry cannot fix this failure</source>
+        <translation>eine Wiederholung behebt diesen Fehler nicht</translation>
+    </message>
+    <message>
+        <source>Error (permanent):</source>
+        <translation>Fehler (dauerhaft):</translation>
     </message>
 </context>
 <context>
@@ -1099,6 +1262,38 @@ Auftrag %2</translation>
         <source>%1 (starting over…)</source>
         <translation>%1 (beginnt von vorn…)</translation>
     </message>
+    <message>
+        <source>%1
+From %2
+Job %3</source>
+        <translation>%1
+Aus %2
+Auftrag %3</translation>
+    </message>
+    <message>
+        <source>A retry cannot fix this failure: %1</source>
+        <translation>Eine Wiederholung behebt diesen Fehler nicht: %1</translation>
+    </message>
+    <message>
+        <source>Next attempt at %1</source>
+        <translation>Nächster Versuch um %1</translation>
+    </message>
+    <message>
+        <source>%1 (removing…)</source>
+        <translation>%1 (wird entfernt…)</translation>
+    </message>
+    <message>
+        <source>%1 — next in %2</source>
+        <translation>%1 — nächster in %2</translation>
+    </message>
+    <message>
+        <source>%1 — due now</source>
+        <translation>%1 — jetzt fällig</translation>
+    </message>
+    <message>
+        <source>%1 (permanent)</source>
+        <translation>%1 (dauerhaft)</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -1137,10 +1332,6 @@ Auftrag %2</translation>
     <message>
         <source>Not connected: %1</source>
         <translation>Nicht verbunden: %1</translation>
-    </message>
-    <message>
-        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Zum Einreihen ablegen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien und Ordner (rekursiv durchsucht) werden zu wartenden Aufträgen.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -1334,10 +1525,7 @@ Auftrag %2</translation>
     </message>
     <message numerus="yes">
         <source>Also delete their %n playbook(s)</source>
-        <translation>
-            <numerusform>Auch ihr Playbook löschen</numerusform>
-            <numerusform>Auch ihre %n Playbooks löschen</numerusform>
-        </translation>
+        <translation><numerusform>Auch ihr Playbook löschen</numerusform><numerusform>Auch ihre %n Playbooks löschen</numerusform></translation>
     </message>
     <message>
         <source>Quit Callboard</source>
@@ -1431,6 +1619,38 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     <message>
         <source>Since Last Time</source>
         <translation>Seit dem letzten Mal</translation>
+    </message>
+    <message>
+        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to add plays&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files, folders (searched recursively) or text: you choose what to enqueue and how.&lt;/p&gt;</source>
+        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Ablegen, um Stücke hinzuzufügen&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Stückdateien, Ordner (rekursiv durchsucht) oder Text: Sie wählen, was wie eingereiht wird.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;Paste as Play</source>
+        <translation>Als Stück ein&amp;fügen</translation>
+    </message>
+    <message>
+        <source>Enqueue the text on the clipboard as a play, named after its first line (or the files on it)</source>
+        <translation>Den Text der Zwischenablage als Stück einreihen, benannt nach seiner ersten Zeile (oder die Dateien darin)</translation>
+    </message>
+    <message>
+        <source>The pasted text is empty: nothing to enqueue.</source>
+        <translation>Der eingefügte Text ist leer: nichts einzureihen.</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no text or files to enqueue.</source>
+        <translation>Die Zwischenablage enthält weder Text noch Dateien zum Einreihen.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Enqueuing %n play(s)…</source>
+        <translation><numerusform>%n Stück wird eingereiht…</numerusform><numerusform>%n Stücke werden eingereiht…</numerusform></translation>
+    </message>
+    <message>
+        <source>The queue database refused the plays: %1</source>
+        <translation>Die Auftragsdatenbank hat die Stücke abgelehnt: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n play(s) enqueued.</source>
+        <translation><numerusform>%n Stück eingereiht.</numerusform><numerusform>%n Stücke eingereiht.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -1541,6 +1761,73 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     <message>
         <source>This build has no keychain support</source>
         <translation>Dieser Build unterstützt keinen Schlüsselbund</translation>
+    </message>
+</context>
+<context>
+    <name>PlayScanner</name>
+    <message>
+        <source>a .%1 data file, not a play</source>
+        <translation>eine .%1-Datendatei, kein Stück</translation>
+    </message>
+    <message>
+        <source>a .%1 script or program, not a play</source>
+        <translation>ein .%1-Skript oder -Programm, kein Stück</translation>
+    </message>
+    <message>
+        <source>a .%1 file: plays are .txt or .md text</source>
+        <translation>eine .%1-Datei: Stücke sind .txt- oder .md-Text</translation>
+    </message>
+    <message>
+        <source>is empty</source>
+        <translation>ist leer</translation>
+    </message>
+    <message>
+        <source>pasted text</source>
+        <translation>eingefügter Text</translation>
+    </message>
+    <message>
+        <source>is the queue database itself (not read)</source>
+        <translation>ist die Auftragsdatenbank selbst (nicht gelesen)</translation>
+    </message>
+    <message>
+        <source>does not exist</source>
+        <translation>existiert nicht</translation>
+    </message>
+    <message>
+        <source>is not a regular file</source>
+        <translation>ist keine normale Datei</translation>
+    </message>
+    <message>
+        <source>a .%1 file, not plain text (not read)</source>
+        <translation>eine .%1-Datei, kein reiner Text (nicht gelesen)</translation>
+    </message>
+    <message>
+        <source>is too large (%1 MB, the limit is %2 MB)</source>
+        <translation>ist zu groß (%1 MB, die Grenze ist %2 MB)</translation>
+    </message>
+    <message>
+        <source>cannot be read (%1)</source>
+        <translation>kann nicht gelesen werden (%1)</translation>
+    </message>
+    <message>
+        <source>is too large</source>
+        <translation>ist zu groß</translation>
+    </message>
+    <message>
+        <source>is a binary file, not text</source>
+        <translation>ist eine Binärdatei, kein Text</translation>
+    </message>
+    <message>
+        <source>is not text</source>
+        <translation>ist kein Text</translation>
+    </message>
+    <message>
+        <source>Latin-1/Windows-1252 text, not UTF-8: tick it to enqueue it converted to UTF-8 (the file is not changed)</source>
+        <translation>Latin-1-/Windows-1252-Text, kein UTF-8: ankreuzen, um ihn nach UTF-8 umgewandelt einzureihen (die Datei bleibt unverändert)</translation>
+    </message>
+    <message>
+        <source>a %1 file, not a play</source>
+        <translation>eine %1-Datei, kein Stück</translation>
     </message>
 </context>
 <context>

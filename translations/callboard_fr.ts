@@ -48,6 +48,113 @@
     </message>
 </context>
 <context>
+    <name>AddPlaysDialog</name>
+    <message>
+        <source>Add Plays</source>
+        <translation>Ajouter des pièces</translation>
+    </message>
+    <message>
+        <source>Reading the files…</source>
+        <translation>Lecture des fichiers…</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>Pièce</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Dossier</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Taille</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Remarque</translation>
+    </message>
+    <message>
+        <source>Higher runs first</source>
+        <translation>Les plus élevées d'abord</translation>
+    </message>
+    <message>
+        <source> lines</source>
+        <translation> lignes</translation>
+    </message>
+    <message>
+        <source>Lines per chunk: a checkpoint is kept after each</source>
+        <translation>Lignes par segment : un point de reprise est gardé après chacun</translation>
+    </message>
+    <message>
+        <source>Built-in parser (heuristic)</source>
+        <translation>Analyseur intégré (heuristique)</translation>
+    </message>
+    <message>
+        <source>Language model (%1)</source>
+        <translation>Modèle de langage (%1)</translation>
+    </message>
+    <message>
+        <source>Retries before a job fails</source>
+        <translation>Reprises avant l'échec d'une tâche</translation>
+    </message>
+    <message>
+        <source>&amp;Priority:</source>
+        <translation>&amp;Priorité :</translation>
+    </message>
+    <message>
+        <source>&amp;Chunk size:</source>
+        <translation>Taille des &amp;segments :</translation>
+    </message>
+    <message>
+        <source>Pa&amp;rser:</source>
+        <translation>Ana&amp;lyseur :</translation>
+    </message>
+    <message>
+        <source>Max &amp;retries:</source>
+        <translation>&amp;Reprises max. :</translation>
+    </message>
+    <message>
+        <source>&amp;Enqueue</source>
+        <translation>&amp;Mettre en file</translation>
+    </message>
+    <message>
+        <source>(pasted text)</source>
+        <translation>(texte collé)</translation>
+    </message>
+    <message>
+        <source>the same text as %1 above</source>
+        <translation>le même texte que %1 plus haut</translation>
+    </message>
+    <message>
+        <source>(Could not check for plays already in the queue: %1)</source>
+        <translation>(Impossible de vérifier les pièces déjà en file : %1)</translation>
+    </message>
+    <message>
+        <source>already in the queue: %1 (%2, same file)</source>
+        <translation>déjà dans la file : %1 (%2, même fichier)</translation>
+    </message>
+    <message>
+        <source>already in the queue from this file, with other text: %1 (%2)</source>
+        <translation>déjà dans la file depuis ce fichier, avec un autre texte : %1 (%2)</translation>
+    </message>
+    <message>
+        <source>already in the queue: %1 (%2, same text)</source>
+        <translation>déjà dans la file : %1 (%2, même texte)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of %1 file(s) will be enqueued.</source>
+        <translation><numerusform>%n fichier sur %1 sera mis en file.</numerusform><numerusform>%n fichiers sur %1 seront mis en file.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n play(s) are already in the queue: tick them to add them again.</source>
+        <translation><numerusform>%n pièce est déjà dans la file : cochez-la pour l'ajouter à nouveau.</numerusform><numerusform>%n pièces sont déjà dans la file : cochez-les pour les ajouter à nouveau.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Enqueue %n Play(s)</source>
+        <translation><numerusform>&amp;Mettre %n pièce en file</numerusform><numerusform>&amp;Mettre %n pièces en file</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>ConnectionDialog</name>
     <message>
         <source>Connect to a Queue Database</source>
@@ -491,6 +598,10 @@
         <source>Cannot LISTEN on %1</source>
         <translation>Impossible d'écouter (LISTEN) sur %1</translation>
     </message>
+    <message>
+        <source>Job %1 is %2: only completed, failed or cancelled jobs can be removed (cancel it first)</source>
+        <translation>La tâche %1 est %2 : seules les tâches terminées, en échec ou annulées peuvent être retirées (annulez-la d'abord)</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>
@@ -595,10 +706,6 @@
     <message>
         <source>Re&amp;try</source>
         <translation>Réess&amp;ayer</translation>
-    </message>
-    <message>
-        <source>Queue the selected failed or cancelled jobs again</source>
-        <translation>Remettre en file les tâches échouées ou annulées sélectionnées</translation>
     </message>
     <message>
         <source>Priority &amp;Up</source>
@@ -709,6 +816,46 @@
     <message>
         <source>started over</source>
         <translation>recommencé</translation>
+    </message>
+    <message>
+        <source>Queue the selected failed or cancelled jobs again (not those whose failure no retry can fix)</source>
+        <translation>Remettre en file les tâches en échec ou annulées sélectionnées (pas celles dont l'échec ne se corrige pas par une reprise)</translation>
+    </message>
+    <message>
+        <source>Re&amp;move…</source>
+        <translation>Re&amp;tirer…</translation>
+    </message>
+    <message>
+        <source>Delete the selected finished jobs and their events (their playbooks on request)</source>
+        <translation>Supprimer les tâches terminées sélectionnées et leurs événements (leurs playbooks sur demande)</translation>
+    </message>
+    <message>
+        <source>Remove Jobs</source>
+        <translation>Retirer des tâches</translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove %n finished job(s) and their events? This cannot be undone.</source>
+        <translation><numerusform>Retirer %n tâche terminée et ses événements ? Cette action est irréversible.</numerusform><numerusform>Retirer %n tâches terminées et leurs événements ? Cette action est irréversible.</numerusform></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Retirer</translation>
+    </message>
+    <message numerus="yes">
+        <source>Also delete their %n playbook(s)</source>
+        <translation><numerusform>Supprimer aussi son playbook</numerusform><numerusform>Supprimer aussi leurs %n playbooks</numerusform></translation>
+    </message>
+    <message>
+        <source>Nothing was removed: only completed, failed or cancelled jobs can be removed.</source>
+        <translation>Rien n'a été retiré : seules les tâches terminées, en échec ou annulées peuvent l'être.</translation>
+    </message>
+    <message>
+        <source>removed with their playbooks</source>
+        <translation>retirée(s) avec leurs playbooks</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>retirée(s)</translation>
     </message>
 </context>
 <context>
@@ -832,6 +979,22 @@
     <message>
         <source>Could not export the playbook: %1</source>
         <translation>Impossible d'exporter le playbook : %1</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Source :</translation>
+    </message>
+    <message>
+        <source>next attempt at %1 (in %2)</source>
+        <translation>prochaine tentative à %1 (dans %2)</translation>
+    </message>
+    <message>
+        <source>a retry cannot fix this failure</source>
+        <translation>une reprise ne corrige pas cet échec</translation>
+    </message>
+    <message>
+        <source>Error (permanent):</source>
+        <translation>Erreur (définitive) :</translation>
     </message>
 </context>
 <context>
@@ -1099,6 +1262,38 @@ Tâche %2</translation>
         <source>%1 (starting over…)</source>
         <translation>%1 (redémarrage…)</translation>
     </message>
+    <message>
+        <source>%1
+From %2
+Job %3</source>
+        <translation>%1
+Depuis %2
+Tâche %3</translation>
+    </message>
+    <message>
+        <source>A retry cannot fix this failure: %1</source>
+        <translation>Une reprise ne corrige pas cet échec : %1</translation>
+    </message>
+    <message>
+        <source>Next attempt at %1</source>
+        <translation>Prochaine tentative à %1</translation>
+    </message>
+    <message>
+        <source>%1 (removing…)</source>
+        <translation>%1 (retrait…)</translation>
+    </message>
+    <message>
+        <source>%1 — next in %2</source>
+        <translation>%1 — prochaine dans %2</translation>
+    </message>
+    <message>
+        <source>%1 — due now</source>
+        <translation>%1 — imminente</translation>
+    </message>
+    <message>
+        <source>%1 (permanent)</source>
+        <translation>%1 (définitif)</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -1137,10 +1332,6 @@ Tâche %2</translation>
     <message>
         <source>Not connected: %1</source>
         <translation>Non connecté : %1</translation>
-    </message>
-    <message>
-        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to enqueue&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files and folders (searched recursively) become queued jobs.&lt;/p&gt;</source>
-        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Déposer pour mettre en file&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Les fichiers de pièces et les dossiers (parcourus récursivement) deviennent des tâches en file.&lt;/p&gt;</translation>
     </message>
     <message>
         <source>Add Play Files</source>
@@ -1334,10 +1525,7 @@ Tâche %2</translation>
     </message>
     <message numerus="yes">
         <source>Also delete their %n playbook(s)</source>
-        <translation>
-            <numerusform>Supprimer aussi son playbook</numerusform>
-            <numerusform>Supprimer aussi leurs %n playbooks</numerusform>
-        </translation>
+        <translation><numerusform>Supprimer aussi son playbook</numerusform><numerusform>Supprimer aussi leurs %n playbooks</numerusform></translation>
     </message>
     <message>
         <source>Quit Callboard</source>
@@ -1431,6 +1619,38 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     <message>
         <source>Since Last Time</source>
         <translation>Depuis la dernière fois</translation>
+    </message>
+    <message>
+        <source>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Drop to add plays&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Play files, folders (searched recursively) or text: you choose what to enqueue and how.&lt;/p&gt;</source>
+        <translation>&lt;p style='font-size:18pt'&gt;&lt;b&gt;Déposer pour ajouter des pièces&lt;/b&gt;&lt;/p&gt;&lt;p&gt;Fichiers de pièces, dossiers (parcourus récursivement) ou texte : vous choisissez quoi mettre en file, et comment.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&amp;Paste as Play</source>
+        <translation>&amp;Coller comme pièce</translation>
+    </message>
+    <message>
+        <source>Enqueue the text on the clipboard as a play, named after its first line (or the files on it)</source>
+        <translation>Mettre en file le texte du presse-papiers comme une pièce, nommée d'après sa première ligne (ou les fichiers qu'il contient)</translation>
+    </message>
+    <message>
+        <source>The pasted text is empty: nothing to enqueue.</source>
+        <translation>Le texte collé est vide : rien à mettre en file.</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no text or files to enqueue.</source>
+        <translation>Le presse-papiers ne contient ni texte ni fichiers à mettre en file.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Enqueuing %n play(s)…</source>
+        <translation><numerusform>Mise en file de %n pièce…</numerusform><numerusform>Mise en file de %n pièces…</numerusform></translation>
+    </message>
+    <message>
+        <source>The queue database refused the plays: %1</source>
+        <translation>La base de tâches a refusé les pièces : %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n play(s) enqueued.</source>
+        <translation><numerusform>%n pièce mise en file.</numerusform><numerusform>%n pièces mises en file.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -1541,6 +1761,73 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     <message>
         <source>This build has no keychain support</source>
         <translation>Cette version ne prend pas en charge le trousseau</translation>
+    </message>
+</context>
+<context>
+    <name>PlayScanner</name>
+    <message>
+        <source>a .%1 data file, not a play</source>
+        <translation>un fichier de données .%1, pas une pièce</translation>
+    </message>
+    <message>
+        <source>a .%1 script or program, not a play</source>
+        <translation>un script ou programme .%1, pas une pièce</translation>
+    </message>
+    <message>
+        <source>a .%1 file: plays are .txt or .md text</source>
+        <translation>un fichier .%1 : les pièces sont du texte .txt ou .md</translation>
+    </message>
+    <message>
+        <source>is empty</source>
+        <translation>est vide</translation>
+    </message>
+    <message>
+        <source>pasted text</source>
+        <translation>texte collé</translation>
+    </message>
+    <message>
+        <source>is the queue database itself (not read)</source>
+        <translation>est la base de tâches elle-même (non lue)</translation>
+    </message>
+    <message>
+        <source>does not exist</source>
+        <translation>n'existe pas</translation>
+    </message>
+    <message>
+        <source>is not a regular file</source>
+        <translation>n'est pas un fichier ordinaire</translation>
+    </message>
+    <message>
+        <source>a .%1 file, not plain text (not read)</source>
+        <translation>un fichier .%1, pas du texte brut (non lu)</translation>
+    </message>
+    <message>
+        <source>is too large (%1 MB, the limit is %2 MB)</source>
+        <translation>est trop volumineux (%1 Mo, la limite est %2 Mo)</translation>
+    </message>
+    <message>
+        <source>cannot be read (%1)</source>
+        <translation>ne peut pas être lu (%1)</translation>
+    </message>
+    <message>
+        <source>is too large</source>
+        <translation>est trop volumineux</translation>
+    </message>
+    <message>
+        <source>is a binary file, not text</source>
+        <translation>est un fichier binaire, pas du texte</translation>
+    </message>
+    <message>
+        <source>is not text</source>
+        <translation>n'est pas du texte</translation>
+    </message>
+    <message>
+        <source>Latin-1/Windows-1252 text, not UTF-8: tick it to enqueue it converted to UTF-8 (the file is not changed)</source>
+        <translation>Texte Latin-1/Windows-1252, pas UTF-8 : cochez-le pour le mettre en file converti en UTF-8 (le fichier n'est pas modifié)</translation>
+    </message>
+    <message>
+        <source>a %1 file, not a play</source>
+        <translation>un fichier %1, pas une pièce</translation>
     </message>
 </context>
 <context>

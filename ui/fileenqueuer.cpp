@@ -151,6 +151,7 @@ bool FileEnqueuer::start(const QStringList &paths, int priority)
                 } else {
                     Engine::EnqueueInput input;
                     input.filename = QFileInfo(path).fileName();
+                    input.sourcePath = QFileInfo(path).absoluteFilePath();
                     input.rawText = std::move(contents);
                     input.priority = priority;
                     pathByName.insert(input.filename, path);

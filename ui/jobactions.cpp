@@ -6,11 +6,25 @@
 #include "models/jobtablemodel.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QInputDialog>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QWidget>
 
 using Engine::JobStatus;
+
+namespace {
+
+/// Failed for a reason a retry may fix, or cancelled: a permanent failure ("not a play") would
+/// only fail again, so Retry is not offered for it (Start Over with other settings is).
+bool isRetryable(const JobRow &row)
+{
+    return (row.status == JobStatus::Failed && !row.failurePermanent)
+           || row.status == JobStatus::Cancelled;
+}
+
+} // namespace
 
 JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
     : QObject(parentWidget)
@@ -32,7 +46,8 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
                     tr("Cancel the selected jobs"));
     m_retry = make("job.retry", tr("Re&try"), QStringLiteral("job-retry"),
                    QStringLiteral("view-refresh"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
-                   tr("Queue the selected failed or cancelled jobs again"));
+                   tr("Queue the selected failed or cancelled jobs again (not those whose "
+                      "failure no retry can fix)"));
     m_restart = make("job.restart", tr("Start &Over…"), QStringLiteral("job-retry"),
                      QStringLiteral("view-refresh"), QKeySequence(),
                      tr("Parse the selected jobs again from the beginning: their checkpoints and "
@@ -46,6 +61,10 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
     m_setPriority = make("job.setPriority", tr("Set Pr&iority…"), QStringLiteral("priority-set"),
                          QString(), QKeySequence(Qt::CTRL | Qt::Key_I),
                          tr("Set the priority of the selected jobs"));
+    m_remove = make("job.remove", tr("Re&move…"), QStringLiteral("job-cancel"),
+                    QStringLiteral("edit-delete"), QKeySequence(Qt::SHIFT | Qt::Key_Delete),
+                    tr("Delete the selected finished jobs and their events (their playbooks on "
+                       "request)"));
 
     m_confirm = [this](const QString &question) {
         return QMessageBox::question(m_parentWidget, tr("Callboard"), question,
@@ -59,6 +78,24 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
                                                Engine::JobQueue::kMinPriority,
                                                Engine::JobQueue::kMaxPriority, 1, &ok);
         return ok ? std::optional<int>(value) : std::nullopt;
+    };
+
+    m_confirmRemove = [this](const QStringList &names, int playbooks) -> std::optional<bool> {
+        QMessageBox box(QMessageBox::Warning, tr("Remove Jobs"),
+                        tr("Remove %n finished job(s) and their events? This cannot be undone.",
+                           nullptr, int(names.size()))
+                            + QStringLiteral("\n\n") + names.join(QLatin1Char('\n')),
+                        QMessageBox::Cancel, m_parentWidget);
+        box.setTextFormat(Qt::PlainText);
+        QPushButton *remove = box.addButton(tr("Remove"), QMessageBox::DestructiveRole);
+        box.setDefaultButton(QMessageBox::Cancel);
+        if (playbooks > 0)
+            box.setCheckBox(new QCheckBox(
+                tr("Also delete their %n playbook(s)", nullptr, playbooks)));
+        box.exec();
+        if (box.clickedButton() != remove)
+            return std::nullopt;
+        return box.checkBox() && box.checkBox()->isChecked();
     };
 
     connect(m_pause, &QAction::triggered, this, [this] {
@@ -85,10 +122,10 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
     });
     connect(m_retry, &QAction::triggered, this, [this] {
         runOnSelection(
-            tr("queued again"),
-            [](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; },
+            tr("queued again"), [](const JobRow &row) { return isRetryable(row); },
             SessionCommand::Kind::Retry);
     });
+    connect(m_remove, &QAction::triggered, this, &JobActions::askAndRemove);
     connect(m_restart, &QAction::triggered, this, [this] {
         int n = 0;
         const QString list = namedSelection(&n);
@@ -128,7 +165,7 @@ QAction *JobActions::make(const char *objectName, const QString &text, const QSt
 QList<QAction *> JobActions::jobActions() const
 {
     return {m_pause, m_resume, m_cancel, m_retry, m_restart, m_priorityUp, m_priorityDown,
-            m_setPriority};
+            m_setPriority, m_remove};
 }
 
 QString JobActions::namedSelection(int *count) const
@@ -184,8 +221,13 @@ void JobActions::updateEnabled()
     m_pause->setEnabled(any([](JobStatus s) { return allows(s, JobStatus::Paused); }));
     m_resume->setEnabled(any([](JobStatus s) { return s == JobStatus::Paused; }));
     m_cancel->setEnabled(any([](JobStatus s) { return allows(s, JobStatus::Cancelled); }));
-    m_retry->setEnabled(
-        any([](JobStatus s) { return s == JobStatus::Failed || s == JobStatus::Cancelled; }));
+    bool retryable = false;
+    for (const QString &id : std::as_const(m_selected)) {
+        const int row = m_model->rowOfJob(id);
+        retryable = retryable || (row >= 0 && isRetryable(m_model->jobRow(row)));
+    }
+    m_retry->setEnabled(retryable);
+    m_remove->setEnabled(any([](JobStatus s) { return Engine::isTerminal(s); }));
     m_restart->setEnabled(any([](JobStatus s) { return s != JobStatus::Running; }));
     const bool priority = any([](JobStatus s) { return s != JobStatus::Completed; });
     m_priorityUp->setEnabled(priority);
@@ -201,12 +243,20 @@ void JobActions::runOnSelection(const QString &verb, JobStatus target, SessionCo
 void JobActions::runOnSelection(const QString &verb, const std::function<bool(JobStatus)> &applies,
                                 SessionCommand::Kind kind, int value)
 {
+    runOnSelection(verb, [&applies](const JobRow &row) { return applies(row.status); }, kind,
+                   value);
+}
+
+void JobActions::runOnSelection(const QString &verb,
+                                const std::function<bool(const JobRow &)> &applies,
+                                SessionCommand::Kind kind, int value)
+{
     SessionCommand command;
     command.kind = kind;
     command.value = value;
     for (const QString &id : std::as_const(m_selected)) {
         const int row = m_model->rowOfJob(id);
-        if (row >= 0 && applies(m_model->jobRow(row).status))
+        if (row >= 0 && applies(m_model->jobRow(row)))
             command.jobIds << id;
     }
     if (command.jobIds.isEmpty()) {
@@ -215,12 +265,15 @@ void JobActions::runOnSelection(const QString &verb, const std::function<bool(Jo
         return;
     }
     // The rows say "pausing…" at once; the message comes with the server's answer.
-    m_model->runCommand(command, [this, verb, kind](const SessionCommand::Outcome &outcome,
-                                                    const QString &error) {
+    // Names now: a removed job's row is gone by the time the answer is read.
+    QHash<QString, QString> names;
+    for (const QString &id : std::as_const(command.jobIds))
+        names.insert(id, m_model->jobRow(m_model->rowOfJob(id)).filename);
+    m_model->runCommand(command, [this, verb, kind, names](const SessionCommand::Outcome &outcome,
+                                                           const QString &error) {
         QStringList refused;
         for (const auto &[id, reason] : outcome.refused) {
-            const int row = m_model->rowOfJob(id);
-            refused << tr("%1: %2").arg(row >= 0 ? m_model->jobRow(row).filename : id, reason);
+            refused << tr("%1: %2").arg(names.value(id, id), reason);
         }
         const int done = int(outcome.done.size());
         const bool priority = kind == SessionCommand::Kind::SetPriority
@@ -263,4 +316,35 @@ void JobActions::askAndSetPriority()
     runOnSelection(
         tr("reprioritised"), [](JobStatus s) { return s != JobStatus::Completed; },
         SessionCommand::Kind::SetPriority, *value);
+}
+
+void JobActions::askAndRemove()
+{
+    QStringList names;
+    int playbooks = 0;
+    QStringList ids;
+    for (const QString &id : std::as_const(m_selected)) {
+        const int row = m_model->rowOfJob(id);
+        if (row < 0 || !Engine::isTerminal(m_model->jobRow(row).status))
+            continue;
+        ids << id;
+        names << m_model->jobRow(row).filename;
+        if (m_model->jobRow(row).status == JobStatus::Completed)
+            ++playbooks;
+    }
+    if (ids.isEmpty()) {
+        emit message(tr("Nothing was removed: only completed, failed or cancelled jobs can be "
+                        "removed."));
+        return;
+    }
+    constexpr int kNamed = 10;
+    QStringList shown = names.mid(0, kNamed);
+    if (names.size() > kNamed)
+        shown << tr("… and %n more", nullptr, int(names.size()) - kNamed);
+    const std::optional<bool> withPlaybooks = m_confirmRemove(shown, playbooks);
+    if (!withPlaybooks)
+        return;
+    runOnSelection(withPlaybooks.value() ? tr("removed with their playbooks") : tr("removed"),
+                   [](const JobRow &row) { return Engine::isTerminal(row.status); },
+                   SessionCommand::Kind::Remove, withPlaybooks.value() ? 1 : 0);
 }

@@ -12,6 +12,7 @@
 class QAction;
 class QWidget;
 class JobTableModel;
+struct JobRow;
 
 /// The job actions, created once with stable objectNames ("job.pause", …) and their default
 /// shortcuts, shared by the toolbar, the menu and the context menu. The window tells it which
@@ -26,6 +27,10 @@ public:
     using Confirm = std::function<bool(const QString &question)>;
     /// Asks for a priority (starting from current); nullopt = cancelled.
     using AskPriority = std::function<std::optional<int>(int current)>;
+    /// Asks before removing finished jobs, naming them; playbooks is how many of them have one.
+    /// nullopt = cancelled, else whether their playbooks go too.
+    using ConfirmRemove =
+        std::function<std::optional<bool>(const QStringList &names, int playbooks)>;
 
     JobActions(JobTableModel *model, QWidget *parentWidget);
 
@@ -38,6 +43,7 @@ public:
     QAction *priorityUp() const { return m_priorityUp; }
     QAction *priorityDown() const { return m_priorityDown; }
     QAction *setPriority() const { return m_setPriority; }
+    QAction *remove() const { return m_remove; }
     QList<QAction *> jobActions() const;
 
     void setSelectedJobs(const QStringList &ids);
@@ -47,6 +53,7 @@ public:
 
     void setConfirmHandler(Confirm confirm) { m_confirm = std::move(confirm); }
     void setPriorityPrompt(AskPriority ask) { m_askPriority = std::move(ask); }
+    void setRemoveConfirmation(ConfirmRemove confirm) { m_confirmRemove = std::move(confirm); }
 
 signals:
     /// A sentence for the status bar: what was done, or why it was refused.
@@ -61,16 +68,20 @@ private:
     void runOnSelection(const QString &verb, Engine::JobStatus target, SessionCommand::Kind kind);
     void runOnSelection(const QString &verb, const std::function<bool(Engine::JobStatus)> &applies,
                         SessionCommand::Kind kind, int value = 0);
+    void runOnSelection(const QString &verb, const std::function<bool(const JobRow &)> &applies,
+                        SessionCommand::Kind kind, int value = 0);
     void changePriority(int delta);
     /// "Cancel hamlet.txt?" rather than "Cancel 1 job?": the plays named, ten at most.
     QString namedSelection(int *count) const;
     void askAndSetPriority();
+    void askAndRemove();
 
     JobTableModel *m_model;
     QWidget *m_parentWidget;
     QStringList m_selected;
     Confirm m_confirm;
     AskPriority m_askPriority;
+    ConfirmRemove m_confirmRemove;
     QAction *m_add;
     QAction *m_pause;
     QAction *m_resume;
@@ -80,4 +91,5 @@ private:
     QAction *m_priorityUp;
     QAction *m_priorityDown;
     QAction *m_setPriority;
+    QAction *m_remove;
 };

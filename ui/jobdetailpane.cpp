@@ -70,6 +70,11 @@ JobDetailPane::JobDetailPane(Session *session, QWidget *parent)
     columns->addLayout(left, 1);
     columns->addLayout(right, 1);
     form->addRow(columns);
+    m_source = new QLabel;
+    m_source->setObjectName(QStringLiteral("sourcePath"));
+    m_source->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_source->setWordWrap(true);
+    form->addRow(tr("Source:"), m_source);
     m_errorLabel = new QLabel(tr("Error:"));
     m_error = new QPlainTextEdit;
     m_error->setObjectName(QStringLiteral("errorText"));
@@ -194,9 +199,20 @@ void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
     if (!job->controlRequest.isEmpty())
         status += tr(" (%1 requested)").arg(job->controlRequest == QLatin1String("pause")
                                                 ? tr("pause") : tr("cancel"));
-    m_values[StatusField]->setText(QStringLiteral("<b style=\"color:%1\">%2</b>")
-                                       .arg(JobPresentation::statusColor(job->status).name(),
-                                            status.toHtmlEscaped()));
+    QString after;
+    const qint64 next = row.secondsToNextAttempt(QDateTime::currentDateTimeUtc());
+    if (next >= 0)
+        after = tr("next attempt at %1 (in %2)")
+                    .arg(QLocale().toString(job->runAfter.toLocalTime(), QLocale::LongFormat),
+                         JobPresentation::durationText(next));
+    else if (row.isPermanentFailure())
+        after = tr("a retry cannot fix this failure");
+    m_values[StatusField]->setText(
+        QStringLiteral("<b style=\"color:%1\">%2</b>%3")
+            .arg(JobPresentation::statusColor(job->status).name(), status.toHtmlEscaped(),
+                 after.isEmpty() ? QString() : QStringLiteral(" — ") + after.toHtmlEscaped()));
+    m_values[StatusField]->setToolTip(after);
+    m_source->setText(job->sourcePath.isEmpty() ? tr("—") : job->sourcePath);
     m_values[PriorityField]->setText(QString::number(job->priority));
     QString progress = QLocale().toString(job->progress, 'f', 1) + QLatin1Char('%');
     if (job->totalChunks)
@@ -214,6 +230,7 @@ void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
     m_error->setPlainText(error);
     m_error->setVisible(!error.isEmpty());
     m_errorLabel->setVisible(!error.isEmpty());
+    m_errorLabel->setText(row.isPermanentFailure() ? tr("Error (permanent):") : tr("Error:"));
 
     if (job->status != Engine::JobStatus::Completed) {
         m_playbook->clearPlaybook();

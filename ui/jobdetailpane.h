@@ -65,6 +65,7 @@ private:
     QList<QLabel *> m_values;
     QPlainTextEdit *m_error;
     QLabel *m_errorLabel;
+    QLabel *m_source;
     JobEventModel *m_events;
     QTreeView *m_timeline;
     PlaybookModel *m_playbook;

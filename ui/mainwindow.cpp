@@ -5,11 +5,13 @@
 #include "models/jobpresentation.h"
 #include "models/jobtablemodel.h"
 #include "session/session.h"
+#include "ui/addplaysdialog.h"
 #include "ui/connectiondialog.h"
 #include "ui/filedialogs.h"
 #include "ui/fileenqueuer.h"
 #include "ui/jobactions.h"
 #include "ui/jobdetailpane.h"
+#include "ui/playscanner.h"
 #include "ui/progressbardelegate.h"
 #include "ui/workerspanel.h"
 #include "ui/metricsdock.h"
@@ -22,6 +24,7 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDockWidget>
@@ -54,7 +57,8 @@ namespace {
 const QString kGeometryKey = QStringLiteral("MainWindow/Geometry");
 const QString kStateKey = QStringLiteral("MainWindow/State");
 const QString kSplittersKey = QStringLiteral("MainWindow/Splitters");
-const QString kHeaderKey = QStringLiteral("JobTable/HeaderState/v1");
+// v2: the Last error column moved beside Progress; an older saved order would hide it again.
+const QString kHeaderKey = QStringLiteral("JobTable/HeaderState/v2");
 const QString kStatusFilterKey = QStringLiteral("JobTable/StatusFilter");
 const QString kTextFilterKey = QStringLiteral("JobTable/TextFilter");
 const QString kWorkerCountKey = QStringLiteral("Workers/Count");
@@ -228,8 +232,9 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     m_dropOverlay->setAlignment(Qt::AlignCenter);
     m_dropOverlay->setWordWrap(true);
     m_dropOverlay->setText(
-        tr("<p style='font-size:18pt'><b>Drop to enqueue</b></p>"
-           "<p>Play files and folders (searched recursively) become queued jobs.</p>"));
+        tr("<p style='font-size:18pt'><b>Drop to add plays</b></p>"
+           "<p>Play files, folders (searched recursively) or text: you choose what to enqueue "
+           "and how.</p>"));
     m_dropOverlay->setStyleSheet(QStringLiteral(
         "QLabel#dropOverlay { background: rgba(227, 242, 253, 235); color: #0d47a1;"
         " border: 3px dashed #1e88e5; border-radius: 12px; }"));
@@ -336,7 +341,7 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     connect(m_actions->add(), &QAction::triggered, this, [this] {
         const QStringList files = m_openFiles();
         if (!files.isEmpty())
-            enqueuePaths(files);
+            addPlays(files);
     });
     connect(m_enqueuer, &FileEnqueuer::progress, this, [this](int done, int total) {
         m_enqueueProgress->setRange(0, total);
@@ -449,8 +454,20 @@ void MainWindow::createMenus()
             pruneFinishedJobs(*days);
     });
 
+    auto *pasteAction = new QAction(JobPresentation::icon(QStringLiteral("job-add"),
+                                                          QStringLiteral("edit-paste")),
+                                    tr("&Paste as Play"), this);
+    pasteAction->setObjectName(QStringLiteral("app.paste"));
+    // A focused text field keeps its own Ctrl+V (it claims the shortcut first).
+    pasteAction->setShortcut(QKeySequence::Paste);
+    pasteAction->setToolTip(tr("Enqueue the text on the clipboard as a play, named after its "
+                               "first line (or the files on it)"));
+    connect(pasteAction, &QAction::triggered, this, &MainWindow::paste);
+    addAction(pasteAction);
+
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_actions->add());
+    file->addAction(pasteAction);
     file->addAction(connectAction);
     file->addSeparator();
     file->addAction(pruneAction);
@@ -716,6 +733,69 @@ void MainWindow::enqueuePaths(const QStringList &paths)
     m_enqueuer->start(paths);
 }
 
+AddPlaysDialog *MainWindow::addPlaysDialog() const
+{
+    return m_addPlays;
+}
+
+void MainWindow::addPlays(const QStringList &paths)
+{
+    if (!paths.isEmpty())
+        showAddPlays(new AddPlaysDialog(m_session.get(), paths, this));
+}
+
+void MainWindow::addText(const QString &text)
+{
+    const PlayCandidate candidate = PlayScanner::fromText(text);
+    if (!candidate.isSelectable()) {
+        showStatusMessage(tr("The pasted text is empty: nothing to enqueue."));
+        return;
+    }
+    showAddPlays(new AddPlaysDialog(m_session.get(), candidate, this));
+}
+
+void MainWindow::paste()
+{
+    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
+    if (const QStringList paths = localPaths(mime); !paths.isEmpty())
+        addPlays(paths);
+    else if (mime && mime->hasText())
+        addText(mime->text());
+    else
+        showStatusMessage(tr("The clipboard holds no text or files to enqueue."));
+}
+
+void MainWindow::showAddPlays(AddPlaysDialog *dialog)
+{
+    // One at a time: a second drop while one is open would hide behind it.
+    if (m_addPlays)
+        m_addPlays->reject();
+    m_addPlays = dialog;
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { enqueueChosen(dialog->inputs()); });
+    dialog->open();
+}
+
+void MainWindow::enqueueChosen(const QList<Engine::EnqueueInput> &inputs)
+{
+    if (inputs.isEmpty())
+        return;
+    // The dialog has checked every text already: the batch goes in whole or not at all.
+    showStatusMessage(tr("Enqueuing %n play(s)…", nullptr, int(inputs.size())));
+    m_session->enqueue(inputs, QStringLiteral("desktop"), this,
+                       [this](const SessionReply<QStringList> &reply) {
+                           if (!reply.ok()) {
+                               m_showMessage(tr("Enqueue Failed"),
+                                             tr("The queue database refused the plays: %1")
+                                                 .arg(reply.error));
+                               return;
+                           }
+                           m_model->refreshJobs(reply.value);
+                           showStatusMessage(tr("%n play(s) enqueued.", nullptr,
+                                                int(reply.value.size())));
+                       });
+}
+
 void MainWindow::onEnqueueFinished(const FileEnqueuer::Result &result)
 {
     m_enqueueProgress->hide();
@@ -773,9 +853,19 @@ void MainWindow::resizeEvent(QResizeEvent *event)
         showDropOverlay(true);
 }
 
+namespace {
+
+/// Files, or else text (from an editor or a browser): what a drop can add.
+bool isDroppable(const QMimeData *mime)
+{
+    return !localPaths(mime).isEmpty() || (mime && mime->hasText() && !mime->hasUrls());
+}
+
+} // namespace
+
 void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 {
-    if (!localPaths(event->mimeData()).isEmpty()) {
+    if (isDroppable(event->mimeData())) {
         event->acceptProposedAction();
         showDropOverlay(true);
     } else {
@@ -785,7 +875,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent *event)
 
 void MainWindow::dragMoveEvent(QDragMoveEvent *event)
 {
-    if (!localPaths(event->mimeData()).isEmpty())
+    if (isDroppable(event->mimeData()))
         event->acceptProposedAction();
 }
 
@@ -798,13 +888,16 @@ void MainWindow::dragLeaveEvent(QDragLeaveEvent *event)
 void MainWindow::dropEvent(QDropEvent *event)
 {
     showDropOverlay(false);
-    const QStringList paths = localPaths(event->mimeData());
-    if (paths.isEmpty()) {
+    const QMimeData *mime = event->mimeData();
+    if (!isDroppable(mime)) {
         event->ignore();
         return;
     }
     event->acceptProposedAction();
-    enqueuePaths(paths);
+    if (const QStringList paths = localPaths(mime); !paths.isEmpty())
+        addPlays(paths);
+    else
+        addText(mime->text());
 }
 
 void MainWindow::openConnectionDialog()
@@ -820,11 +913,16 @@ void MainWindow::openConnectionDialog()
 void MainWindow::applyDefaultHeader()
 {
     QHeaderView *header = m_view->header();
-    const QList<int> widths{150, 230, 60, 180, 60, 170, 130, 130, 90, 200};
+    const QList<int> widths{190, 200, 60, 170, 60, 170, 130, 130, 90, 280};
     for (int i = 0; i < widths.size(); ++i) {
         header->showSection(i);
         header->resizeSection(i, widths.at(i));
+        header->moveSection(header->visualIndex(i), i);
     }
+    // Why a job failed is what a person looks for first: beside its progress, on screen at the
+    // default size, not past six columns of times.
+    header->moveSection(header->visualIndex(JobTableModel::ErrorColumn),
+                        header->visualIndex(JobTableModel::ProgressColumn) + 1);
 }
 
 void MainWindow::showHeaderMenu(const QPoint &pos)

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "engine/databaseurl.h"
+#include "engine/job.h"
 #include "ui/fileenqueuer.h"
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QTimer>
 
 #include <functional>
@@ -17,6 +19,7 @@ class QProgressBar;
 class QSplitter;
 class QToolButton;
 class QTreeView;
+class AddPlaysDialog;
 class JobActions;
 class JobDetailPane;
 class JobFilterProxyModel;
@@ -65,8 +68,18 @@ public:
     /// Hides the banner (connection restored, or a refresh worked again).
     void clearConnectionProblem();
 
-    /// Enqueues files and folders (what a drop does), off the GUI thread.
+    /// Enqueues files and folders at once, without asking, off the GUI thread.
     void enqueuePaths(const QStringList &paths);
+    /// Opens the Add Plays dialog on files and folders (what a drop and Add Files do); what it
+    /// chooses is enqueued through the session.
+    void addPlays(const QStringList &paths);
+    /// Opens the Add Plays dialog on a text (pasted or dropped): one job named after its first
+    /// non-empty line.
+    void addText(const QString &text);
+    /// What Ctrl+V does: files on the clipboard are added like a drop, text as a play.
+    void paste();
+    /// The Add Plays dialog while it is open (tests answer it), else nullptr.
+    AddPlaysDialog *addPlaysDialog() const;
     /// Selects the rows of these jobs (and makes the first current).
     void selectJobs(const QStringList &ids);
     QStringList selectedJobIds() const;
@@ -143,6 +156,8 @@ private:
     void onSelectionChanged();
     void onJobsUpdated(const QStringList &ids);
     void onEnqueueFinished(const FileEnqueuer::Result &result);
+    void showAddPlays(AddPlaysDialog *dialog);
+    void enqueueChosen(const QList<Engine::EnqueueInput> &inputs);
     void showDropOverlay(bool show);
     void openConnectionDialog();
     void showStatusMessage(const QString &text);
@@ -188,6 +203,7 @@ private:
     MetricsDock *m_metricsDock = nullptr;
     ActivityDock *m_activityDock = nullptr;
     QStringList m_pendingPaths;
+    QPointer<AddPlaysDialog> m_addPlays;
     bool m_updatingStatusList = false;
     std::function<void(const QString &, const QString &)> m_showMessage;
     std::function<QStringList()> m_openFiles;

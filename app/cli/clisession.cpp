@@ -84,4 +84,12 @@ QString CliSession::resolveJobId(const QString &idOrPrefix)
     throw CliError(Engine::JobNotFoundError(wanted).message());
 }
 
+QStringList CliSession::resolveJobIds(const QStringList &idsOrPrefixes)
+{
+    QStringList ids;
+    for (const QString &argument : idsOrPrefixes)
+        ids << resolveJobId(argument);
+    return ids;
+}
+
 } // namespace Cli

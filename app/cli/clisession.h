@@ -26,6 +26,9 @@ public:
 
     /// A full job id, or a unique prefix of one (as git does with commits).
     QString resolveJobId(const QString &idOrPrefix);
+    /// Every argument resolved before anything is changed: a typo in the third id must not
+    /// leave the first two changed.
+    QStringList resolveJobIds(const QStringList &idsOrPrefixes);
 
 private:
     Engine::DatabaseUrl m_url;

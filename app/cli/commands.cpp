@@ -74,6 +74,11 @@ const QList<Command> &commands()
          {option("chunk-size", "New lines per chunk.", "N"),
           option("provider", "New parser provider: heuristic or openai.", "P")},
          1, -1, false, runRestart},
+        {QStringLiteral("remove"), QStringLiteral("JOB..."),
+         QStringLiteral("Delete finished jobs (completed, failed, cancelled) with their events. "
+                        "A job in progress is refused: cancel it first."),
+         {option("with-playbook", "Delete the jobs' playbooks too (kept by default).")}, 1, -1,
+         false, runRemove},
         {QStringLiteral("priority"), QStringLiteral("JOB N"),
          QStringLiteral("Change a job's priority."), {}, 2, 2, false, runPriority},
         {QStringLiteral("playbook"), QStringLiteral("JOB"),

@@ -41,6 +41,7 @@ int runShow(CommandContext &context);
 int runControl(const QString &action, CommandContext &context);
 int runPriority(CommandContext &context);
 int runRestart(CommandContext &context);
+int runRemove(CommandContext &context);
 int runPlaybook(CommandContext &context);
 int runStats(CommandContext &context);
 int runPrune(CommandContext &context);

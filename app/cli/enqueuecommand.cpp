@@ -126,6 +126,7 @@ int runEnqueue(CommandContext &context)
             const QString &path = paths.at(nextPath++);
             Engine::EnqueueInput input = settings;
             input.filename = QFileInfo(path).fileName();
+            input.sourcePath = QFileInfo(path).absoluteFilePath();
             input.rawText = readPlayFile(path, context.url());
             bytes += input.rawText.size();
             batch << input;

@@ -108,6 +108,7 @@ int runShow(CommandContext &context)
     };
     add("id", job->id);
     add("filename", job->filename);
+    add("source", orDash(job->sourcePath));
     add("status", Engine::statusName(job->status)
                       + (job->controlRequest.isEmpty()
                              ? QString()
@@ -128,7 +129,11 @@ int runShow(CommandContext &context)
     if (!job->lastError.isEmpty())
         add("last error", job->lastError);
     if (!job->failureReason.isEmpty())
-        add("failure", job->failureReason);
+        add("failure", job->failureReason + (job->failurePermanent && job->status
+                                                 == Engine::JobStatus::Failed
+                                                 ? QStringLiteral(" (permanent: a retry cannot "
+                                                                  "fix it)")
+                                                 : QString()));
     fields.write(context.out());
     if (withEvents) {
         context.out() << '\n';
@@ -148,10 +153,7 @@ int runControl(const QString &action, CommandContext &context)
 {
     CliSession session(context.url());
     session.open();
-    // Resolve every id first: a typo in the third id must not leave the first two changed.
-    QStringList ids;
-    for (const QString &argument : context.arguments())
-        ids << session.resolveJobId(argument);
+    const QStringList ids = session.resolveJobIds(context.arguments());
     Engine::JobQueue &queue = session.queue();
     const QString actor = QStringLiteral("cli");
     for (const QString &id : std::as_const(ids)) {
@@ -187,6 +189,40 @@ int runPriority(CommandContext &context)
     const QString id = session.resolveJobId(context.arguments().constFirst());
     session.queue().setPriority(id, priority, QStringLiteral("cli"));
     context.out() << id << " priority " << priority << '\n';
+    return 0;
+}
+
+} // namespace Cli
+
+namespace Cli {
+
+int runRemove(CommandContext &context)
+{
+    CliSession session(context.url());
+    session.open();
+    Engine::JobQueue &queue = session.queue();
+    // Every id is resolved and checked first: one job in progress among them removes none.
+    QStringList ids = session.resolveJobIds(context.arguments());
+    ids.removeDuplicates();
+    QStringList inProgress;
+    for (const QString &id : std::as_const(ids)) {
+        const std::optional<Engine::Job> job = queue.job(id);
+        if (!job)
+            throw Engine::JobNotFoundError(id);
+        if (!Engine::isTerminal(job->status))
+            inProgress << QStringLiteral("%1 (%2) is %3").arg(id.left(8), job->filename,
+                                                             Engine::statusName(job->status));
+    }
+    if (!inProgress.isEmpty())
+        throw CliError(QStringLiteral("Only completed, failed or cancelled jobs can be removed; "
+                                      "cancel the others first: %1. Nothing was removed.")
+                           .arg(inProgress.join(QStringLiteral(", "))));
+    const bool withPlaybook = context.isSet(QStringLiteral("with-playbook"));
+    for (const QString &id : std::as_const(ids)) {
+        const Engine::RemoveResult result = queue.remove(id, withPlaybook, QStringLiteral("cli"));
+        context.out() << id << " removed"
+                      << (result.playbookDeleted ? " with its playbook" : "") << '\n';
+    }
     return 0;
 }
 

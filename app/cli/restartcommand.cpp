@@ -27,9 +27,7 @@ int runRestart(CommandContext &context)
     Engine::JobQueue &queue = session.queue();
     // Every id is resolved and checked first: a typo or a running job among the arguments must
     // not leave the others started over.
-    QStringList ids;
-    for (const QString &argument : context.arguments())
-        ids << session.resolveJobId(argument);
+    const QStringList ids = session.resolveJobIds(context.arguments());
     const QDateTime now = queue.databaseNow();
     for (const QString &id : std::as_const(ids)) {
         const std::optional<Engine::Job> job = queue.job(id);

@@ -3,6 +3,7 @@
 #include "clirunner.h"
 #include "testdatabase.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -134,6 +135,61 @@ private slots:
         QCOMPARE(playbook.exitCode, 0);
         QCOMPARE(playbook.json().object().value(QStringLiteral("title")).toString(),
                  QStringLiteral("THE TEST PLAY"));
+    }
+
+    void enqueueStoresTheSourcePathAndRemoveDeletesFinishedJobs_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+    void enqueueStoresTheSourcePathAndRemoveDeletesFinishedJobs()
+    {
+        OPEN_TEST_DATABASE(db);
+        const QString keep = enqueue(db, QStringLiteral("keep.txt"));
+        const QString drop = enqueue(db, QStringLiteral("drop.txt"));
+        QVERIFY(!keep.isEmpty() && !drop.isEmpty());
+        QJsonObject job = show(db, keep);
+        QCOMPARE(job.value(QStringLiteral("sourcePath")).toString(),
+                 QDir(m_dir.path()).absoluteFilePath(QStringLiteral("keep.txt")));
+        const CliResult shown = run(db, {QStringLiteral("show"), keep});
+        QVERIFY2(shown.out.contains(QStringLiteral("source")) && shown.out.contains(m_dir.path()),
+                 qPrintable(shown.out));
+
+        // Queued jobs are refused, all of them before any is removed.
+        CliResult remove = run(db, {QStringLiteral("remove"), keep, drop});
+        QCOMPARE(remove.exitCode, 1);
+        QVERIFY2(remove.err.contains(QStringLiteral("is queued"))
+                     && remove.err.contains(QStringLiteral("cancel")),
+                 qPrintable(remove.err));
+        QVERIFY(!show(db, keep).isEmpty());
+
+        QCOMPARE(run(db, {QStringLiteral("worker"), QStringLiteral("--drain")}).exitCode, 0);
+        const QString keepPlaybook = show(db, keep).value(QStringLiteral("playbookId")).toString();
+        const QString dropPlaybook = show(db, drop).value(QStringLiteral("playbookId")).toString();
+        QVERIFY(!keepPlaybook.isEmpty() && !dropPlaybook.isEmpty());
+        auto playbooks = [&](const QString &id) {
+            QSqlQuery query(db.db());
+            query.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "CallboardPlaybook" WHERE "id" = '%1')")
+                           .arg(id));
+            return query.next() ? query.value(0).toInt() : -1;
+        };
+
+        remove = run(db, {QStringLiteral("remove"), keep.left(8)});
+        QVERIFY2(remove.exitCode == 0, qPrintable(remove.err));
+        QCOMPARE(remove.out, keep + QStringLiteral(" removed\n"));
+        QCOMPARE(run(db, {QStringLiteral("show"), keep}).exitCode, 1);
+        QCOMPARE(playbooks(keepPlaybook), 1);  // kept unless asked
+
+        remove = run(db, {QStringLiteral("remove"), drop, QStringLiteral("--with-playbook")});
+        QVERIFY2(remove.exitCode == 0, qPrintable(remove.err));
+        QCOMPARE(remove.out, drop + QStringLiteral(" removed with its playbook\n"));
+        QCOMPARE(playbooks(dropPlaybook), 0);
+        QSqlQuery events(db.db());
+        QVERIFY(events.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "jobId" IN ('%1', '%2'))")
+                                .arg(keep, drop)));
+        QVERIFY(events.next());
+        QCOMPARE(events.value(0).toInt(), 0);
+        QCOMPARE(run(db, {QStringLiteral("remove")}).exitCode, 2);  // usage: no job named
     }
 
     void restartRefusesBadInputAndRunningJobs_data()

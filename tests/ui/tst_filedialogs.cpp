@@ -14,6 +14,7 @@
 #include "ui/connectiondialog.h"
 #include "ui/jobdetailpane.h"
 #include "ui/filedialogs.h"
+#include "ui/addplaysdialog.h"
 #include "ui/mainwindow.h"
 
 #include <QAbstractButton>
@@ -163,6 +164,7 @@ private slots:
     void dialogsNeverOpenTheQueueFiles_data();
     void dialogsNeverOpenTheQueueFiles();
     void droppedQueueFileIsRefusedUnread();
+    void addPlaysDialogListsQueueFilesUnread();
 
 private:
     /// Opens the named dialog of the window and returns once it was closed again.
@@ -308,6 +310,45 @@ void TestFileDialogs::droppedQueueFileIsRefusedUnread()
     QVERIFY2(texts.first().contains(QStringLiteral("queue database itself")), qPrintable(texts.first()));
     QVERIFY(!texts.first().contains(QStringLiteral("binary")));
     QCOMPARE(window.jobModel()->rowCount(), 0);
+}
+
+void TestFileDialogs::addPlaysDialogListsQueueFilesUnread()
+{
+    QTemporaryDir dir;
+    const QString dbPath = dir.filePath(QStringLiteral("queue.db"));
+    QString error;
+    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath, &error);
+    QVERIFY(url);
+    MainWindow window(*url, nullptr);
+    QVERIFY(window.isConnected());
+    QFile play(dir.filePath(QStringLiteral("hamlet.txt")));
+    QVERIFY(play.open(QIODevice::WriteOnly));
+    play.write("HAMLET. To be, or not to be.\n");
+    play.close();
+    QVERIFY(QFileInfo::exists(dbPath + QStringLiteral("-wal")));
+    OpenWatch watch(dir.path());
+    watch.takeOpenedQueueFiles();
+    // The folder as a person drops it: the dialog reads the play and only names the rest.
+    window.addPlays({dir.path()});
+    QTRY_VERIFY_WITH_TIMEOUT(window.addPlaysDialog() && window.addPlaysDialog()->isReady(), 10000);
+    AddPlaysDialog *dialog = window.addPlaysDialog();
+    QStringList refused;
+    bool playTicked = false;
+    for (const PlayCandidate &candidate : dialog->candidates()) {
+        if (candidate.name.startsWith(QLatin1String("queue.db"))) {
+            QVERIFY(!candidate.isSelectable());
+            refused << candidate.name;
+        } else if (candidate.name == QLatin1String("hamlet.txt")) {
+            playTicked = candidate.isTickedByDefault();
+        }
+    }
+    QVERIFY(playTicked);
+    QVERIFY2(refused.contains(QStringLiteral("queue.db"))
+                 && refused.contains(QStringLiteral("queue.db-wal")),
+             qPrintable(refused.join(", ")));
+    const QStringList opened = watch.takeOpenedQueueFiles();
+    QVERIFY2(opened.isEmpty(), qPrintable(QStringLiteral("the scan opened %1").arg(opened.join(", "))));
+    dialog->reject();
 }
 
 QTEST_MAIN(TestFileDialogs)

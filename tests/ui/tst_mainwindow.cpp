@@ -6,6 +6,7 @@
 #include "models/jobfilterproxymodel.h"
 #include "models/jobtablemodel.h"
 #include "testdatabase.h"
+#include "ui/addplaysdialog.h"
 #include "ui/jobactions.h"
 #include "ui/jobdetailpane.h"
 #include "ui/mainwindow.h"
@@ -19,6 +20,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
+#include <QDialogButtonBox>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QListWidget>
@@ -81,6 +83,15 @@ void drop(QWidget *target, const QStringList &paths)
     QCoreApplication::sendEvent(target, &dropEvent);
     QVERIFY(dropEvent.isAccepted());
     QVERIFY(!target->findChild<QWidget *>(QStringLiteral("dropOverlay"))->isVisible());
+}
+
+/// The Add Plays dialog a drop opened, once its files are read and checked.
+AddPlaysDialog *addPlaysDialog(MainWindow &window)
+{
+    if (!QTest::qWaitFor([&] { return window.addPlaysDialog() && window.addPlaysDialog()->isReady(); },
+                         10000))
+        return nullptr;
+    return window.addPlaysDialog();
 }
 
 QAction *action(MainWindow &window, const char *name)
@@ -393,9 +404,14 @@ void TestMainWindow::dropPlayFileAddsQueuedRow()
     QAbstractItemModelTester tester(view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(window->jobModel()->rowCount(), 0);
     drop(window.get(), {kHamlet});
+    AddPlaysDialog *dialog = addPlaysDialog(*window);
+    QVERIFY(dialog);
+    QCOMPARE(dialog->list()->topLevelItemCount(), 1);
+    dialog->accept();
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 5000);
     const JobRow &row = window->jobModel()->jobRow(0);
     QCOMPARE(row.filename, QStringLiteral("hamlet.txt"));
+    QCOMPARE(row.sourcePath, QFileInfo(kHamlet).absoluteFilePath());
     QCOMPARE(row.status, JobStatus::Queued);
     QCOMPARE(view->model()->rowCount(), 1);
     QVERIFY(messages.texts.isEmpty());
@@ -412,13 +428,29 @@ void TestMainWindow::dropBinaryFileShowsMessageAndNoRow()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(QByteArray("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
     file.close();
-    drop(window.get(), {binary});
-    QTRY_COMPARE_WITH_TIMEOUT(messages.texts.size(), 1, 5000);
-    QVERIFY2(messages.texts.first().contains(QStringLiteral("cover.png")), qPrintable(messages.texts.first()));
-    QVERIFY(messages.texts.first().contains(QStringLiteral("binary")));
-    // The message comes after the enqueue finished and the table re-read what it added: nothing.
+    const QString renamed = dir.filePath(QStringLiteral("cover.txt"));  // named like a play
+    QVERIFY(QFile::copy(binary, renamed));
+    drop(window.get(), {binary, renamed});
+    AddPlaysDialog *dialog = addPlaysDialog(*window);
+    QVERIFY(dialog);
+    QCOMPARE(dialog->list()->topLevelItemCount(), 2);
+    for (int row = 0; row < 2; ++row) {
+        const QTreeWidgetItem *item = dialog->list()->topLevelItem(row);
+        // Listed with the reason, and nothing to tick.
+        QVERIFY(!(item->flags() & Qt::ItemIsUserCheckable));
+        QVERIFY(!(item->flags() & Qt::ItemIsEnabled));
+    }
+    QVERIFY2(dialog->list()->topLevelItem(0)->text(AddPlaysDialog::NoteColumn)
+                 .contains(QStringLiteral("not plain text")),
+             qPrintable(dialog->list()->topLevelItem(0)->text(AddPlaysDialog::NoteColumn)));
+    QVERIFY(dialog->list()->topLevelItem(1)->text(AddPlaysDialog::NoteColumn)
+                .contains(QStringLiteral("binary")));
+    QVERIFY(dialog->inputs().isEmpty());
+    QVERIFY(!dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->isEnabled());
+    dialog->reject();
+    QTRY_VERIFY(!window->addPlaysDialog());
     QCOMPARE(window->jobModel()->rowCount(), 0);
-    QCOMPARE(window->enqueuer()->isRunning(), false);
+    QVERIFY(messages.texts.isEmpty());
 }
 
 void TestMainWindow::dropFolderEnqueuesGoodFilesAndListsTheRest()
@@ -440,12 +472,18 @@ void TestMainWindow::dropFolderEnqueuesGoodFilesAndListsTheRest()
     write(QStringLiteral("act/empty.txt"), "");
     write(QStringLiteral("act/latin1.txt"), "Faust: Habe nun, ach! Philosophie,\xe4\n");
     drop(window.get(), {dir.path()});
-    QTRY_COMPARE_WITH_TIMEOUT(messages.texts.size(), 1, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 3, 2000);
-    const QString text = messages.texts.first();
-    QVERIFY2(text.contains(QStringLiteral("empty.txt")) && text.contains(QStringLiteral("latin1.txt")),
-             qPrintable(text));
-    QVERIFY(!text.contains(QStringLiteral("three.txt")));
+    AddPlaysDialog *dialog = addPlaysDialog(*window);
+    QVERIFY(dialog);
+    QCOMPARE(dialog->list()->topLevelItemCount(), 5);
+    dialog->accept();
+    QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 3, 5000);
+    QStringList names;
+    for (int row = 0; row < 3; ++row)
+        names << window->jobModel()->jobRow(row).filename;
+    names.sort();
+    QCOMPARE(names, (QStringList{QStringLiteral("one.txt"), QStringLiteral("three.txt"),
+                                 QStringLiteral("two.txt")}));
+    QVERIFY(messages.texts.isEmpty());
 }
 
 void TestMainWindow::pauseResumeCancelRetryPriority()
@@ -705,7 +743,7 @@ void TestMainWindow::settingsRoundTrip()
         header = h->saveState();
         window->close();  // saves
     }
-    QVERIFY(!QSettings().value(QStringLiteral("JobTable/HeaderState/v1")).toByteArray().isEmpty());
+    QVERIFY(!QSettings().value(QStringLiteral("JobTable/HeaderState/v2")).toByteArray().isEmpty());
     auto window = makeWindow(test);
     QHeaderView *h = window->jobView()->header();
     QCOMPARE(h->saveState(), header);
@@ -721,7 +759,7 @@ void TestMainWindow::settingsRoundTrip()
 
     // A header saved by another layout (wrong column count) falls back to the defaults.
     window->close();
-    QSettings().setValue(QStringLiteral("JobTable/HeaderState/v1"), QByteArray("garbage"));
+    QSettings().setValue(QStringLiteral("JobTable/HeaderState/v2"), QByteArray("garbage"));
     auto third = makeWindow(test);
     QVERIFY(!third->jobView()->header()->isSectionHidden(JobTableModel::WorkerColumn));
 }
@@ -765,6 +803,9 @@ void TestMainWindow::embeddedWorkersParseADroppedPlay()
     QVERIFY(count && count->isEnabled());
     QCOMPARE(count->value(), 1);
     drop(window.get(), {kHamlet});
+    AddPlaysDialog *dialog = addPlaysDialog(*window);
+    QVERIFY(dialog);
+    dialog->accept();
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->rowCount(), 1, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(window->jobModel()->jobRow(0).status, JobStatus::Completed, 60000);
     QCOMPARE(window->jobModel()->jobRow(0).progress, 100.0);
