@@ -55,6 +55,10 @@ struct Job
     QDateTime runAfter;
     QString controlRequest;
     qint64 textBytes = 0;
+    /// Read with the window's rows: the playbook's confidence (-1: none known) and its count of
+    /// serious quality warnings (-1: not known), for the *Needs review* badge.
+    double reviewConfidence = -1;
+    int reviewWarnings = -1;
 
     QJsonObject toJson() const;
 };
@@ -83,6 +87,7 @@ struct PlaybookRecord
     int speechCount = 0;
     QJsonObject document;
     QDateTime createdAt;
+    int revision = 0; ///< 0: the parser's original; n: the editor's n-th correction applied
 };
 
 QString isoUtc(const QDateTime &time);

@@ -21,7 +21,7 @@ private:
         Id, Type, Priority, Status, Filename, Config, PlaybookId, RetryCount, MaxRetries,
         TotalChunks, CompletedChunks, Progress, LastError, FailureReason, WorkerId, LockedAt,
         LockExpiry, CreatedAt, StartedAt, CompletedAt, UpdatedAt, RunAfter, ControlRequest,
-        RawText, Checkpoints, CurrentState, ColumnCount
+        RawText, Checkpoints, CurrentState, ReviewConfidence, ReviewWarnings, ColumnCount
     };
     int m_index[ColumnCount];
 };

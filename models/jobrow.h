@@ -22,6 +22,8 @@ struct JobRow
     int completedChunks = 0;
     int totalChunks = -1;  ///< -1: not known yet
     double progress = 0;
+    double reviewConfidence = -1;  ///< the playbook's, -1: none known
+    int reviewWarnings = -1;       ///< serious quality warnings, -1: not known
     QDateTime createdAt;
     QDateTime startedAt;
     QDateTime completedAt;
@@ -31,6 +33,9 @@ struct JobRow
     static JobRow fromJob(const Engine::Job &job);
     bool operator==(const JobRow &other) const = default;
 
+    /// A completed play whose confidence is under Engine::PlaybookQuality::ReviewThreshold or
+    /// that has serious quality warnings.
+    bool needsReview() const;
     /// The error a person should read: the failure reason of a failed job, else the last error.
     QString errorText() const;
     /// Seconds from start to completion (or to now while it runs); -1 when not started.

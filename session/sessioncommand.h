@@ -2,6 +2,7 @@
 
 #include "engine/job.h"
 
+#include <QJsonObject>
 #include <QList>
 #include <QMetaType>
 #include <QPair>
@@ -16,12 +17,15 @@ class JobQueue;
 /// took it and which refused (with the engine's message).
 struct SessionCommand
 {
-    enum class Kind { Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority };
+    enum class Kind { Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority, CorrectPlaybook };
 
     Kind kind = Kind::Pause;
     QStringList jobIds;
     int value = 0;  ///< SetPriority: the priority; ChangePriority: the step (+1, -1)
     QString actor = QStringLiteral("user");
+    /// Restart: configuration changes ({"provider": "openai"}); CorrectPlaybook: the correction
+    /// (Engine::PlaybookCorrection).
+    QJsonObject config;
 
     struct Outcome
     {

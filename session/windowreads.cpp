@@ -16,7 +16,11 @@ const QString kColumns = QStringLiteral(
     R"("id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
        "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
        "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
-       "completedAt", "updatedAt", "runAfter", "controlRequest")");
+       "completedAt", "updatedAt", "runAfter", "controlRequest",
+       (SELECT p."confidence" FROM "CallboardPlaybook" p WHERE p."id" = "ParseJob"."playbookId")
+           AS "reviewConfidence",
+       (SELECT p."warnings" FROM "CallboardPlaybook" p WHERE p."id" = "ParseJob"."playbookId")
+           AS "reviewWarnings")");
 
 } // namespace
 
