@@ -83,10 +83,13 @@ int JobQueue::correctPlaybook(const QString &jobId, const QJsonObject &correctio
     if (!latest)
         throw JobNotFoundError(jobId);
     QString why;
-    const std::optional<QJsonObject> corrected = PlaybookCorrection::apply(latest->document, correction, &why);
+    std::optional<QJsonObject> corrected = PlaybookCorrection::apply(latest->document, correction, &why);
     if (!corrected)
         throw JobTransitionError(jobId, why);
     const int revision = latest->revision + 1;
+    QJsonObject meta = corrected->value(QStringLiteral("meta")).toObject();
+    meta.insert(QStringLiteral("revision"), revision);
+    corrected->insert(QStringLiteral("meta"), meta);
 
     QSqlQuery &insert = prepared(QStringLiteral(
         R"(INSERT INTO "CallboardPlaybookRevision" ("playbookId", "revision", "document", "correction",
