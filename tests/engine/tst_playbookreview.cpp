@@ -102,7 +102,8 @@ private slots:
         const QList<QPair<int, int>> expected{{8, 9}, {13, 13}, {15, 15}, {17, 17}, {19, 19}, {21, 21}};
         for (int i = 0; i < speeches.size(); ++i) {
             const QJsonArray lines = speeches.at(i).toObject().value(QStringLiteral("lines")).toArray();
-            QCOMPARE(QPair<int, int>(lines.at(0).toInt(), lines.at(1).toInt()), expected.at(i));
+            const QPair<int, int> got(lines.at(0).toInt(), lines.at(1).toInt());
+            QCOMPARE(got, expected.at(i));
         }
         const QJsonObject scene = playbook.value(QStringLiteral("acts")).toArray().at(0).toObject()
                                       .value(QStringLiteral("scenes")).toArray().at(0).toObject();
