@@ -24,9 +24,15 @@ struct QualityWarning
     int act = -1;      ///< for a scene: indexes into the playbook's acts and their scenes
     int scene = -1;
 
-    /// Whether it alone puts a play under review: a cast member who never speaks is common
-    /// (mute roles, walk-ons) and only shown.
-    bool serious() const { return kind != SilentCastMember; }
+    /// Whether it alone puts a play under review: the character table is wrong in a way the
+    /// confidence does not measure. A cast member who never speaks (mute roles, walk-ons), a
+    /// label used once (a Messenger) and a doubtful scene are common in good parses, already
+    /// lower the confidence, and are only shown.
+    bool serious() const
+    {
+        return kind == CaseVariant || kind == AbbreviatedName || kind == SpellingVariant
+               || kind == SpeechWithoutSpeaker;
+    }
 };
 
 /// Reads a playbook's meta (confidence, unknown labels, proposed merges, scene confidences) and
