@@ -128,6 +128,7 @@ JobDetailPane::JobDetailPane(Session *session, QWidget *parent)
     playbookSplitter->addWidget(m_review);
     playbookSplitter->setStretchFactor(0, 1);
     playbookSplitter->setStretchFactor(1, 4);
+    playbookSplitter->setSizes({240, 960});
     playbookLayout->addWidget(playbookSplitter, 1);
     connect(m_review, &PlaybookReviewPane::correctionRequested, this, &JobDetailPane::correct);
 

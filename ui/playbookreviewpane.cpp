@@ -161,7 +161,7 @@ void PlaybookReviewPane::setPlaybook(const QJsonObject &document, int revision)
             item->setForeground(QColor(0xb2, 0x4d, 0x00));
         m_warnings->addItem(item);
     }
-    m_scriptView->expandToDepth(0);
+    m_scriptView->expandToDepth(1);
     if (wasSpeech) {
         const QModelIndex again = m_script->speechIndex(act, scene, speech);
         if (again.isValid()) {
