@@ -3,6 +3,7 @@
 #include "engine/migrations.h"
 #include "testdatabase.h"
 
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
@@ -54,7 +55,7 @@ bool TestMigrations::emptyDatabase(TestDatabase &test, int keepVersion)
 {
     QSqlQuery sql(test.db());
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")",
-                                  R"(DROP TABLE "CallboardPlaybook")",
+                                  R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(DROP TABLE "CallboardChunkResult")", R"(DROP TABLE "JobEvent")",
                                   R"(DROP TABLE "ParseJob")"}) {
         if (!sql.exec(QString::fromLatin1(statement)))
@@ -93,7 +94,7 @@ void TestMigrations::webApplicationTablesAreAdopted()
     TestDatabase test(QStringLiteral("postgres"));
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     QSqlQuery sql(test.db());
-    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(CREATE TABLE "ParsingSession" ("id" TEXT PRIMARY KEY))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
     QString error;
@@ -108,7 +109,7 @@ void TestMigrations::foreignTableIsRefused()
 {
     OPEN_TEST_DATABASE(test);
     QSqlQuery sql(test.db());
-    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(DROP TABLE "CallboardChunkResult")",
                                   R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                                   R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
@@ -142,7 +143,7 @@ void TestMigrations::foreignPlaybookTableIsLeftAlone()
     QString error;
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    QVERIFY(applied.indexOf(QRegularExpression(QStringLiteral("8 .*"))) >= 0);
     QVERIFY(hasTable(test, QStringLiteral("CallboardPlaybook")));
 
     JobQueue queue(test.db());
@@ -225,7 +226,7 @@ void TestMigrations::oldPlaybookTableIsMoved()
 
     QStringList applied;
     QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
-    QVERIFY(applied.constLast().startsWith(QStringLiteral("8 ")));
+    QVERIFY(applied.indexOf(QRegularExpression(QStringLiteral("8 .*"))) >= 0);
     QVERIFY(!hasTable(test, QStringLiteral("Playbook")));
     QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "title", "speechCount" FROM "CallboardPlaybook"
         ORDER BY "id")")));
@@ -270,7 +271,7 @@ void TestMigrations::olderDatabaseIsMigrated()
     TestDatabase fresh(backend);
     QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
     QSqlQuery reset(fresh.db());
-    for (const char *sql : {R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardChunkResult")",
+    for (const char *sql : {R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardChunkResult")",
                             R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                             R"(DELETE FROM "_CallboardMigration")"})
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));
