@@ -834,7 +834,8 @@ void MainWindow::openConnectionDialog()
 void MainWindow::applyDefaultHeader()
 {
     QHeaderView *header = m_view->header();
-    const QList<int> widths{150, 230, 60, 180, 60, 170, 130, 130, 90, 200};
+    // Status leaves room for the Needs review badge beside the longest status.
+    const QList<int> widths{230, 200, 60, 180, 60, 170, 130, 130, 90, 200};
     for (int i = 0; i < widths.size(); ++i) {
         header->showSection(i);
         header->resizeSection(i, widths.at(i));

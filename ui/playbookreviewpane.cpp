@@ -57,9 +57,10 @@ PlaybookReviewPane::PlaybookReviewPane(QWidget *parent)
     m_scriptView->setObjectName(QStringLiteral("scriptView"));
     m_scriptView->setModel(m_script);
     m_scriptView->setUniformRowHeights(true);
-    m_scriptView->setColumnWidth(ScriptModel::SpeakerColumn, 160);
-    m_scriptView->setColumnWidth(ScriptModel::TextColumn, 320);
-    m_scriptView->header()->setStretchLastSection(true);
+    m_scriptView->setColumnWidth(ScriptModel::SpeakerColumn, 170);
+    m_scriptView->header()->setStretchLastSection(false);
+    m_scriptView->header()->setSectionResizeMode(ScriptModel::TextColumn, QHeaderView::Stretch);
+    m_scriptView->header()->setSectionResizeMode(ScriptModel::LinesColumn, QHeaderView::ResizeToContents);
 
     m_source = new QPlainTextEdit;
     m_source->setObjectName(QStringLiteral("sourceView"));
