@@ -1,6 +1,5 @@
 // Playbook revisions: reading the one the editor left and storing a correction as the next.
 // Kept apart from jobqueue.cpp's transitions: no worker path goes through here.
-#include "engine/enginetr.h"
 #include "engine/joberrors.h"
 #include "engine/jobqueue.h"
 #include "engine/playbookcorrection.h"
