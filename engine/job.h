@@ -62,6 +62,10 @@ struct Job
     QString contentHash;
     bool failurePermanent = false; ///< failed with an error no retry can fix
     qint64 textBytes = 0;
+    /// Read with the window's rows: the playbook's confidence (-1: none known) and its count of
+    /// serious quality warnings (-1: not known), for the *Needs review* badge.
+    double reviewConfidence = -1;
+    int reviewWarnings = -1;
 
     QJsonObject toJson() const;
 };
@@ -90,6 +94,7 @@ struct PlaybookRecord
     int speechCount = 0;
     QJsonObject document;
     QDateTime createdAt;
+    int revision = 0; ///< 0: the parser's original; n: the editor's n-th correction applied
 };
 
 QString isoUtc(const QDateTime &time);

@@ -7,6 +7,7 @@
 #include "engine/jobrowreader.h"
 #include "engine/jobstatemachine.h"
 #include "engine/logging.h"
+#include "engine/playbookquality.h"
 #include "engine/sqldialect.h"
 #include "engine/rowid.h"
 #include "engine/transaction.h"
@@ -595,8 +596,9 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
     const QString playbookId = chosenId.isEmpty() ? newTimeOrderedId() : chosenId;
     QSqlQuery &insert = prepared(QStringLiteral(R"(
         INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
-            "sceneCount", "speechCount", "document", "createdAt")
-        VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2))")
+            "sceneCount", "speechCount", "document", "createdAt", "confidence", "warnings")
+        VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2, :confidence,
+                :warnings))")
                                      .arg(sql.json(QStringLiteral(":document")), sql.now()));
     const PlaybookSummary summary = PlaybookSummary::of(playbook);
     insert.bindValue(QStringLiteral(":id"), playbookId);
@@ -607,6 +609,11 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
     insert.bindValue(QStringLiteral(":scenes"), summary.scenes);
     insert.bindValue(QStringLiteral(":speeches"), summary.speeches);
     insert.bindValue(QStringLiteral(":document"), jsonText(playbook));
+    const double confidence = PlaybookQuality::confidence(playbook);
+    insert.bindValue(QStringLiteral(":confidence"),
+                     confidence < 0 ? QVariant(QMetaType::fromType<double>()) : QVariant(confidence));
+    insert.bindValue(QStringLiteral(":warnings"),
+                     PlaybookQuality::seriousCount(PlaybookQuality::warnings(playbook)));
     exec(insert, jobId);
     return playbookId;
 }
@@ -1262,32 +1269,6 @@ QList<JobEvent> JobQueue::events(const QString &jobId)
     }
     query.finish();
     return result;
-}
-
-std::optional<PlaybookRecord> JobQueue::playbook(const QString &jobId)
-{
-    QSqlQuery &query = prepared(QStringLiteral(
-        R"(SELECT p."id", p."jobId", p."title", p."characterCount", p."actCount", p."sceneCount",
-                  p."speechCount", p."document", p."createdAt"
-           FROM "ParseJob" j JOIN "CallboardPlaybook" p ON p."id" = j."playbookId" WHERE j."id" = :id)"));
-    query.bindValue(QStringLiteral(":id"), jobId);
-    exec(query, jobId);
-    if (!query.next()) {
-        query.finish();
-        return std::nullopt;
-    }
-    PlaybookRecord record;
-    record.id = query.value(0).toString();
-    record.jobId = query.value(1).toString();
-    record.title = query.value(2).toString();
-    record.characterCount = query.value(3).toInt();
-    record.actCount = query.value(4).toInt();
-    record.sceneCount = query.value(5).toInt();
-    record.speechCount = query.value(6).toInt();
-    record.document = QJsonDocument::fromJson(query.value(7).toString().toUtf8()).object();
-    record.createdAt = SqlDialect::toUtc(query.value(8));
-    query.finish();
-    return record;
 }
 
 QHash<JobStatus, int> JobQueue::countsByStatus()

@@ -242,7 +242,16 @@ public:
     std::optional<Job> job(const QString &jobId, bool withText = false);
     QList<Job> jobs(const JobFilter &filter = {});
     QList<JobEvent> events(const QString &jobId);
-    std::optional<PlaybookRecord> playbook(const QString &jobId);
+    /// The job's playbook as the editor left it (the latest revision), or with original the
+    /// parser's own.
+    std::optional<PlaybookRecord> playbook(const QString &jobId, bool original = false);
+    /// Applies an editor's correction (PlaybookCorrection) to the latest revision of the job's
+    /// playbook and stores the result as the next revision, with a "playbook_corrected" event
+    /// naming the actor; the playbook's warning count follows. Returns the new revision.
+    /// Throws JobNotFoundError (no playbook), JobTransitionError (the correction does not
+    /// apply: its message says why).
+    int correctPlaybook(const QString &jobId, const QJsonObject &correction,
+                        const QString &actor = QStringLiteral("user"));
     /// The chunk results stored with a running parse's checkpoints, in chunk order.
     QList<QJsonObject> chunkResults(const QString &jobId);
     QHash<JobStatus, int> countsByStatus();

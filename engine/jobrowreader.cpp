@@ -12,7 +12,8 @@ const char *const kColumnNames[] = {
     "id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
     "maxRetries", "totalChunks", "completedChunks", "progress", "lastError", "failureReason",
     "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt", "completedAt", "updatedAt",
-    "runAfter", "controlRequest", "sourcePath", "contentHash", "failurePermanent", "rawText", "checkpoints", "currentState"};
+    "runAfter", "controlRequest", "sourcePath", "contentHash", "failurePermanent", "rawText",
+    "checkpoints", "currentState", "reviewConfidence", "reviewWarnings"};
 
 QJsonDocument jsonOf(const QVariant &value)
 {
@@ -66,6 +67,10 @@ Job JobRowReader::read(const QSqlQuery &query, bool withText) const
     job.sourcePath = text(SourcePath);
     job.contentHash = text(ContentHash);
     job.failurePermanent = value(FailurePermanent).toBool();
+    if (const QVariant c = value(ReviewConfidence); !c.isNull())
+        job.reviewConfidence = c.toDouble();
+    if (const QVariant w = value(ReviewWarnings); !w.isNull())
+        job.reviewWarnings = w.toInt();
     if (withText) {
         job.rawText = text(RawText);
         job.textBytes = job.rawText.size();

@@ -21,7 +21,8 @@ private:
         Id, Type, Priority, Status, Filename, Config, PlaybookId, RetryCount, MaxRetries,
         TotalChunks, CompletedChunks, Progress, LastError, FailureReason, WorkerId, LockedAt,
         LockExpiry, CreatedAt, StartedAt, CompletedAt, UpdatedAt, RunAfter, ControlRequest,
-        SourcePath, ContentHash, FailurePermanent, RawText, Checkpoints, CurrentState, ColumnCount
+        SourcePath, ContentHash, FailurePermanent, RawText, Checkpoints, CurrentState,
+        ReviewConfidence, ReviewWarnings, ColumnCount
     };
     int m_index[ColumnCount];
 };

@@ -244,6 +244,36 @@ const QList<Migration> &migrations()
          s({R"(ALTER TABLE "ParseJob" ADD COLUMN "sourcePath" TEXT)",
             R"(ALTER TABLE "ParseJob" ADD COLUMN "contentHash" TEXT)",
             R"(ALTER TABLE "ParseJob" ADD COLUMN "failurePermanent" BOOLEAN)"})},
+        // Review of playbooks: the job table's *Needs review* badge and filter read the
+        // confidence and the count of serious quality warnings beside each playbook (never its
+        // document); an editor's corrections are revisions of it, the parser's original kept.
+        // Playbooks stored before this version get their confidence from their document and no
+        // warning count (judged by the confidence alone).
+        {11, "playbook review: confidence, warnings, revisions",
+         s({R"(ALTER TABLE "CallboardPlaybook" ADD COLUMN IF NOT EXISTS "confidence" DOUBLE PRECISION)",
+            R"(ALTER TABLE "CallboardPlaybook" ADD COLUMN IF NOT EXISTS "warnings" INTEGER)",
+            R"(UPDATE "CallboardPlaybook" SET "confidence" = ("document"->'meta'->>'confidence')::double precision
+               WHERE jsonb_typeof("document"->'meta'->'confidence') = 'number')",
+            R"(CREATE TABLE IF NOT EXISTS "CallboardPlaybookRevision" (
+                "playbookId" TEXT NOT NULL REFERENCES "CallboardPlaybook"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "revision" INTEGER NOT NULL,
+                "document" JSONB NOT NULL,
+                "correction" JSONB NOT NULL,
+                "actor" TEXT NOT NULL,
+                "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+                CONSTRAINT "CallboardPlaybookRevision_pkey" PRIMARY KEY ("playbookId", "revision")))"}),
+         s({R"(ALTER TABLE "CallboardPlaybook" ADD COLUMN "confidence" REAL)",
+            R"(ALTER TABLE "CallboardPlaybook" ADD COLUMN "warnings" INTEGER)",
+            R"(UPDATE "CallboardPlaybook" SET "confidence" = json_extract("document", '$.meta.confidence')
+               WHERE json_type("document", '$.meta.confidence') IN ('real', 'integer'))",
+            R"(CREATE TABLE IF NOT EXISTS "CallboardPlaybookRevision" (
+                "playbookId" TEXT NOT NULL REFERENCES "CallboardPlaybook"("id") ON DELETE CASCADE ON UPDATE CASCADE,
+                "revision" INTEGER NOT NULL,
+                "document" TEXT NOT NULL,
+                "correction" TEXT NOT NULL,
+                "actor" TEXT NOT NULL,
+                "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                PRIMARY KEY ("playbookId", "revision")))"})},
     };
     return list;
 }

@@ -40,9 +40,19 @@ void JobFilterProxyModel::setTextFilter(const QString &text)
     invalidateRowsFilter();
 }
 
+void JobFilterProxyModel::setNeedsReviewOnly(bool only)
+{
+    if (only == m_needsReviewOnly)
+        return;
+    m_needsReviewOnly = only;
+    invalidateRowsFilter();
+}
+
 bool JobFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
+    if (m_needsReviewOnly && !index.data(JobTableModel::NeedsReviewRole).toBool())
+        return false;
     if (!m_statuses.isEmpty()
         && !m_statuses.contains(index.data(JobTableModel::StatusRole).toInt()))
         return false;

@@ -19,6 +19,9 @@ public:
     QList<Engine::JobStatus> statusFilter() const;
     void setTextFilter(const QString &text);
     QString textFilter() const { return m_text; }
+    /// Only completed plays that need review (JobTableModel::NeedsReviewRole).
+    void setNeedsReviewOnly(bool only);
+    bool needsReviewOnly() const { return m_needsReviewOnly; }
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
@@ -26,4 +29,5 @@ protected:
 private:
     QSet<int> m_statuses;
     QString m_text;
+    bool m_needsReviewOnly = false;
 };

@@ -1,5 +1,7 @@
 #include "models/jobrow.h"
 
+#include "engine/playbookquality.h"
+
 JobRow JobRow::fromJob(const Engine::Job &job)
 {
     JobRow row;
@@ -19,12 +21,20 @@ JobRow JobRow::fromJob(const Engine::Job &job)
     row.completedChunks = job.completedChunks;
     row.totalChunks = job.totalChunks.value_or(-1);
     row.progress = job.progress;
+    row.reviewConfidence = job.reviewConfidence;
+    row.reviewWarnings = job.reviewWarnings;
     row.createdAt = job.createdAt;
     row.startedAt = job.startedAt;
     row.completedAt = job.completedAt;
     row.lockedAt = job.lockedAt;
     row.updatedAt = job.updatedAt;
     return row;
+}
+
+bool JobRow::needsReview() const
+{
+    return status == Engine::JobStatus::Completed
+           && Engine::PlaybookQuality::needsReview(reviewConfidence, qMax(0, reviewWarnings));
 }
 
 QString JobRow::errorText() const

@@ -24,6 +24,8 @@ struct JobRow
     int totalChunks = -1;  ///< -1: not known yet
     double progress = 0;
     bool failurePermanent = false;
+    double reviewConfidence = -1;  ///< the playbook's, -1: none known
+    int reviewWarnings = -1;       ///< serious quality warnings, -1: not known
     QDateTime createdAt;
     QDateTime startedAt;
     QDateTime completedAt;
@@ -34,6 +36,9 @@ struct JobRow
     static JobRow fromJob(const Engine::Job &job);
     bool operator==(const JobRow &other) const = default;
 
+    /// A completed play whose confidence is under Engine::PlaybookQuality::ReviewThreshold or
+    /// that has serious quality warnings.
+    bool needsReview() const;
     /// The error a person should read: the failure reason of a failed job, else the last error.
     QString errorText() const;
     /// Failed with an error that no retry can fix (not a play, a refused configuration).

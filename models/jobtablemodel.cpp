@@ -1,5 +1,7 @@
 #include "models/jobtablemodel.h"
 
+#include "engine/playbookquality.h"
+
 #include "models/jobpresentation.h"
 #include "session/session.h"
 
@@ -17,7 +19,8 @@ std::pair<int, int> changedColumns(const JobRow &a, const JobRow &b)
 {
     const bool changed[JobTableModel::ColumnCount] = {
         a.status != b.status || a.controlRequest != b.controlRequest || a.runAfter != b.runAfter
-            || a.failurePermanent != b.failurePermanent,
+            || a.failurePermanent != b.failurePermanent || a.needsReview() != b.needsReview()
+            || a.reviewConfidence != b.reviewConfidence,
         a.filename != b.filename || a.sourcePath != b.sourcePath,
         a.priority != b.priority,
         a.progress != b.progress || a.completedChunks != b.completedChunks
@@ -129,6 +132,8 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
                 .arg(QLocale().toString(row.runAfter.toLocalTime(), QLocale::LongFormat));
         if (column == ProgressColumn)
             return data(index, ChunksTextRole);
+        if (column == StatusColumn && row.needsReview())
+            return reviewToolTip(row);
         return {};
     case Qt::ForegroundRole:
         if (column == ErrorColumn && !row.errorText().isEmpty())
@@ -154,9 +159,22 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
         return row.controlRequest;
     case WorkerIdRole:
         return row.workerId;
+    case NeedsReviewRole:
+        return row.needsReview();
     default:
         return {};
     }
+}
+
+QString JobTableModel::reviewToolTip(const JobRow &row) const
+{
+    QStringList why;
+    if (row.reviewConfidence >= 0 && row.reviewConfidence < Engine::PlaybookQuality::ReviewThreshold)
+        why << tr("confidence %1 %").arg(qRound(row.reviewConfidence * 100));
+    if (row.reviewWarnings > 0)
+        why << tr("%n quality warning(s)", nullptr, row.reviewWarnings);
+    return tr("Needs review: %1. Open the Playbook tab to check and correct it.")
+        .arg(why.join(QStringLiteral(", ")));
 }
 
 QVariant JobTableModel::displayData(const JobRow &row, int column) const

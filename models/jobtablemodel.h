@@ -50,6 +50,7 @@ public:
         SortRole,            ///< the raw value a column sorts by
         ControlRequestRole,  ///< "pause", "cancel" or empty
         WorkerIdRole,
+        NeedsReviewRole,     ///< bool: a completed play the editor should look at
     };
 
     /// Fed by session, which must outlive the model.
@@ -101,6 +102,7 @@ private:
     void apply(const QList<JobRow> &rows, const QStringList &vanished = {});
     void setPending(const QStringList &ids, const QString &command);
     QVariant displayData(const JobRow &row, int column) const;
+    QString reviewToolTip(const JobRow &row) const;
     QVariant sortData(const JobRow &row, int column) const;
 
     Session *m_session;

@@ -130,6 +130,13 @@ void Session::readJob(const QString &id, QObject *context,
         context, [id](SessionConnection &c) { return c.queue().job(id); }, std::move(done));
 }
 
+void Session::readJobWithText(const QString &id, QObject *context,
+                              Callback<std::optional<Engine::Job>> done)
+{
+    post<std::optional<Engine::Job>>(
+        context, [id](SessionConnection &c) { return c.queue().job(id, true); }, std::move(done));
+}
+
 void Session::readEvents(const QString &jobId, QObject *context,
                          Callback<QList<Engine::JobEvent>> done)
 {

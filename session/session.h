@@ -55,6 +55,9 @@ public:
     // Reads
     void readJobs(const QStringList &ids, QObject *context, Callback<QList<Engine::Job>> done);
     void readJob(const QString &id, QObject *context, Callback<std::optional<Engine::Job>> done);
+    /// The job with its text (the playbook review shows the source lines).
+    void readJobWithText(const QString &id, QObject *context,
+                         Callback<std::optional<Engine::Job>> done);
     void readEvents(const QString &jobId, QObject *context,
                     Callback<QList<Engine::JobEvent>> done);
     void readPlaybook(const QString &jobId, QObject *context,

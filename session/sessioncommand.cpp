@@ -11,6 +11,7 @@ QString SessionCommand::pendingName() const
     case Kind::Cancel: return QStringLiteral("cancel");
     case Kind::Retry: return QStringLiteral("retry");
     case Kind::Restart: return QStringLiteral("restart");
+    case Kind::CorrectPlaybook: return QString();
     case Kind::SetPriority:
     case Kind::ChangePriority: return QStringLiteral("priority");
     case Kind::Remove: return QStringLiteral("remove");
@@ -28,8 +29,9 @@ SessionCommand::Outcome SessionCommand::run(Engine::JobQueue &queue) const
             case Kind::Resume: queue.resume(id, actor); break;
             case Kind::Cancel: queue.cancel(id, actor); break;
             case Kind::Retry: queue.retry(id, actor); break;
-            case Kind::Restart: queue.restart(id, actor); break;
+            case Kind::Restart: queue.restart(id, actor, config); break;
             case Kind::Remove: queue.remove(id, value != 0, actor); break;
+            case Kind::CorrectPlaybook: queue.correctPlaybook(id, config, actor); break;
             case Kind::SetPriority: queue.setPriority(id, value, actor); break;
             case Kind::ChangePriority: {
                 const auto job = queue.job(id);

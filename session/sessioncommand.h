@@ -2,6 +2,7 @@
 
 #include "engine/job.h"
 
+#include <QJsonObject>
 #include <QList>
 #include <QMetaType>
 #include <QPair>
@@ -16,13 +17,18 @@ class JobQueue;
 /// took it and which refused (with the engine's message).
 struct SessionCommand
 {
-    enum class Kind { Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority, Remove };
+    enum class Kind {
+        Pause, Resume, Cancel, Retry, Restart, SetPriority, ChangePriority, Remove, CorrectPlaybook
+    };
 
     Kind kind = Kind::Pause;
     QStringList jobIds;
     /// SetPriority: the priority; ChangePriority: the step (+1, -1); Remove: 1 = the playbooks too
     int value = 0;
     QString actor = QStringLiteral("user");
+    /// Restart: configuration changes ({"provider": "openai"}); CorrectPlaybook: the correction
+    /// (Engine::PlaybookCorrection).
+    QJsonObject config;
 
     struct Outcome
     {

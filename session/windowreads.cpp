@@ -17,7 +17,11 @@ const QString kColumns = QStringLiteral(
        "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
        "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
        "completedAt", "updatedAt", "runAfter", "controlRequest", "sourcePath",
-           "failurePermanent")");
+       "failurePermanent",
+       (SELECT p."confidence" FROM "CallboardPlaybook" p WHERE p."id" = "ParseJob"."playbookId")
+           AS "reviewConfidence",
+       (SELECT p."warnings" FROM "CallboardPlaybook" p WHERE p."id" = "ParseJob"."playbookId")
+           AS "reviewWarnings")");
 
 } // namespace
 

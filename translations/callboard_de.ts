@@ -602,6 +602,42 @@
         <source>Job %1 is %2: only completed, failed or cancelled jobs can be removed (cancel it first)</source>
         <translation>Auftrag %1 ist %2: nur abgeschlossene, fehlgeschlagene oder abgebrochene Aufträge können entfernt werden (zuerst abbrechen)</translation>
     </message>
+    <message>
+        <source>There is no character "%1".</source>
+        <translation>Es gibt keine Person „%1“.</translation>
+    </message>
+    <message>
+        <source>A character needs a name.</source>
+        <translation>Eine Person braucht einen Namen.</translation>
+    </message>
+    <message>
+        <source>"%1" is another character already: merge the two instead.</source>
+        <translation>„%1“ ist schon eine andere Person: führen Sie die beiden stattdessen zusammen.</translation>
+    </message>
+    <message>
+        <source>A character cannot be merged into itself.</source>
+        <translation>Eine Person kann nicht mit sich selbst zusammengeführt werden.</translation>
+    </message>
+    <message>
+        <source>"%1" is another character already.</source>
+        <translation>„%1“ ist schon eine andere Person.</translation>
+    </message>
+    <message>
+        <source>Choose the names that belong to the new character.</source>
+        <translation>Wählen Sie die Namen, die zur neuen Person gehören.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a name of "%2".</source>
+        <translation>„%1“ ist kein Name von „%2“.</translation>
+    </message>
+    <message>
+        <source>That speech does not exist.</source>
+        <translation>Diese Replik gibt es nicht.</translation>
+    </message>
+    <message>
+        <source>Unknown correction "%1".</source>
+        <translation>Unbekannte Korrektur „%1“.</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>
@@ -857,6 +893,18 @@
         <source>removed</source>
         <translation>entfernt</translation>
     </message>
+    <message>
+        <source>Parse Again with &amp;LLM…</source>
+        <translation>Erneut mit &amp;LLM einlesen…</translation>
+    </message>
+    <message>
+        <source>Start the selected completed plays over with the LLM provider (openai): for plays the built-in parser read with low confidence</source>
+        <translation>Die ausgewählten abgeschlossenen Stücke mit dem LLM-Anbieter (openai) neu beginnen: für Stücke, die der eingebaute Parser mit geringer Konfidenz gelesen hat</translation>
+    </message>
+    <message>
+        <source>Parse %1 again with the LLM provider (openai)? The new playbook replaces the shown one; the LLM's endpoint, model and key come from the environment.</source>
+        <translation>%1 erneut mit dem LLM-Anbieter (openai) einlesen? Das neue Playbook ersetzt das angezeigte; Endpunkt, Modell und Schlüssel des LLM kommen aus der Umgebung.</translation>
+    </message>
 </context>
 <context>
     <name>JobDetailPane</name>
@@ -995,6 +1043,14 @@
     <message>
         <source>Error (permanent):</source>
         <translation>Fehler (dauerhaft):</translation>
+    </message>
+    <message>
+        <source>The correction was not stored: %1</source>
+        <translation>Die Korrektur wurde nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>Correction stored as a new revision of the playbook.</source>
+        <translation>Korrektur als neue Revision des Playbooks gespeichert.</translation>
     </message>
 </context>
 <context>
@@ -1293,6 +1349,18 @@ Auftrag %3</translation>
     <message>
         <source>%1 (permanent)</source>
         <translation>%1 (dauerhaft)</translation>
+    </message>
+    <message>
+        <source>confidence %1 %</source>
+        <translation>Konfidenz %1 %</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n quality warning(s)</source>
+        <translation><numerusform>%n Qualitätswarnung</numerusform><numerusform>%n Qualitätswarnungen</numerusform></translation>
+    </message>
+    <message>
+        <source>Needs review: %1. Open the Playbook tab to check and correct it.</source>
+        <translation>Prüfen: %1. Im Reiter „Playbook“ kontrollieren und korrigieren.</translation>
     </message>
 </context>
 <context>
@@ -1652,6 +1720,14 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
         <source>%n play(s) enqueued.</source>
         <translation><numerusform>%n Stück eingereiht.</numerusform><numerusform>%n Stücke eingereiht.</numerusform></translation>
     </message>
+    <message>
+        <source>Needs &amp;Review Only</source>
+        <translation>Nur zu &amp;prüfende</translation>
+    </message>
+    <message>
+        <source>Show only completed plays whose confidence is under %1 % or that have quality warnings</source>
+        <translation>Nur abgeschlossene Stücke zeigen, deren Konfidenz unter %1 % liegt oder die Qualitätswarnungen haben</translation>
+    </message>
 </context>
 <context>
     <name>MetricsDock</name>
@@ -1858,6 +1934,137 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     </message>
 </context>
 <context>
+    <name>PlaybookReviewPane</name>
+    <message>
+        <source>Cast member with no speeches: %1</source>
+        <translation>Person ohne Repliken: %1</translation>
+    </message>
+    <message>
+        <source>Speaker not in the cast: %1</source>
+        <translation>Sprecher nicht im Personenverzeichnis: %1</translation>
+    </message>
+    <message>
+        <source>Names differing only in case: %1 / %2</source>
+        <translation>Namen, die sich nur in der Schreibweise unterscheiden: %1 / %2</translation>
+    </message>
+    <message>
+        <source>Abbreviated name: %1 (for %2?)</source>
+        <translation>Abgekürzter Name: %1 (für %2?)</translation>
+    </message>
+    <message>
+        <source>Spelling variants, merge? %1 / %2</source>
+        <translation>Schreibvarianten, zusammenführen? %1 / %2</translation>
+    </message>
+    <message>
+        <source>Low-confidence scene: %1</source>
+        <translation>Szene mit geringer Konfidenz: %1</translation>
+    </message>
+    <message>
+        <source>(untitled)</source>
+        <translation>(ohne Titel)</translation>
+    </message>
+    <message>
+        <source>Speeches without a speaker: %1</source>
+        <translation>Repliken ohne Sprecher: %1</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>Umbenennen…</translation>
+    </message>
+    <message>
+        <source>Rename a character; the old name stays an alias</source>
+        <translation>Eine Person umbenennen; der alte Name bleibt als Alias</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>Zusammenführen…</translation>
+    </message>
+    <message>
+        <source>Merge one character into another</source>
+        <translation>Eine Person mit einer anderen zusammenführen</translation>
+    </message>
+    <message>
+        <source>Split…</source>
+        <translation>Aufteilen…</translation>
+    </message>
+    <message>
+        <source>Give some of a character's names (a group's members, a second role) an entry of their own</source>
+        <translation>Einigen Namen einer Person (Mitglieder einer Gruppe, eine zweite Rolle) einen eigenen Eintrag geben</translation>
+    </message>
+    <message>
+        <source>Move Speech…</source>
+        <translation>Replik verschieben…</translation>
+    </message>
+    <message>
+        <source>Give the selected speech to another character</source>
+        <translation>Die ausgewählte Replik einer anderen Person geben</translation>
+    </message>
+    <message>
+        <source>Confidence %1 %</source>
+        <translation>Konfidenz %1 %</translation>
+    </message>
+    <message>
+        <source>Confidence unknown</source>
+        <translation>Konfidenz unbekannt</translation>
+    </message>
+    <message>
+        <source> · revision %1 (corrected)</source>
+        <translation> · Revision %1 (korrigiert)</translation>
+    </message>
+    <message>
+        <source> · parser's original</source>
+        <translation> · Original des Parsers</translation>
+    </message>
+    <message>
+        <source> · needs review</source>
+        <translation> · prüfen</translation>
+    </message>
+    <message>
+        <source>Rename Character</source>
+        <translation>Person umbenennen</translation>
+    </message>
+    <message>
+        <source>Character:</source>
+        <translation>Person:</translation>
+    </message>
+    <message>
+        <source>New name for %1:</source>
+        <translation>Neuer Name für %1:</translation>
+    </message>
+    <message>
+        <source>Merge Characters</source>
+        <translation>Personen zusammenführen</translation>
+    </message>
+    <message>
+        <source>Merge this character:</source>
+        <translation>Diese Person:</translation>
+    </message>
+    <message>
+        <source>into:</source>
+        <translation>zusammenführen mit:</translation>
+    </message>
+    <message>
+        <source>Split Character</source>
+        <translation>Person aufteilen</translation>
+    </message>
+    <message>
+        <source>The name that belongs to someone else:</source>
+        <translation>Der Name, der zu jemand anderem gehört:</translation>
+    </message>
+    <message>
+        <source>Name of the new character:</source>
+        <translation>Name der neuen Person:</translation>
+    </message>
+    <message>
+        <source>Move Speech</source>
+        <translation>Replik verschieben</translation>
+    </message>
+    <message>
+        <source>Give this speech to:</source>
+        <translation>Diese Replik geben an:</translation>
+    </message>
+</context>
+<context>
     <name>QFileDialog</name>
     <message>
         <source>File</source>
@@ -1866,6 +2073,48 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
     <message>
         <source>%1 File</source>
         <translation>%1-Datei</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewBadgeDelegate</name>
+    <message>
+        <source>Needs review</source>
+        <translation>Prüfen</translation>
+    </message>
+</context>
+<context>
+    <name>ScriptModel</name>
+    <message>
+        <source>Speaker</source>
+        <translation>Sprecher</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>Zeilen</translation>
+    </message>
+    <message>
+        <source>(untitled act %1)</source>
+        <translation>(Akt %1 ohne Titel)</translation>
+    </message>
+    <message>
+        <source>(untitled scene %1)</source>
+        <translation>(Szene %1 ohne Titel)</translation>
+    </message>
+    <message>
+        <source>Low confidence: many of this scene's speeches have unusual labels</source>
+        <translation>Geringe Konfidenz: viele Repliken dieser Szene haben ungewöhnliche Sprecherangaben</translation>
+    </message>
+    <message>
+        <source>(direction)</source>
+        <translation>(Regieanweisung)</translation>
+    </message>
+    <message>
+        <source>Speaker not in the cast: "%1"</source>
+        <translation>Sprecher nicht im Personenverzeichnis: „%1“</translation>
     </message>
 </context>
 <context>

@@ -602,6 +602,42 @@
         <source>Job %1 is %2: only completed, failed or cancelled jobs can be removed (cancel it first)</source>
         <translation>La tâche %1 est %2 : seules les tâches terminées, en échec ou annulées peuvent être retirées (annulez-la d'abord)</translation>
     </message>
+    <message>
+        <source>There is no character "%1".</source>
+        <translation>Il n'y a pas de personnage « %1 ».</translation>
+    </message>
+    <message>
+        <source>A character needs a name.</source>
+        <translation>Un personnage a besoin d'un nom.</translation>
+    </message>
+    <message>
+        <source>"%1" is another character already: merge the two instead.</source>
+        <translation>« %1 » est déjà un autre personnage : fusionnez plutôt les deux.</translation>
+    </message>
+    <message>
+        <source>A character cannot be merged into itself.</source>
+        <translation>Un personnage ne peut pas être fusionné avec lui-même.</translation>
+    </message>
+    <message>
+        <source>"%1" is another character already.</source>
+        <translation>« %1 » est déjà un autre personnage.</translation>
+    </message>
+    <message>
+        <source>Choose the names that belong to the new character.</source>
+        <translation>Choisissez les noms qui appartiennent au nouveau personnage.</translation>
+    </message>
+    <message>
+        <source>"%1" is not a name of "%2".</source>
+        <translation>« %1 » n'est pas un nom de « %2 ».</translation>
+    </message>
+    <message>
+        <source>That speech does not exist.</source>
+        <translation>Cette réplique n'existe pas.</translation>
+    </message>
+    <message>
+        <source>Unknown correction "%1".</source>
+        <translation>Correction inconnue « %1 ».</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>
@@ -857,6 +893,18 @@
         <source>removed</source>
         <translation>retirée(s)</translation>
     </message>
+    <message>
+        <source>Parse Again with &amp;LLM…</source>
+        <translation>Analyser à nouveau avec le &amp;LLM…</translation>
+    </message>
+    <message>
+        <source>Start the selected completed plays over with the LLM provider (openai): for plays the built-in parser read with low confidence</source>
+        <translation>Recommencer les pièces terminées sélectionnées avec le fournisseur LLM (openai) : pour les pièces que l'analyseur intégré a lues avec une faible confiance</translation>
+    </message>
+    <message>
+        <source>Parse %1 again with the LLM provider (openai)? The new playbook replaces the shown one; the LLM's endpoint, model and key come from the environment.</source>
+        <translation>Analyser à nouveau %1 avec le fournisseur LLM (openai) ? Le nouveau playbook remplace celui affiché ; le point d'accès, le modèle et la clé du LLM viennent de l'environnement.</translation>
+    </message>
 </context>
 <context>
     <name>JobDetailPane</name>
@@ -995,6 +1043,14 @@
     <message>
         <source>Error (permanent):</source>
         <translation>Erreur (définitive) :</translation>
+    </message>
+    <message>
+        <source>The correction was not stored: %1</source>
+        <translation>La correction n'a pas été enregistrée : %1</translation>
+    </message>
+    <message>
+        <source>Correction stored as a new revision of the playbook.</source>
+        <translation>Correction enregistrée comme nouvelle révision du playbook.</translation>
     </message>
 </context>
 <context>
@@ -1293,6 +1349,18 @@ Tâche %3</translation>
     <message>
         <source>%1 (permanent)</source>
         <translation>%1 (définitif)</translation>
+    </message>
+    <message>
+        <source>confidence %1 %</source>
+        <translation>confiance %1 %</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n quality warning(s)</source>
+        <translation><numerusform>%n avertissement de qualité</numerusform><numerusform>%n avertissements de qualité</numerusform></translation>
+    </message>
+    <message>
+        <source>Needs review: %1. Open the Playbook tab to check and correct it.</source>
+        <translation>À vérifier : %1. Ouvrez l'onglet Playbook pour le contrôler et le corriger.</translation>
     </message>
 </context>
 <context>
@@ -1652,6 +1720,14 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
         <source>%n play(s) enqueued.</source>
         <translation><numerusform>%n pièce mise en file.</numerusform><numerusform>%n pièces mises en file.</numerusform></translation>
     </message>
+    <message>
+        <source>Needs &amp;Review Only</source>
+        <translation>Seulement à &amp;vérifier</translation>
+    </message>
+    <message>
+        <source>Show only completed plays whose confidence is under %1 % or that have quality warnings</source>
+        <translation>N'afficher que les pièces terminées dont la confiance est inférieure à %1 % ou qui ont des avertissements de qualité</translation>
+    </message>
 </context>
 <context>
     <name>MetricsDock</name>
@@ -1858,6 +1934,137 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     </message>
 </context>
 <context>
+    <name>PlaybookReviewPane</name>
+    <message>
+        <source>Cast member with no speeches: %1</source>
+        <translation>Personnage sans réplique : %1</translation>
+    </message>
+    <message>
+        <source>Speaker not in the cast: %1</source>
+        <translation>Personnage absent de la distribution : %1</translation>
+    </message>
+    <message>
+        <source>Names differing only in case: %1 / %2</source>
+        <translation>Noms qui ne diffèrent que par la casse : %1 / %2</translation>
+    </message>
+    <message>
+        <source>Abbreviated name: %1 (for %2?)</source>
+        <translation>Nom abrégé : %1 (pour %2 ?)</translation>
+    </message>
+    <message>
+        <source>Spelling variants, merge? %1 / %2</source>
+        <translation>Variantes d'orthographe, fusionner ? %1 / %2</translation>
+    </message>
+    <message>
+        <source>Low-confidence scene: %1</source>
+        <translation>Scène de faible confiance : %1</translation>
+    </message>
+    <message>
+        <source>(untitled)</source>
+        <translation>(sans titre)</translation>
+    </message>
+    <message>
+        <source>Speeches without a speaker: %1</source>
+        <translation>Répliques sans personnage : %1</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>Renommer…</translation>
+    </message>
+    <message>
+        <source>Rename a character; the old name stays an alias</source>
+        <translation>Renommer un personnage ; l'ancien nom reste un alias</translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation>Fusionner…</translation>
+    </message>
+    <message>
+        <source>Merge one character into another</source>
+        <translation>Fusionner un personnage dans un autre</translation>
+    </message>
+    <message>
+        <source>Split…</source>
+        <translation>Séparer…</translation>
+    </message>
+    <message>
+        <source>Give some of a character's names (a group's members, a second role) an entry of their own</source>
+        <translation>Donner à certains noms d'un personnage (membres d'un groupe, un second rôle) une entrée à part</translation>
+    </message>
+    <message>
+        <source>Move Speech…</source>
+        <translation>Déplacer la réplique…</translation>
+    </message>
+    <message>
+        <source>Give the selected speech to another character</source>
+        <translation>Attribuer la réplique sélectionnée à un autre personnage</translation>
+    </message>
+    <message>
+        <source>Confidence %1 %</source>
+        <translation>Confiance %1 %</translation>
+    </message>
+    <message>
+        <source>Confidence unknown</source>
+        <translation>Confiance inconnue</translation>
+    </message>
+    <message>
+        <source> · revision %1 (corrected)</source>
+        <translation> · révision %1 (corrigée)</translation>
+    </message>
+    <message>
+        <source> · parser's original</source>
+        <translation> · original de l'analyseur</translation>
+    </message>
+    <message>
+        <source> · needs review</source>
+        <translation> · à vérifier</translation>
+    </message>
+    <message>
+        <source>Rename Character</source>
+        <translation>Renommer le personnage</translation>
+    </message>
+    <message>
+        <source>Character:</source>
+        <translation>Personnage :</translation>
+    </message>
+    <message>
+        <source>New name for %1:</source>
+        <translation>Nouveau nom pour %1 :</translation>
+    </message>
+    <message>
+        <source>Merge Characters</source>
+        <translation>Fusionner des personnages</translation>
+    </message>
+    <message>
+        <source>Merge this character:</source>
+        <translation>Fusionner ce personnage :</translation>
+    </message>
+    <message>
+        <source>into:</source>
+        <translation>dans :</translation>
+    </message>
+    <message>
+        <source>Split Character</source>
+        <translation>Séparer le personnage</translation>
+    </message>
+    <message>
+        <source>The name that belongs to someone else:</source>
+        <translation>Le nom qui appartient à quelqu'un d'autre :</translation>
+    </message>
+    <message>
+        <source>Name of the new character:</source>
+        <translation>Nom du nouveau personnage :</translation>
+    </message>
+    <message>
+        <source>Move Speech</source>
+        <translation>Déplacer la réplique</translation>
+    </message>
+    <message>
+        <source>Give this speech to:</source>
+        <translation>Attribuer cette réplique à :</translation>
+    </message>
+</context>
+<context>
     <name>QFileDialog</name>
     <message>
         <source>File</source>
@@ -1866,6 +2073,48 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
     <message>
         <source>%1 File</source>
         <translation>Fichier %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewBadgeDelegate</name>
+    <message>
+        <source>Needs review</source>
+        <translation>À vérifier</translation>
+    </message>
+</context>
+<context>
+    <name>ScriptModel</name>
+    <message>
+        <source>Speaker</source>
+        <translation>Personnage</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Texte</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <source>(untitled act %1)</source>
+        <translation>(acte %1 sans titre)</translation>
+    </message>
+    <message>
+        <source>(untitled scene %1)</source>
+        <translation>(scène %1 sans titre)</translation>
+    </message>
+    <message>
+        <source>Low confidence: many of this scene's speeches have unusual labels</source>
+        <translation>Faible confiance : beaucoup de répliques de cette scène ont des noms inhabituels</translation>
+    </message>
+    <message>
+        <source>(direction)</source>
+        <translation>(didascalie)</translation>
+    </message>
+    <message>
+        <source>Speaker not in the cast: "%1"</source>
+        <translation>Personnage absent de la distribution : « %1 »</translation>
     </message>
 </context>
 <context>

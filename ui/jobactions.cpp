@@ -52,6 +52,10 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
                      QStringLiteral("view-refresh"), QKeySequence(),
                      tr("Parse the selected jobs again from the beginning: their checkpoints and "
                         "progress are cleared"));
+    m_parseWithLlm = make("job.parseWithLlm", tr("Parse Again with &LLM…"), QStringLiteral("job-retry"),
+                          QStringLiteral("view-refresh"), QKeySequence(),
+                          tr("Start the selected completed plays over with the LLM provider "
+                             "(openai): for plays the built-in parser read with low confidence"));
     m_priorityUp = make("job.priorityUp", tr("Priority &Up"), QStringLiteral("priority-up"),
                         QStringLiteral("go-up"), QKeySequence(Qt::CTRL | Qt::Key_Plus),
                         tr("Raise the priority of the selected jobs by one"));
@@ -143,6 +147,21 @@ JobActions::JobActions(JobTableModel *model, QWidget *parentWidget)
                        [](JobStatus s) { return s != JobStatus::Running; },
                        SessionCommand::Kind::Restart);
     });
+    connect(m_parseWithLlm, &QAction::triggered, this, [this] {
+        int n = 0;
+        const QString list = namedSelection(&n);
+        if (n == 0)
+            return;
+        const QString question =
+            tr("Parse %1 again with the LLM provider (openai)? The new playbook replaces the shown "
+               "one; the LLM's endpoint, model and key come from the environment.").arg(list);
+        if (!m_confirm(question))
+            return;
+        runOnSelection(tr("started over"),
+                       [](JobStatus s) { return s == JobStatus::Completed; },
+                       SessionCommand::Kind::Restart, 0,
+                       QJsonObject{{QStringLiteral("provider"), QStringLiteral("openai")}});
+    });
     connect(m_priorityUp, &QAction::triggered, this, [this] { changePriority(+1); });
     connect(m_priorityDown, &QAction::triggered, this, [this] { changePriority(-1); });
     connect(m_setPriority, &QAction::triggered, this, &JobActions::askAndSetPriority);
@@ -164,8 +183,8 @@ QAction *JobActions::make(const char *objectName, const QString &text, const QSt
 
 QList<QAction *> JobActions::jobActions() const
 {
-    return {m_pause, m_resume, m_cancel, m_retry, m_restart, m_priorityUp, m_priorityDown,
-            m_setPriority, m_remove};
+    return {m_pause, m_resume, m_cancel, m_retry, m_restart, m_parseWithLlm, m_priorityUp,
+            m_priorityDown, m_setPriority, m_remove};
 }
 
 QString JobActions::namedSelection(int *count) const
@@ -229,6 +248,7 @@ void JobActions::updateEnabled()
     m_retry->setEnabled(retryable);
     m_remove->setEnabled(any([](JobStatus s) { return Engine::isTerminal(s); }));
     m_restart->setEnabled(any([](JobStatus s) { return s != JobStatus::Running; }));
+    m_parseWithLlm->setEnabled(any([](JobStatus s) { return s == JobStatus::Completed; }));
     const bool priority = any([](JobStatus s) { return s != JobStatus::Completed; });
     m_priorityUp->setEnabled(priority);
     m_priorityDown->setEnabled(priority);
@@ -241,19 +261,20 @@ void JobActions::runOnSelection(const QString &verb, JobStatus target, SessionCo
 }
 
 void JobActions::runOnSelection(const QString &verb, const std::function<bool(JobStatus)> &applies,
-                                SessionCommand::Kind kind, int value)
+                                SessionCommand::Kind kind, int value, const QJsonObject &config)
 {
     runOnSelection(verb, [&applies](const JobRow &row) { return applies(row.status); }, kind,
-                   value);
+                   value, config);
 }
 
 void JobActions::runOnSelection(const QString &verb,
                                 const std::function<bool(const JobRow &)> &applies,
-                                SessionCommand::Kind kind, int value)
+                                SessionCommand::Kind kind, int value, const QJsonObject &config)
 {
     SessionCommand command;
     command.kind = kind;
     command.value = value;
+    command.config = config;
     for (const QString &id : std::as_const(m_selected)) {
         const int row = m_model->rowOfJob(id);
         if (row >= 0 && applies(m_model->jobRow(row)))

@@ -40,6 +40,9 @@ public:
     QAction *cancel() const { return m_cancel; }
     QAction *retry() const { return m_retry; }
     QAction *restart() const { return m_restart; }
+    /// Starts completed plays over with the LLM provider ("openai"): for those the built-in
+    /// parser read with low confidence.
+    QAction *parseWithLlm() const { return m_parseWithLlm; }
     QAction *priorityUp() const { return m_priorityUp; }
     QAction *priorityDown() const { return m_priorityDown; }
     QAction *setPriority() const { return m_setPriority; }
@@ -67,9 +70,9 @@ private:
     QList<Engine::JobStatus> selectedStatuses() const;
     void runOnSelection(const QString &verb, Engine::JobStatus target, SessionCommand::Kind kind);
     void runOnSelection(const QString &verb, const std::function<bool(Engine::JobStatus)> &applies,
-                        SessionCommand::Kind kind, int value = 0);
+                        SessionCommand::Kind kind, int value = 0, const QJsonObject &config = {});
     void runOnSelection(const QString &verb, const std::function<bool(const JobRow &)> &applies,
-                        SessionCommand::Kind kind, int value = 0);
+                        SessionCommand::Kind kind, int value = 0, const QJsonObject &config = {});
     void changePriority(int delta);
     /// "Cancel hamlet.txt?" rather than "Cancel 1 job?": the plays named, ten at most.
     QString namedSelection(int *count) const;
@@ -88,6 +91,7 @@ private:
     QAction *m_cancel;
     QAction *m_retry;
     QAction *m_restart;
+    QAction *m_parseWithLlm;
     QAction *m_priorityUp;
     QAction *m_priorityDown;
     QAction *m_setPriority;

@@ -7,6 +7,7 @@
 #include "models/playbookmodel.h"
 #include "session/session.h"
 #include "ui/filedialogs.h"
+#include "ui/playbookreviewpane.h"
 
 #include <QFile>
 #include <QFormLayout>
@@ -17,6 +18,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QStackedLayout>
 #include <QTabWidget>
 #include <QTreeView>
@@ -124,7 +126,16 @@ JobDetailPane::JobDetailPane(Session *session, QWidget *parent)
     top->addWidget(m_playbookSummary, 1);
     top->addWidget(m_exportButton);
     playbookLayout->addLayout(top);
-    playbookLayout->addWidget(m_playbookView);
+    m_review = new PlaybookReviewPane;
+    m_review->setObjectName(QStringLiteral("playbookReview"));
+    auto *playbookSplitter = new QSplitter(Qt::Horizontal);
+    playbookSplitter->addWidget(m_playbookView);
+    playbookSplitter->addWidget(m_review);
+    playbookSplitter->setStretchFactor(0, 1);
+    playbookSplitter->setStretchFactor(1, 4);
+    playbookSplitter->setSizes({240, 960});
+    playbookLayout->addWidget(playbookSplitter, 1);
+    connect(m_review, &PlaybookReviewPane::correctionRequested, this, &JobDetailPane::correct);
 
     m_tabs->addTab(details, tr("Details"));
     m_tabs->addTab(m_timeline, tr("Timeline"));
@@ -187,6 +198,8 @@ void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
     m_fieldsWidget->setVisible(bool(job));
     if (!job) {
         m_playbook->clearPlaybook();
+        m_review->clear();
+        m_sourceJobId.clear();
         m_playbookJobId.clear();
         m_exportButton->setEnabled(false);
         m_playbookSummary->setText(tr("The playbook appears here when the job has completed."));
@@ -234,6 +247,8 @@ void JobDetailPane::showJob(const std::optional<Engine::Job> &job)
 
     if (job->status != Engine::JobStatus::Completed) {
         m_playbook->clearPlaybook();
+        m_review->clear();
+        m_sourceJobId.clear();
         m_playbookJobId.clear();
         m_exportButton->setEnabled(false);
         m_playbookSummary->setText(tr("The playbook appears here when the job has completed."));
@@ -269,12 +284,18 @@ void JobDetailPane::showPlaybook(const std::optional<Engine::PlaybookRecord> &re
     m_playbookJobId = m_jobId;
     if (!record) {
         m_playbook->clearPlaybook();
+        m_review->clear();
+        m_sourceJobId.clear();
         m_exportButton->setEnabled(false);
         m_playbookSummary->setText(tr("The playbook appears here when the job has completed."));
         return;
     }
     m_playbook->setPlaybook(record->document);
     m_playbookView->expandToDepth(0);
+    m_revision = record->revision;
+    m_review->setPlaybook(record->document, record->revision);
+    if (m_sourceJobId != m_jobId)
+        loadSourceText(m_jobId);
     m_exportButton->setEnabled(true);
     m_playbookSummary->setText(
         tr("<b>%1</b><br>%2 characters · %3 acts · %4 scenes · %5 speeches")
@@ -283,6 +304,50 @@ void JobDetailPane::showPlaybook(const std::optional<Engine::PlaybookRecord> &re
             .arg(record->actCount)
             .arg(record->sceneCount)
             .arg(record->speechCount));
+}
+
+void JobDetailPane::loadSourceText(const QString &jobId)
+{
+    // The text is the largest column: read once per job shown, only for the playbook tab.
+    m_session->readJobWithText(jobId, this, [this, jobId](const SessionReply<std::optional<Engine::Job>> &reply) {
+        if (jobId != m_jobId)
+            return;
+        if (!reply.ok()) {
+            emit message(reply.error);
+            return;
+        }
+        m_sourceJobId = jobId;
+        m_review->setSourceText(reply.value ? reply.value->rawText : QString());
+    });
+}
+
+void JobDetailPane::correct(const QJsonObject &correction)
+{
+    if (m_jobId.isEmpty())
+        return;
+    SessionCommand command;
+    command.kind = SessionCommand::Kind::CorrectPlaybook;
+    command.jobIds = {m_jobId};
+    command.config = correction;
+    // The event names the person, as the database user may be shared by a whole team.
+    command.actor = qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME", QStringLiteral("user")));
+    const QString jobId = m_jobId;
+    m_session->run(command, this, [this, jobId](const SessionReply<SessionCommand::Outcome> &reply) {
+        if (!reply.ok()) {
+            emit message(reply.error);
+            return;
+        }
+        if (!reply.value.refused.isEmpty()) {
+            emit message(tr("The correction was not stored: %1").arg(reply.value.refused.first().second));
+            return;
+        }
+        emit message(tr("Correction stored as a new revision of the playbook."));
+        emit playbookCorrected(jobId);
+        if (jobId == m_jobId) {
+            m_playbookJobId.clear();
+            loadPlaybook();
+        }
+    });
 }
 
 bool JobDetailPane::exportPlaybook(const QString &path, QString *error) const

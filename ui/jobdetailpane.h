@@ -14,6 +14,7 @@ class QTabWidget;
 class QTreeView;
 class JobEventModel;
 class PlaybookModel;
+class PlaybookReviewPane;
 class Session;
 
 /// The selected job: its fields and error, its live event timeline, and for a completed job
@@ -34,6 +35,9 @@ public:
 
     JobEventModel *eventModel() const { return m_events; }
     PlaybookModel *playbookModel() const { return m_playbook; }
+    PlaybookReviewPane *reviewPane() const { return m_review; }
+    /// The revision shown: 0 the parser's original, n after n corrections.
+    int playbookRevision() const { return m_revision; }
     QTabWidget *tabs() const { return m_tabs; }
     /// Writes the shown playbook as JSON; false + message on failure.
     bool exportPlaybook(const QString &path, QString *error) const;
@@ -46,12 +50,16 @@ public:
 
 signals:
     void message(const QString &text);
+    /// A correction of that job's playbook was stored (the revision is being read).
+    void playbookCorrected(const QString &jobId);
 
 private:
     void showJob(const std::optional<Engine::Job> &job);
     void loadPlaybook();
     void showPlaybook(const std::optional<Engine::PlaybookRecord> &record);
     void exportClicked();
+    void loadSourceText(const QString &jobId);
+    void correct(const QJsonObject &correction);
 
     Session *m_session;
     QString m_jobId;
@@ -72,5 +80,8 @@ private:
     QTreeView *m_playbookView;
     QLabel *m_playbookSummary;
     QPushButton *m_exportButton;
+    PlaybookReviewPane *m_review;
+    int m_revision = 0;
+    QString m_sourceJobId; ///< whose text the review shows
     std::function<QString(const QString &)> m_saveFile;
 };

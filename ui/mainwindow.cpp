@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "engine/playbookquality.h"
 #include "engine/sqlitefile.h"
 #include "models/jobfilterproxymodel.h"
 #include "models/jobpresentation.h"
@@ -13,6 +14,7 @@
 #include "ui/jobdetailpane.h"
 #include "ui/playscanner.h"
 #include "ui/progressbardelegate.h"
+#include "ui/reviewbadgedelegate.h"
 #include "ui/workerspanel.h"
 #include "ui/metricsdock.h"
 #include "ui/activitydock.h"
@@ -112,6 +114,15 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setItemDelegateForColumn(JobTableModel::ProgressColumn, new ProgressBarDelegate(m_view));
+    m_view->setItemDelegateForColumn(JobTableModel::StatusColumn, new ReviewBadgeDelegate(m_view));
+    m_needsReviewAction = new QAction(tr("Needs &Review Only"), this);
+    m_needsReviewAction->setObjectName(QStringLiteral("view.needsReview"));
+    m_needsReviewAction->setCheckable(true);
+    m_needsReviewAction->setToolTip(tr("Show only completed plays whose confidence is under %1 % "
+                                       "or that have quality warnings")
+                                        .arg(qRound(Engine::PlaybookQuality::ReviewThreshold * 100)));
+    m_needsReviewAction->setStatusTip(m_needsReviewAction->toolTip());
+    connect(m_needsReviewAction, &QAction::toggled, m_proxy, &JobFilterProxyModel::setNeedsReviewOnly);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->header()->setSectionsMovable(true);
@@ -315,9 +326,9 @@ MainWindow::MainWindow(const Engine::DatabaseUrl &url, Engine::WorkerPool *pool,
             &MainWindow::onSelectionChanged);
     connect(m_view, &QTreeView::customContextMenuRequested, this, [this](const QPoint &pos) {
         QMenu menu(this);
-        menu.addActions(m_actions->jobActions().mid(0, 5));
+        menu.addActions(m_actions->jobActions().mid(0, 6));
         menu.addSeparator();
-        menu.addActions(m_actions->jobActions().mid(5));
+        menu.addActions(m_actions->jobActions().mid(6));
         menu.addSeparator();
         menu.addAction(m_actions->add());
         menu.exec(m_view->viewport()->mapToGlobal(pos));
@@ -475,9 +486,9 @@ void MainWindow::createMenus()
     file->addAction(quitAction);
     QMenu *jobs = menuBar()->addMenu(tr("&Jobs"));
     const QList<QAction *> actions = m_actions->jobActions();
-    jobs->addActions(actions.mid(0, 5));
+    jobs->addActions(actions.mid(0, 6));
     jobs->addSeparator();
-    jobs->addActions(actions.mid(5));
+    jobs->addActions(actions.mid(6));
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *metricsAction = m_metricsDock->toggleViewAction();
     metricsAction->setObjectName(QStringLiteral("view.metrics"));
@@ -489,6 +500,8 @@ void MainWindow::createMenus()
     activityAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     view->addAction(metricsAction);
     view->addAction(activityAction);
+    view->addSeparator();
+    view->addAction(m_needsReviewAction);
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(aboutAction);
 
@@ -506,6 +519,7 @@ void MainWindow::createMenus()
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     toolbar->addWidget(spacer);
     toolbar->addWidget(m_search);
+    toolbar->addAction(m_needsReviewAction);
     toolbar->addAction(connectAction);
     // Only the most used actions carry a text beside the icon, so the toolbar fits 1024 px.
     for (QAction *action : {m_actions->priorityUp(), m_actions->priorityDown(), connectAction}) {
@@ -913,7 +927,9 @@ void MainWindow::openConnectionDialog()
 void MainWindow::applyDefaultHeader()
 {
     QHeaderView *header = m_view->header();
-    const QList<int> widths{190, 200, 60, 170, 60, 170, 130, 130, 90, 280};
+    // Status leaves room for the Needs review badge beside the longest status; Last error
+    // (beside Progress) stays on screen at the default width.
+    const QList<int> widths{230, 200, 60, 170, 60, 170, 130, 130, 90, 240};
     for (int i = 0; i < widths.size(); ++i) {
         header->showSection(i);
         header->resizeSection(i, widths.at(i));

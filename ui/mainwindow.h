@@ -188,6 +188,7 @@ private:
     WorkersPanel *m_workers = nullptr;
     FileEnqueuer *m_enqueuer = nullptr;
     QListWidget *m_statusList = nullptr;
+    QAction *m_needsReviewAction = nullptr;
     QLineEdit *m_search = nullptr;
     QSplitter *m_mainSplitter = nullptr;
     QSplitter *m_sideSplitter = nullptr;

@@ -82,8 +82,11 @@ const QList<Command> &commands()
         {QStringLiteral("priority"), QStringLiteral("JOB N"),
          QStringLiteral("Change a job's priority."), {}, 2, 2, false, runPriority},
         {QStringLiteral("playbook"), QStringLiteral("JOB"),
-         QStringLiteral("Print the playbook of a completed job."), {jsonOption()}, 1, 1, false,
-         runPlaybook},
+         QStringLiteral("Print the playbook of a completed job: the latest revision (with an "
+                        "editor's corrections)."),
+         {jsonOption(),
+          option("original", "The parser's playbook, without the corrections made since.")},
+         1, 1, false, runPlaybook},
         {QStringLiteral("parse"), QStringLiteral("FILE"),
          QStringLiteral("Enqueue one play, process it (and nothing else) here and print its "
                         "playbook."),

@@ -114,12 +114,14 @@ int runPlaybook(CommandContext &context)
     CliSession session(context.url());
     session.open();
     const QString id = session.resolveJobId(context.arguments().constFirst());
-    const auto playbook = session.queue().playbook(id);
+    const auto playbook = session.queue().playbook(id, context.isSet(QStringLiteral("original")));
     if (!playbook) {
         const auto job = session.queue().job(id);
         throw CliError(QStringLiteral("Job %1 has no playbook (it is %2)")
                            .arg(id, job ? Engine::statusName(job->status) : QStringLiteral("gone")));
     }
+    if (playbook->revision > 0 && !context.json())
+        context.out() << "Revision " << playbook->revision << " (corrected; --original for the parser's)\n\n";
     if (context.json())
         context.printJson(playbook->document);
     else

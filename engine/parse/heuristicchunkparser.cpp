@@ -74,6 +74,7 @@ bool HeuristicChunkParser::parseChunk(const SourceLines &lines, int firstLine, i
                 *error = ParseError::stoppedMidChunk();
             return false;
         }
+        m_line = i;
         readLine(lines.line(i), context.profile().isInPersonae(i));
     }
     if (lastChunk)
@@ -117,7 +118,7 @@ void HeuristicChunkParser::readLine(QStringView line, bool personae)
         const int heldBlanks = r.pendingBlanks;
         r.pending = Reader::Pending::None;
         r.pendingLine.clear();
-        readContent(held, 0, true, heldBlanks, false);
+        readHeld(held, r.pendingLineNo, heldBlanks);
         readContent(t, indentOf(line), false, 0, true);
         return;
     }
@@ -149,7 +150,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
         if (m.isInline() && !m.directionOpen && profile.accepts(m)) {
             endParagraph();
             flushSpeech();
-            startSpeech(m.name, m.rest, false);
+            startSpeech(m.name, m.rest, false, m_line);
             return;
         }
     }
@@ -170,7 +171,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
                 const LabelMatch m = LineRecognizer::matchLabel(t);
                 if (m.style == LabelMatch::InlineCaps && m.wideGap && profile.accepts(m)) {
                     flushSpeech();
-                    startSpeech(m.name, m.rest, true);
+                    startSpeech(m.name, m.rest, true, m_line);
                     return;
                 }
             }
@@ -179,6 +180,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
         case Reader::Paragraph::Direction:
             r.direction.append(u'\n');
             r.direction.append(t);
+            r.directionLast = m_line;
             return;
         case Reader::Paragraph::None:
         case Reader::Paragraph::Skipped:
@@ -223,6 +225,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
         r.pending = Reader::Pending::Label;
         r.pendingLine = t.toString();
         r.pendingBlanks = blanks;
+        r.pendingLineNo = m_line;
         r.pendingName = m.name;
         r.pendingDirection = m.direction;
         r.pendingDirectionOpen = m.directionOpen;
@@ -230,7 +233,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
     }
     if (accepted && m.isInline()) {
         flushSpeech();
-        startSpeech(m.name, m.rest, m.wideGap && indent > 0);
+        startSpeech(m.name, m.rest, m.wideGap && indent > 0, m_line);
         return;
     }
     if (profile.genericHeadings() && isPlayTitle(t)) {
@@ -245,6 +248,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
         // An unnumbered scene title stands alone after a wide gap; the next line must be blank.
         r.pending = Reader::Pending::Heading;
         r.pendingLine = t.toString();
+        r.pendingLineNo = m_line;
         r.pendingBlanks = blanks;
         return;
     }
@@ -254,8 +258,7 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
     if (LineRecognizer::isDirectionStart(t)) {
         if (!span)
             flushSpeech();
-        r.paragraph = Reader::Paragraph::Direction;
-        r.direction = t.toString();
+        startDirection(t);
         return;
     }
     if (span && m_context->speech().open) {
@@ -265,8 +268,25 @@ void HeuristicChunkParser::readContent(QStringView t, int indent, bool paragraph
     }
     // Unlabelled prose between speeches: a narrative stage direction.
     flushSpeech();
+    startDirection(t);
+}
+
+void HeuristicChunkParser::startDirection(QStringView text)
+{
+    Reader &r = m_context->reader();
     r.paragraph = Reader::Paragraph::Direction;
-    r.direction = t.toString();
+    r.direction = text.toString();
+    r.directionFirst = m_line;
+    r.directionLast = m_line;
+}
+
+void HeuristicChunkParser::readHeld(const QString &held, int lineNo, int blanks)
+{
+    const int current = m_line;
+    if (lineNo >= 0)
+        m_line = lineNo;
+    readContent(held, 0, true, blanks, false);
+    m_line = current;
 }
 
 void HeuristicChunkParser::releasePending(bool nextIsBlank)
@@ -274,16 +294,18 @@ void HeuristicChunkParser::releasePending(bool nextIsBlank)
     Reader &r = m_context->reader();
     const Reader::Pending pending = r.pending;
     const QString held = r.pendingLine;
+    const int heldLine = r.pendingLineNo;
     r.pending = Reader::Pending::None;
     r.pendingLine.clear();
+    r.pendingLineNo = -1;
 
     if (pending == Reader::Pending::Label) {
         if (nextIsBlank) {
             // A capitalised line on its own (a title, "CURTAIN", a list of names): plain text.
-            readContent(held, 0, true, r.pendingBlanks, false);
+            readHeld(held, heldLine, r.pendingBlanks);
         } else {
             flushSpeech();
-            startSpeech(r.pendingName, QString(), false);
+            startSpeech(r.pendingName, QString(), false, heldLine >= 0 ? heldLine : m_line);
             r.labelDirectionOpen = r.pendingDirectionOpen;
         }
     } else if (pending == Reader::Pending::Heading && nextIsBlank) {
@@ -299,13 +321,16 @@ void HeuristicChunkParser::releasePending(bool nextIsBlank)
     r.pendingBlanks = 0;
 }
 
-void HeuristicChunkParser::startSpeech(const QString &speaker, const QString &text, bool column)
+void HeuristicChunkParser::startSpeech(const QString &speaker, const QString &text, bool column,
+                                       int firstLine)
 {
     ParsingContext::OpenSpeech &s = m_context->speech();
     s.open = true;
     s.speaker = speaker;
     s.text = text;
     s.column = column;
+    s.firstLine = firstLine;
+    s.lastLine = m_line;
     m_context->registerSpeaker(speaker);
     Reader &r = m_context->reader();
     r.paragraph = Reader::Paragraph::Speech;
@@ -318,6 +343,7 @@ void HeuristicChunkParser::appendToSpeech(QStringView text)
     if (!s.text.isEmpty())
         s.text.append(u'\n');
     s.text.append(text);
+    s.lastLine = m_line;
 }
 
 void HeuristicChunkParser::flushSpeech()
@@ -325,7 +351,7 @@ void HeuristicChunkParser::flushSpeech()
     ParsingContext::OpenSpeech &s = m_context->speech();
     if (!s.open)
         return;
-    m_builder->addSpeech(s.speaker, s.text);
+    m_builder->addSpeech(s.speaker, s.text, {s.firstLine, s.lastLine});
     s = ParsingContext::OpenSpeech();
 }
 
@@ -333,8 +359,9 @@ void HeuristicChunkParser::endParagraph()
 {
     Reader &r = m_context->reader();
     if (r.paragraph == Reader::Paragraph::Direction) {
-        m_builder->addDirection(r.direction);
+        m_builder->addDirection(r.direction, {r.directionFirst, r.directionLast});
         r.direction.clear();
+        r.directionFirst = r.directionLast = -1;
     } else if (r.paragraph == Reader::Paragraph::Speech && !m_context->profile().speechesSpanParagraphs()) {
         flushSpeech();
     }

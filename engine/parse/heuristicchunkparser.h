@@ -27,8 +27,11 @@ private:
 
     void readLine(QStringView line, bool personae);
     void readContent(QStringView text, int indent, bool paragraphStart, int blanks, bool allowHeld);
+    /// A held line read again once the next line decided what it is: it stays at its own line.
+    void readHeld(const QString &held, int lineNo, int blanks);
+    void startDirection(QStringView text);
     void releasePending(bool nextIsBlank);
-    void startSpeech(const QString &speaker, const QString &text, bool column);
+    void startSpeech(const QString &speaker, const QString &text, bool column, int firstLine);
     void appendToSpeech(QStringView text);
     void flushSpeech();
     void endParagraph();
@@ -38,6 +41,7 @@ private:
     // valid during parseChunk() only
     ParsingContext *m_context = nullptr;
     PlaybookBuilder *m_builder = nullptr;
+    int m_line = -1; ///< the line being read (0-based), for source line ranges
 };
 
 } // namespace Engine

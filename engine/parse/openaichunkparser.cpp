@@ -208,7 +208,7 @@ bool OpenAiChunkParser::parseChunk(const SourceLines &lines, int firstLine, int 
         ++asks;
         const std::optional<LlmChunkReply> parsed = LlmChunkReply::parse(reply.content, maxTextChars, &problem);
         if (parsed) {
-            merge(*parsed, lastChunk, context, builder);
+            merge(*parsed, lastChunk, {firstLine, endLine - 1}, context, builder);
             if (asks > 1)
                 usage.insert(QStringLiteral("malformedReplies"), asks - 1);
             if (report)
@@ -237,9 +237,12 @@ bool OpenAiChunkParser::parseChunk(const SourceLines &lines, int firstLine, int 
     return false;
 }
 
-void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk, ParsingContext &context,
+void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk,
+                              PlaybookBuilder::LineRange chunkLines, ParsingContext &context,
                               PlaybookBuilder &builder)
 {
+    // The model's reply says which chunk a speech is in, not which lines: the chunk's range is
+    // what the review can show.
     if (context.title().isEmpty() && !reply.title.trimmed().isEmpty())
         context.setTitle(reply.title.trimmed());
 
@@ -262,7 +265,7 @@ void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk, Parsin
     auto flush = [&] {
         if (!open.open)
             return;
-        builder.addSpeech(open.speaker, open.text);
+        builder.addSpeech(open.speaker, open.text, {open.firstLine, open.lastLine});
         open = ParsingContext::OpenSpeech();
     };
 
@@ -272,8 +275,9 @@ void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk, Parsin
             if (!open.text.isEmpty())
                 open.text += u'\n';
             open.text += continuation;
+            open.lastLine = chunkLines.last;
         } else {
-            builder.addDirection(continuation); // unlabelled text: what the heuristic does too
+            builder.addDirection(continuation, chunkLines); // unlabelled text, as in the heuristic
         }
     }
 
@@ -290,13 +294,15 @@ void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk, Parsin
                 context.enterScene(scene.title.trimmed());
             }
             for (const QString &d : scene.directions)
-                builder.addDirection(d.trimmed());
+                builder.addDirection(d.trimmed(), chunkLines);
             for (const LlmChunkReply::Speech &s : scene.speeches) {
                 flush();
                 open.open = true;
                 open.speaker = s.speaker;
                 open.text = s.text.trimmed();
                 open.column = false;
+                open.firstLine = chunkLines.first;
+                open.lastLine = chunkLines.last;
                 context.registerSpeaker(s.speaker);
             }
         }

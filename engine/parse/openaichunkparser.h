@@ -2,6 +2,7 @@
 
 #include "engine/parse/chunkparser.h"
 #include "engine/parse/llmconfig.h"
+#include "engine/parse/playbookbuilder.h"
 
 #include <memory>
 
@@ -35,7 +36,8 @@ public:
     void setStopToken(StopToken token) override;
 
     /// Applies a validated reply to the context and the builder.
-    static void merge(const LlmChunkReply &reply, bool lastChunk, ParsingContext &context,
+    static void merge(const LlmChunkReply &reply, bool lastChunk, PlaybookBuilder::LineRange chunkLines,
+               ParsingContext &context,
                       PlaybookBuilder &builder);
 
 private:

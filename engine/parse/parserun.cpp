@@ -123,6 +123,7 @@ bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig
     }
     digest = textDigest(rawText);
     metaTitle = normalized.metaTitle;
+    builder.setLineBase(normalized.firstLine + 1);
     lines = SourceLines(std::move(normalized.text));
     chunkStarts = Chunker::chunkStarts(lines, chunkSize);
     return true;
@@ -205,6 +206,7 @@ std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonOb
         return nullptr;
     }
     d->context = std::move(*context);
+    builder->setLineBase(d->builder.lineBase());
     d->builder = std::move(*builder);
     d->completed = completed;
     d->taken = completed;

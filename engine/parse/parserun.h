@@ -43,7 +43,8 @@ class ParseRunPrivate;
 /// rewritten at each checkpoint; and takeChunkResults(), what the chunks since the last call added
 /// to the playbook, stored once and never rewritten. resume() takes the state and every stored
 /// result in order. A run resumed from any checkpoint yields the same playbook as an
-/// uninterrupted one, and the playbook does not depend on the chunk size.
+/// uninterrupted one, and the playbook does not depend on the chunk size (except the LLM
+/// provider's line ranges, which are those of the chunk a speech came in).
 /// Not thread-safe; one run belongs to one worker at a time.
 class ParseRun final
 {

@@ -225,11 +225,14 @@ QJsonObject ParsingContext::toJson() const
                              {QStringLiteral("blankRun"), r.blankRun},
                              {QStringLiteral("afterHeading"), r.afterHeading},
                              {QStringLiteral("labelDirectionOpen"), r.labelDirectionOpen},
-                             {QStringLiteral("direction"), r.direction}};
+                             {QStringLiteral("direction"), r.direction},
+                             {QStringLiteral("pendingLineNo"), r.pendingLineNo},
+                             {QStringLiteral("directionLines"), QJsonArray{r.directionFirst, r.directionLast}}};
     const QJsonObject speech{{QStringLiteral("open"), m_speech.open},
                              {QStringLiteral("speaker"), m_speech.speaker},
                              {QStringLiteral("text"), m_speech.text},
-                             {QStringLiteral("column"), m_speech.column}};
+                             {QStringLiteral("column"), m_speech.column},
+                             {QStringLiteral("lines"), QJsonArray{m_speech.firstLine, m_speech.lastLine}}};
     return QJsonObject{{QStringLiteral("title"), m_title},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("profile"), m_profile.toJson()},
@@ -271,6 +274,10 @@ std::optional<ParsingContext> ParsingContext::fromJson(const QJsonObject &json)
     c.m_speech.speaker = s.value(QStringLiteral("speaker")).toString();
     c.m_speech.text = s.value(QStringLiteral("text")).toString();
     c.m_speech.column = s.value(QStringLiteral("column")).toBool();
+    // Checkpoints written before line ranges existed have none: -1, unknown.
+    const QJsonArray speechLines = s.value(QStringLiteral("lines")).toArray();
+    c.m_speech.firstLine = speechLines.at(0).toInt(-1);
+    c.m_speech.lastLine = speechLines.at(1).toInt(-1);
 
     const QJsonObject r = json.value(QStringLiteral("reader")).toObject();
     const int paragraph = r.value(QStringLiteral("paragraph")).toInt(-1);
@@ -290,6 +297,10 @@ std::optional<ParsingContext> ParsingContext::fromJson(const QJsonObject &json)
     rs.afterHeading = r.value(QStringLiteral("afterHeading")).toBool();
     rs.labelDirectionOpen = r.value(QStringLiteral("labelDirectionOpen")).toBool();
     rs.direction = r.value(QStringLiteral("direction")).toString();
+    rs.pendingLineNo = r.value(QStringLiteral("pendingLineNo")).toInt(-1);
+    const QJsonArray directionLines = r.value(QStringLiteral("directionLines")).toArray();
+    rs.directionFirst = directionLines.at(0).toInt(-1);
+    rs.directionLast = directionLines.at(1).toInt(-1);
     return c;
 }
 

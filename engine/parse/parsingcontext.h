@@ -37,6 +37,8 @@ public:
         QString speaker;
         QString text;
         bool column = false; ///< started as a line of speeches printed side by side
+        int firstLine = -1;  ///< source lines it spans so far (0-based, normalised text)
+        int lastLine = -1;
     };
 
     /// The line reader's position inside the current paragraph.
@@ -56,6 +58,9 @@ public:
         bool afterHeading = false; ///< nothing but blank lines since the last heading
         bool labelDirectionOpen = false; ///< reading the wrapped `(direction` of a speaker label
         QString direction;        ///< the stage-direction paragraph being read
+        int pendingLineNo = -1;   ///< where the held line is (0-based, normalised text)
+        int directionFirst = -1;  ///< the lines the direction being read spans
+        int directionLast = -1;
     };
 
     const QString &title() const { return m_title; }

@@ -19,19 +19,47 @@ QString fromNullable(const QJsonValue &v)
     return v.isString() ? v.toString() : QString();
 }
 
-QJsonArray speechesJson(const QList<PlaybookBuilder::Speech> &speeches)
+QJsonValue linesJson(const PlaybookBuilder::LineRange &lines, int base)
+{
+    if (lines.first < 0)
+        return QJsonValue(QJsonValue::Null);
+    return QJsonArray{lines.first + base, qMax(lines.first, lines.last) + base};
+}
+
+QJsonArray speechesJson(const QList<PlaybookBuilder::Speech> &speeches, int base)
 {
     QJsonArray out;
-    for (const PlaybookBuilder::Speech &s : speeches)
-        out.append(QJsonObject{{QStringLiteral("speaker"), s.speaker}, {QStringLiteral("text"), s.text}});
+    for (const PlaybookBuilder::Speech &s : speeches) {
+        QJsonObject o{{QStringLiteral("speaker"), s.speaker}, {QStringLiteral("text"), s.text}};
+        if (s.lines.first >= 0 && base >= 0)
+            o.insert(QStringLiteral("lines"), linesJson(s.lines, base));
+        out.append(o);
+    }
     return out;
 }
 
-QJsonObject sceneJson(const PlaybookBuilder::Scene &scene)
+// base -1: the partial state of checkpoint format 1, which keeps no line ranges.
+QJsonObject sceneJson(const PlaybookBuilder::Scene &scene, int base = -1)
 {
-    return QJsonObject{{QStringLiteral("title"), nullable(scene.title)},
-                       {QStringLiteral("speeches"), speechesJson(scene.speeches)},
-                       {QStringLiteral("stage_directions"), QJsonArray::fromStringList(scene.directions)}};
+    QJsonObject o{{QStringLiteral("title"), nullable(scene.title)},
+                  {QStringLiteral("speeches"), speechesJson(scene.speeches, base)},
+                  {QStringLiteral("stage_directions"), QJsonArray::fromStringList(scene.directions)}};
+    bool known = false;
+    QJsonArray directionLines;
+    for (const PlaybookBuilder::LineRange &lines : scene.directionLines) {
+        known = known || lines.first >= 0;
+        directionLines.append(linesJson(lines, base));
+    }
+    if (known && base >= 0)
+        o.insert(QStringLiteral("stage_direction_lines"), directionLines);
+    return o;
+}
+
+PlaybookBuilder::LineRange rangeAt(const QJsonArray &op, int index)
+{
+    if (op.size() <= index + 1)
+        return {};
+    return {op.at(index).toInt(-1), op.at(index + 1).toInt(-1)};
 }
 
 } // namespace
@@ -47,7 +75,7 @@ void PlaybookBuilder::startScene(const QString &title)
     m_journal.append(Operation{'s', title, {}});
     if (m_acts.isEmpty())
         m_acts.append(Act{QString(), {}});
-    m_acts.last().scenes.append(Scene{title, {}, {}});
+    m_acts.last().scenes.append(Scene{title, {}, {}, {}});
 }
 
 PlaybookBuilder::Scene &PlaybookBuilder::currentScene()
@@ -55,23 +83,25 @@ PlaybookBuilder::Scene &PlaybookBuilder::currentScene()
     if (m_acts.isEmpty())
         m_acts.append(Act{QString(), {}});
     if (m_acts.last().scenes.isEmpty())
-        m_acts.last().scenes.append(Scene{QString(), {}, {}});
+        m_acts.last().scenes.append(Scene{QString(), {}, {}, {}});
     return m_acts.last().scenes.last();
 }
 
-void PlaybookBuilder::addSpeech(const QString &speaker, const QString &text)
+void PlaybookBuilder::addSpeech(const QString &speaker, const QString &text, LineRange lines)
 {
-    currentScene().speeches.append(Speech{speaker, text});
+    currentScene().speeches.append(Speech{speaker, text, lines});
     ++m_speechCount;
-    m_journal.append(Operation{'p', speaker, text});
+    m_journal.append(Operation{'p', speaker, text, lines});
 }
 
-void PlaybookBuilder::addDirection(const QString &text)
+void PlaybookBuilder::addDirection(const QString &text, LineRange lines)
 {
     if (m_acts.isEmpty() || text.isEmpty())
         return;
-    currentScene().directions.append(text);
-    m_journal.append(Operation{'d', text, {}});
+    Scene &scene = currentScene();
+    scene.directions.append(text);
+    scene.directionLines.append(lines);
+    m_journal.append(Operation{'d', text, {}, lines});
 }
 
 PlaybookBuilder::Mark PlaybookBuilder::mark() const
@@ -103,6 +133,7 @@ void PlaybookBuilder::rollback(const Mark &mark)
         return;
     scenes.last().speeches.resize(mark.speeches);
     scenes.last().directions.resize(mark.directions);
+    scenes.last().directionLines.resize(mark.directions);
 }
 
 QJsonArray PlaybookBuilder::takeJournal()
@@ -116,10 +147,10 @@ QJsonArray PlaybookBuilder::takeJournal()
             out.append(QJsonArray{kind, nullable(op.first)});
             break;
         case 'p':
-            out.append(QJsonArray{kind, op.first, op.second});
+            out.append(QJsonArray{kind, op.first, op.second, op.lines.first, op.lines.last});
             break;
         default:
-            out.append(QJsonArray{kind, op.first});
+            out.append(QJsonArray{kind, op.first, op.lines.first, op.lines.last});
             break;
         }
     }
@@ -136,11 +167,12 @@ bool PlaybookBuilder::replay(const QJsonArray &journal)
             startAct(fromNullable(op.at(1)));
         } else if (kind == QLatin1String("s") && op.size() == 2) {
             startScene(fromNullable(op.at(1)));
-        } else if (kind == QLatin1String("p") && op.size() == 3 && op.at(1).isString()
-                   && op.at(2).isString()) {
-            addSpeech(op.at(1).toString(), op.at(2).toString());
-        } else if (kind == QLatin1String("d") && op.size() == 2 && op.at(1).isString()) {
-            addDirection(op.at(1).toString());
+        } else if (kind == QLatin1String("p") && (op.size() == 3 || op.size() == 5)
+                   && op.at(1).isString() && op.at(2).isString()) {
+            addSpeech(op.at(1).toString(), op.at(2).toString(), rangeAt(op, 3));
+        } else if (kind == QLatin1String("d") && (op.size() == 2 || op.size() == 4)
+                   && op.at(1).isString()) {
+            addDirection(op.at(1).toString(), rangeAt(op, 2));
         } else {
             return false;
         }
@@ -171,14 +203,16 @@ std::optional<PlaybookBuilder> PlaybookBuilder::fromJson(const QJsonObject &json
         Act act{fromNullable(ao.value(QStringLiteral("title"))), {}};
         for (const QJsonValue &s : ao.value(QStringLiteral("scenes")).toArray()) {
             const QJsonObject so = s.toObject();
-            Scene scene{fromNullable(so.value(QStringLiteral("title"))), {}, {}};
+            Scene scene{fromNullable(so.value(QStringLiteral("title"))), {}, {}, {}};
             for (const QJsonValue &sp : so.value(QStringLiteral("speeches")).toArray()) {
                 const QJsonObject spo = sp.toObject();
                 scene.speeches.append(Speech{spo.value(QStringLiteral("speaker")).toString(),
-                                             spo.value(QStringLiteral("text")).toString()});
+                                             spo.value(QStringLiteral("text")).toString(), {}});
             }
-            for (const QJsonValue &d : so.value(QStringLiteral("stage_directions")).toArray())
+            for (const QJsonValue &d : so.value(QStringLiteral("stage_directions")).toArray()) {
                 scene.directions.append(d.toString());
+                scene.directionLines.append(LineRange());
+            }
             b.m_speechCount += int(scene.speeches.size());
             act.scenes.append(scene);
         }
@@ -316,7 +350,7 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
                                          {QStringLiteral("speeches"), n},
                                          {QStringLiteral("unknownLabels"), sceneUnknown},
                                          {QStringLiteral("confidence"), qRound(confidence * 1000) / 1000.0}});
-            scenes.append(sceneJson(scene));
+            scenes.append(sceneJson(scene, m_lineBase));
         }
         if (!scenes.isEmpty()) {
             acts.append(QJsonObject{{QStringLiteral("title"), nullable(act.title)}, {QStringLiteral("scenes"), scenes}});

@@ -12,6 +12,14 @@
 
 namespace Engine {
 
+/// Source lines of a speech or direction, 0-based in the normalised text; -1 when the provider
+/// could not tell.
+struct SourceLineRange
+{
+    int first = -1;
+    int last = -1;
+};
+
 /// Accumulates the acts, scenes, speeches and stage directions found so far and writes the
 /// playbook JSON of shared/plays/README.md.
 ///
@@ -24,16 +32,19 @@ namespace Engine {
 class PlaybookBuilder final
 {
 public:
+    using LineRange = SourceLineRange;
     struct Speech
     {
         QString speaker;
         QString text;
+        LineRange lines;
     };
     struct Scene
     {
         QString title; ///< null: no heading
         QList<Speech> speeches;
         QStringList directions;
+        QList<LineRange> directionLines; ///< one per direction
     };
     struct Act
     {
@@ -53,9 +64,13 @@ public:
 
     void startAct(const QString &title);
     void startScene(const QString &title);
-    void addSpeech(const QString &speaker, const QString &text);
+    void addSpeech(const QString &speaker, const QString &text, LineRange lines = {});
     /// Directions before the first act or speech are front matter and are dropped.
-    void addDirection(const QString &text);
+    void addDirection(const QString &text, LineRange lines = {});
+    /// What a line index of the normalised text is in the job's own text (1-based): the lines the
+    /// normaliser cut in front (a licence header) plus one. Not journaled: the run sets it.
+    void setLineBase(int base) { m_lineBase = base; }
+    int lineBase() const { return m_lineBase; }
 
     int speechCount() const { return m_speechCount; }
     const QList<Act> &acts() const { return m_acts; }
@@ -64,7 +79,8 @@ public:
     void rollback(const Mark &mark);
 
     /// The operations since the last call, as compact JSON (["a", title], ["s", title],
-    /// ["p", speaker, text], ["d", text]); the journal starts again empty.
+    /// ["p", speaker, text, first, last], ["d", text, first, last]; journals written before line
+    /// ranges lack first and last); the journal starts again empty.
     QJsonArray takeJournal();
     /// Applies journals taken from another builder, in order; false if one is malformed (the
     /// builder is then unusable).
@@ -79,7 +95,10 @@ public:
     /// Cast-list names (`personae`) no label resolved to are added with no speeches.
     /// Every character carries its kind (`person`/`group`), a group its `members`, and each the
     /// number of speeches whose label resolves to it. `meta` (layout, confidence) is added as is,
-    /// with `scenes` filled in: a confidence per kept scene.
+    /// with `scenes` filled in: a confidence per kept scene. A speech with known source lines
+    /// carries `"lines": [first, last]` (1-based lines of the job's text, any of LF, CRLF or CR
+    /// ending a line); a scene's `stage_direction_lines` gives the same per direction (null
+    /// where unknown).
     QJsonObject playbook(const QString &title, const QList<ParsingContext::Character> &characters,
                          QJsonObject meta = {}, const QStringList &personae = {}) const;
 
@@ -91,10 +110,12 @@ private:
         char kind; ///< 'a' act, 's' scene, 'p' speech, 'd' direction
         QString first;
         QString second;
+        LineRange lines;
     };
 
     QList<Act> m_acts;
     int m_speechCount = 0;
+    int m_lineBase = 1;
     QList<Operation> m_journal;
 };
 

@@ -113,6 +113,7 @@ TextNormalizer::Result TextNormalizer::normalize(const QString &raw)
     const qsizetype from = (bodyStart < lineCount) ? starts.at(bodyStart) : text.size();
     const qsizetype to = (bodyEnd < lineCount) ? starts.at(bodyEnd) : text.size();
     result.text = text.mid(from, to - from);
+    result.firstLine = int(qMin(bodyStart, lineCount));
     return result;
 }
 

@@ -14,6 +14,7 @@ public:
     {
         QString text;      ///< the body, LF line ends
         QString metaTitle; ///< the "Title:" line of a Project Gutenberg header, if any
+        int firstLine = 0; ///< lines of the raw text cut in front of the body (a header)
     };
 
     static Result normalize(const QString &raw);

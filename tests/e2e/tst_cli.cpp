@@ -1,5 +1,7 @@
 // The command line as a user and a script see it: exit codes, stdout, stderr, --json shapes.
 #include "clirunner.h"
+#include "engine/jobqueue.h"
+#include "engine/playbookcorrection.h"
 #include "testdatabase.h"
 
 #include <QJsonArray>
@@ -524,6 +526,48 @@ private slots:
         QVERIFY(text.exec(R"(SELECT "rawText" FROM "ParseJob" WHERE "id" = 'm1')"));
         QVERIFY(text.next());
         QCOMPARE(text.value(0).toString(), "(legacy session m1: no text stored)");
+    }
+
+    void playbookRevisions_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+    // `playbook` prints the editor's latest revision; --original the parser's.
+    void playbookRevisions()
+    {
+        OPEN_TEST_DATABASE(db);
+        const QString file = writeFile(QStringLiteral("revisions.txt"), kPlay);
+        Result parse = run(db, {"parse", file, "--json"});
+        QCOMPARE(parse.exitCode, 0);
+        const QJsonArray jobs = run(db, {"list", "--json"}).json().array();
+        QCOMPARE(jobs.size(), 1);
+        const QString id = jobs.at(0).toObject().value(QStringLiteral("id")).toString();
+        {
+            Engine::JobQueue queue(db.db());
+            QCOMPARE(queue.correctPlaybook(id, Engine::PlaybookCorrection::rename(QStringLiteral("HAMLET"),
+                                                                                    QStringLiteral("Hamlet")),
+                                           QStringLiteral("editor")),
+                     1);
+        }
+        const auto names = [](const QJsonObject &playbook) {
+            QStringList out;
+            for (const QJsonValue &c : playbook.value(QStringLiteral("characters")).toArray())
+                out << c.toObject().value(QStringLiteral("name")).toString();
+            return out;
+        };
+        Result latest = run(db, {"playbook", id, "--json"});
+        QCOMPARE(latest.exitCode, 0);
+        QVERIFY(names(latest.json().object()).contains(QStringLiteral("Hamlet")));
+        QCOMPARE(latest.json().object().value(QStringLiteral("meta")).toObject().value(QStringLiteral("revision")).toInt(), 1);
+        Result original = run(db, {"playbook", id, "--json", "--original"});
+        QCOMPARE(original.exitCode, 0);
+        QVERIFY(names(original.json().object()).contains(QStringLiteral("HAMLET")));
+        QVERIFY(!names(original.json().object()).contains(QStringLiteral("Hamlet")));
+        QCOMPARE(original.json().object(), parse.json().object());
+        Result text = run(db, {"playbook", id});
+        QVERIFY(text.out.contains("Revision 1"));
+        QVERIFY(text.out.contains("Hamlet"));
     }
 };
 

@@ -3,6 +3,7 @@
 #include "engine/migrations.h"
 #include "testdatabase.h"
 
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QRegularExpression>
@@ -55,7 +56,8 @@ bool TestMigrations::emptyDatabase(TestDatabase &test, int keepVersion)
 {
     QSqlQuery sql(test.db());
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")",
-                                  R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardWorker")",
+                                  R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
+                                  R"(DROP TABLE "CallboardWorker")",
                                   R"(DROP TABLE "CallboardChunkResult")", R"(DROP TABLE "JobEvent")",
                                   R"(DROP TABLE "ParseJob")"}) {
         if (!sql.exec(QString::fromLatin1(statement)))
@@ -94,7 +96,7 @@ void TestMigrations::webApplicationTablesAreAdopted()
     TestDatabase test(QStringLiteral("postgres"));
     QVERIFY2(test.isValid(), qPrintable(test.error()));
     QSqlQuery sql(test.db());
-    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(CREATE TABLE "ParsingSession" ("id" TEXT PRIMARY KEY))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
     QString error;
@@ -109,7 +111,7 @@ void TestMigrations::foreignTableIsRefused()
 {
     OPEN_TEST_DATABASE(test);
     QSqlQuery sql(test.db());
-    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybook")",
+    for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(DROP TABLE "CallboardChunkResult")",
                                   R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                                   R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
@@ -271,8 +273,8 @@ void TestMigrations::olderDatabaseIsMigrated()
     TestDatabase fresh(backend);
     QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
     QSqlQuery reset(fresh.db());
-    for (const char *sql : {R"(DROP TABLE "CallboardPlaybook")", R"(DROP TABLE "CallboardChunkResult")",
-                            R"(DROP TABLE "CallboardWorker")",
+    for (const char *sql : {R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
+                            R"(DROP TABLE "CallboardChunkResult")", R"(DROP TABLE "CallboardWorker")",
                             R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                             R"(DELETE FROM "_CallboardMigration")"})
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));

@@ -192,8 +192,44 @@ const char *Play = "A SMALL PLAY\n"
 
 // The playbook without what the parser adds about itself (meta, each character's kind and
 // speech count): the structure the provider's answers must give.
+// The LLM provider's line ranges are those of the chunk a speech came in (the model does not
+// say which lines), so they depend on the chunk size: the structure leaves them out, and
+// linesWithinTheText() checks them.
+QJsonObject withoutLines(QJsonObject playbook, int lineCount = 0, bool *inRange = nullptr)
+{
+    QJsonArray acts = playbook.value(QStringLiteral("acts")).toArray();
+    const auto check = [&](const QJsonValue &range) {
+        const QJsonArray r = range.toArray();
+        if (inRange && (r.size() != 2 || r.at(0).toInt() < 1 || r.at(1).toInt() < r.at(0).toInt()
+                        || r.at(1).toInt() > lineCount))
+            *inRange = false;
+    };
+    for (int a = 0; a < acts.size(); ++a) {
+        QJsonObject act = acts.at(a).toObject();
+        QJsonArray scenes = act.value(QStringLiteral("scenes")).toArray();
+        for (int s = 0; s < scenes.size(); ++s) {
+            QJsonObject scene = scenes.at(s).toObject();
+            QJsonArray speeches = scene.value(QStringLiteral("speeches")).toArray();
+            for (int k = 0; k < speeches.size(); ++k) {
+                QJsonObject speech = speeches.at(k).toObject();
+                check(speech.take(QStringLiteral("lines")));
+                speeches[k] = speech;
+            }
+            for (const QJsonValue &range : scene.take(QStringLiteral("stage_direction_lines")).toArray())
+                check(range);
+            scene.insert(QStringLiteral("speeches"), speeches);
+            scenes[s] = scene;
+        }
+        act.insert(QStringLiteral("scenes"), scenes);
+        acts[a] = act;
+    }
+    playbook.insert(QStringLiteral("acts"), acts);
+    return playbook;
+}
+
 QJsonObject structure(QJsonObject playbook)
 {
+    playbook = withoutLines(playbook);
     playbook.remove(QStringLiteral("meta"));
     QJsonArray characters;
     for (const QJsonValue &value : playbook.value(QStringLiteral("characters")).toArray()) {
@@ -436,6 +472,13 @@ private slots:
         if (structure(r.playbook) != expected)
             qWarning().noquote() << QJsonDocument(r.playbook).toJson();
         QCOMPARE(structure(r.playbook), expected);
+        // Every speech and direction carries lines of the text (those of its chunk).
+        bool inRange = true;
+        withoutLines(r.playbook, int(QString::fromUtf8(Play).count(u'\n')) + 1, &inRange);
+        QVERIFY(inRange);
+        QVERIFY(r.playbook.value(QStringLiteral("acts")).toArray().at(0).toObject()
+                    .value(QStringLiteral("scenes")).toArray().at(0).toObject()
+                    .value(QStringLiteral("speeches")).toArray().at(0).toObject().contains(QStringLiteral("lines")));
         // what the parse says about itself, beside the structure
         QCOMPARE(r.playbook.value(QStringLiteral("meta")).toObject().value(QStringLiteral("provider")).toString(),
                  QStringLiteral("openai"));

@@ -136,7 +136,7 @@ void TestTranslations::noVisibleStringLeftUntranslated()
     const QSet<QString> same{QStringLiteral("Status"), QStringLiteral("Worker"), QStringLiteral("Job"),
                              QStringLiteral("Details"), QStringLiteral("Port:"), QStringLiteral("Callboard"),
                              QStringLiteral("Playbook"), QStringLiteral("Actor"), QStringLiteral("Timeline"),
-                             QStringLiteral("Workers"), QStringLiteral("Name"),
+                             QStringLiteral("Workers"), QStringLiteral("Name"), QStringLiteral("Text"),
                              QStringLiteral("Status:"), QStringLiteral("Worker:"), QStringLiteral("Host:"),
                              QStringLiteral("Host"), QStringLiteral("PID"), QStringLiteral("Version")};
 
