@@ -986,7 +986,7 @@ JobQueue::Current JobQueue::lockCurrent(const QString &jobId)
     QSqlQuery &query = prepared(
         QStringLiteral(R"(SELECT "status", "workerId",
                            CASE WHEN "lockExpiry" IS NOT NULL AND "lockExpiry" < %1 THEN 1 ELSE 0 END,
-                           "controlRequest"
+                           "controlRequest", "failurePermanent"
                           FROM "ParseJob" WHERE "id" = :id%2)")
             .arg(sql.now(), m_postgres ? QStringLiteral(" FOR UPDATE") : QString()));
     query.bindValue(QStringLiteral(":id"), jobId);
@@ -997,7 +997,7 @@ JobQueue::Current JobQueue::lockCurrent(const QString &jobId)
     }
     Current current{jobStatusFromString(query.value(0).toString()).value_or(JobStatus::Queued),
                     query.value(1).toString(), query.value(2).toInt() == 1,
-                    query.value(3).toString()};
+                    query.value(3).toString(), query.value(4).toBool()};
     query.finish();
     return current;
 }
@@ -1028,6 +1028,13 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
             throw JobTransitionError(jobId, message.arg(jobId, statusName(current.status),
                                                         names.join(QStringLiteral(" or "))));
         }
+        // The handler said no attempt can succeed with this text and configuration (not a play,
+        // unknown provider): running it again would only fail again. Restart can change both.
+        if (current.status == JobStatus::Failed && target == JobStatus::Queued
+            && current.failurePermanent)
+            throw JobTransitionError(jobId, Tr::tr("Job %1 failed for a reason no retry can fix: "
+                                                   "start it over (restart) with another "
+                                                   "configuration, or remove it").arg(jobId));
         JobStateMachine::assertTransition(jobId, current.status, target);
 
         QJsonObject details = transition(actor, current.status, target);

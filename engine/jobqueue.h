@@ -296,6 +296,7 @@ private:
         QString workerId;
         bool lockExpired;
         QString controlRequest;
+        bool failurePermanent;
     };
     Current lockCurrent(const QString &jobId);
     JobStatus applyControl(const QString &jobId, const QString &actor, JobStatus target,

@@ -452,6 +452,9 @@ T = {
     "%1 — next in %2": ("%1 — nächster in %2", "%1 — prochaine dans %2"),
     "%1 — due now": ("%1 — jetzt fällig", "%1 — imminente"),
     "%1 (permanent)": ("%1 (dauerhaft)", "%1 (définitif)"),
+    "Job %1 failed for a reason no retry can fix: start it over (restart) with another configuration, or remove it": (
+        "Auftrag %1 ist aus einem Grund gescheitert, den keine Wiederholung behebt: starten Sie ihn mit einer anderen Konfiguration neu (restart) oder entfernen Sie ihn",
+        "La tâche %1 a échoué pour une raison qu'aucune reprise ne corrige : recommencez-la (restart) avec une autre configuration, ou supprimez-la"),
     "<p style='font-size:18pt'><b>Drop to add plays</b></p><p>Play files, folders (searched recursively) or text: you choose what to enqueue and how.</p>": (
         "<p style='font-size:18pt'><b>Ablegen, um Stücke hinzuzufügen</b></p><p>Stückdateien, Ordner (rekursiv durchsucht) oder Text: Sie wählen, was wie eingereiht wird.</p>",
         "<p style='font-size:18pt'><b>Déposer pour ajouter des pièces</b></p><p>Fichiers de pièces, dossiers (parcourus récursivement) ou texte : vous choisissez quoi mettre en file, et comment.</p>"),

@@ -638,6 +638,10 @@
         <source>Unknown correction "%1".</source>
         <translation>Unbekannte Korrektur „%1“.</translation>
     </message>
+    <message>
+        <source>Job %1 failed for a reason no retry can fix: start it over (restart) with another configuration, or remove it</source>
+        <translation>Auftrag %1 ist aus einem Grund gescheitert, den keine Wiederholung behebt: starten Sie ihn mit einer anderen Konfiguration neu (restart) oder entfernen Sie ihn</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>

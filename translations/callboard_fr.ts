@@ -638,6 +638,10 @@
         <source>Unknown correction "%1".</source>
         <translation>Correction inconnue « %1 ».</translation>
     </message>
+    <message>
+        <source>Job %1 failed for a reason no retry can fix: start it over (restart) with another configuration, or remove it</source>
+        <translation>La tâche %1 a échoué pour une raison qu'aucune reprise ne corrige : recommencez-la (restart) avec une autre configuration, ou supprimez-la</translation>
+    </message>
 </context>
 <context>
     <name>FileEnqueuer</name>

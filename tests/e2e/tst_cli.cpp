@@ -334,6 +334,34 @@ private slots:
         QVERIFY(noPlaybook.err.contains("no playbook"));
     }
 
+    void retryRefusesPermanentFailure_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+
+    // A text that is not a play fails for good: `retry` says so in one line and leaves the job
+    // failed; `restart` (start over) remains the way back.
+    void retryRefusesPermanentFailure()
+    {
+        OPEN_TEST_DATABASE(db);
+        const QString notes = writeFile("notes.txt", "Shopping list\n\nmilk, eggs and bread\n");
+        const QString id = run(db, {"enqueue", notes}).outLines().value(0);
+        QVERIFY(!id.isEmpty());
+        QCOMPARE(run(db, {"worker", "--drain"}, 120000).exitCode, 0);
+        const QJsonObject failed = run(db, {"show", id, "--json"}).json().object();
+        QCOMPARE(failed["status"].toString(), "failed");
+        QCOMPARE(failed["failurePermanent"].toBool(), true);
+
+        Result retry = run(db, {"retry", id});
+        QCOMPARE(retry.exitCode, 1);
+        QVERIFY2(oneErrorLine(retry), qPrintable(retry.err));
+        QVERIFY2(retry.err.contains("no retry can fix"), qPrintable(retry.err));
+        QCOMPARE(run(db, {"show", id, "--json"}).json()["status"].toString(), "failed");
+        QCOMPARE(run(db, {"restart", id}).exitCode, 0);
+        QCOMPARE(run(db, {"show", id, "--json"}).json()["status"].toString(), "queued");
+    }
+
     void parse_data()
     {
         TestDatabase::addBackendColumn();

@@ -137,6 +137,13 @@ void TestJobRemove::permanentFailureIsKeptOnTheRow()
 
     QCOMPARE(queue.job(notAPlay)->failurePermanent, true);
     QCOMPARE(queue.job(flaky)->failurePermanent, false);  // out of retries, not permanent
+    // Retrying cannot fix a permanent failure: refused, and the row is left as it was.
+    QVERIFY_THROWS_EXCEPTION(JobTransitionError, queue.retry(notAPlay, QStringLiteral("test")));
+    QCOMPARE(queue.job(notAPlay)->status, JobStatus::Failed);
+    QCOMPARE(queue.retry(flaky, QStringLiteral("test")), JobStatus::Queued);
+    QVERIFY(queue.claim(flaky, QStringLiteral("w-1")));
+    QCOMPARE(queue.handleFailure(flaky, QStringLiteral("w-1"), QStringLiteral("timeout")),
+             FailureOutcome::Failed);
     // Starting over clears it with the other errors.
     queue.restart(notAPlay, QStringLiteral("test"));
     QCOMPARE(queue.job(notAPlay)->failurePermanent, false);
