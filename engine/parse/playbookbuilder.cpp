@@ -68,12 +68,12 @@ PlaybookBuilder::LineRange rangeAt(const QJsonArray &op, int index)
 void PlaybookBuilder::startAct(const QString &title)
 {
     m_acts.append(Act{title, {}});
-    m_journal.append(Operation{'a', title, {}});
+    m_journal.append(Operation{'a', title, {}, {}});
 }
 
 void PlaybookBuilder::startScene(const QString &title)
 {
-    m_journal.append(Operation{'s', title, {}});
+    m_journal.append(Operation{'s', title, {}, {}});
     if (m_acts.isEmpty())
         m_acts.append(Act{QString(), {}});
     m_acts.last().scenes.append(Scene{title, {}, {}, {}});
