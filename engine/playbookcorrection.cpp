@@ -1,6 +1,7 @@
 #include "engine/playbookcorrection.h"
 
 #include "engine/enginetr.h"
+#include "engine/parse/characterindex.h"
 #include "engine/parse/linerecognizer.h"
 
 #include <QHash>
@@ -55,19 +56,16 @@ void renameMembers(QJsonArray &characters, const QString &from, const QString &t
 void recount(QJsonObject &playbook)
 {
     QJsonArray characters = playbook.value(QStringLiteral("characters")).toArray();
-    QHash<QString, int> index;
-    for (int i = 0; i < characters.size(); ++i) {
-        const QJsonObject c = characters.at(i).toObject();
-        index.insert(LineRecognizer::foldName(c.value(QStringLiteral("name")).toString()), i);
-        for (const QString &alias : stringsOf(c.value(QStringLiteral("aliases"))))
-            index.insert(LineRecognizer::foldName(alias), i);
-    }
+    CharacterIndex index;
+    for (const QJsonValue &c : std::as_const(characters))
+        index.add(c.toObject().value(QStringLiteral("name")).toString(),
+                  stringsOf(c.toObject().value(QStringLiteral("aliases"))));
     QList<int> counts(characters.size(), 0);
     int total = 0;
     const auto countIn = [&](const QJsonArray &speeches) {
         for (const QJsonValue &s : speeches) {
             ++total;
-            const int e = index.value(LineRecognizer::foldName(s.toObject().value(QStringLiteral("speaker")).toString()), -1);
+            const int e = index.find(s.toObject().value(QStringLiteral("speaker")).toString());
             if (e >= 0)
                 ++counts[e];
         }

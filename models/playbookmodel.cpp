@@ -1,5 +1,7 @@
 #include "models/playbookmodel.h"
 
+#include "engine/parse/playbookcast.h"
+
 #include <QJsonArray>
 
 namespace {
@@ -14,18 +16,6 @@ QList<QStandardItem *> makeRow(const QString &name, int speeches, const QString 
     countItem->setData(QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter), Qt::TextAlignmentRole);
     countItem->setEditable(false);
     return {nameItem, countItem};
-}
-
-QStringList speakers(const QJsonValue &speaker)
-{
-    QStringList names;
-    if (speaker.isArray()) {
-        for (const QJsonValue &v : speaker.toArray())
-            names << v.toString();
-    } else if (!speaker.toString().isEmpty()) {
-        names << speaker.toString();
-    }
-    return names;
 }
 
 } // namespace
@@ -54,20 +44,7 @@ void PlaybookModel::setPlaybook(const QJsonObject &document)
     clearPlaybook();
     m_document = document;
 
-    // Speech counts per speaker label, in order of first appearance.
-    QHash<QString, int> counts;
-    QStringList order;
-    auto countSpeeches = [&](const QJsonArray &speeches) {
-        for (const QJsonValue &speech : speeches) {
-            for (const QString &name : speakers(speech.toObject().value(QStringLiteral("speaker")))) {
-                if (!counts.contains(name))
-                    order << name;
-                ++counts[name];
-            }
-        }
-        m_speeches += int(speeches.size());
-        return int(speeches.size());
-    };
+    auto countSpeeches = [&](const QJsonArray &speeches) { return int(speeches.size()); };
 
     auto structure = makeRow(tr("Acts and scenes"), 0, QStringLiteral("structure"));
     int totalSpeeches = 0;
@@ -97,28 +74,21 @@ void PlaybookModel::setPlaybook(const QJsonObject &document)
     }
     structure.at(SpeechesColumn)->setData(totalSpeeches, Qt::DisplayRole);
 
-    // Characters: the declared list first (with their counts), then speakers it did not declare.
-    QStringList names;
-    for (const QJsonValue &c : document.value(QStringLiteral("characters")).toArray()) {
-        const QString name = c.toObject().value(QStringLiteral("name")).toString();
-        if (!name.isEmpty() && !names.contains(name))
-            names << name;
-        for (const QJsonValue &alias : c.toObject().value(QStringLiteral("aliases")).toArray()) {
-            if (alias.toString() != name && counts.contains(alias.toString())) {
-                counts[name] += counts.take(alias.toString());
-                order.removeAll(alias.toString());
-            }
-        }
-    }
-    for (const QString &name : std::as_const(order)) {
-        if (!names.contains(name))
-            names << name;
-    }
-    m_characters = int(names.size());
-    auto characters = makeRow(tr("Characters (%1)").arg(names.size()), m_speeches,
+    // Each speech counted once, for the entry its label resolves to (by name or alias, whatever
+    // the case), exactly as `callboard playbook` and the parser's own counts do.
+    const Engine::PlaybookCast cast = Engine::PlaybookCast::of(document);
+    m_speeches = cast.speechCount();
+    m_characters = int(cast.entries().size());
+    auto characters = makeRow(tr("Characters (%1)").arg(m_characters), m_speeches,
                               QStringLiteral("characters"));
-    for (const QString &name : std::as_const(names))
-        characters.first()->appendRow(makeRow(name, counts.value(name), QStringLiteral("character")));
+    for (const Engine::PlaybookCast::Entry &entry : cast.entries()) {
+        auto row = makeRow(entry.name, entry.speeches, QStringLiteral("character"));
+        if (!entry.aliases.isEmpty())
+            row.first()->setToolTip(tr("Also printed as: %1").arg(entry.aliases.join(QStringLiteral(", "))));
+        if (!entry.listed)
+            row.first()->setToolTip(tr("Not in the playbook's character list"));
+        characters.first()->appendRow(row);
+    }
     appendRow(characters);
     appendRow(structure);
 }

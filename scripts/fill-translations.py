@@ -320,6 +320,8 @@ T = {
     "(untitled act %1)": ("(Akt %1 ohne Titel)", "(acte %1 sans titre)"),
     "(untitled scene %1)": ("(Szene %1 ohne Titel)", "(scène %1 sans titre)"),
     "Characters (%1)": ("Figuren (%1)", "Personnages (%1)"),
+    "Also printed as: %1": ("Auch gedruckt als: %1", "Aussi imprimé comme : %1"),
+    "Not in the playbook's character list": ("Nicht im Figurenverzeichnis des Playbooks", "Absent de la liste des personnages du playbook"),
     "0 (monitor only)": ("0 (nur beobachten)", "0 (surveillance seule)"),
     "Worker threads this window runs; 0 only watches the queue": ("Worker-Threads dieses Fensters; 0 beobachtet nur die Warteschlange", "Threads workers de cette fenêtre ; 0 surveille seulement la file"),
     "Job": ("Auftrag", "Tâche"),

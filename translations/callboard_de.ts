@@ -1936,6 +1936,14 @@ Freigeben: Sie gehen zurück in die Warteschlange und machen an ihrem Prüfpunkt
         <source>Characters (%1)</source>
         <translation>Figuren (%1)</translation>
     </message>
+    <message>
+        <source>Also printed as: %1</source>
+        <translation>Auch gedruckt als: %1</translation>
+    </message>
+    <message>
+        <source>Not in the playbook's character list</source>
+        <translation>Nicht im Figurenverzeichnis des Playbooks</translation>
+    </message>
 </context>
 <context>
     <name>PlaybookReviewPane</name>

@@ -1936,6 +1936,14 @@ Libérer : elles retournent dans la file et reprennent à leur point de reprise 
         <source>Characters (%1)</source>
         <translation>Personnages (%1)</translation>
     </message>
+    <message>
+        <source>Also printed as: %1</source>
+        <translation>Aussi imprimé comme : %1</translation>
+    </message>
+    <message>
+        <source>Not in the playbook's character list</source>
+        <translation>Absent de la liste des personnages du playbook</translation>
+    </message>
 </context>
 <context>
     <name>PlaybookReviewPane</name>

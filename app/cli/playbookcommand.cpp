@@ -5,8 +5,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/tablewriter.h"
 #include "app/cli/terminaltext.h"
+#include "engine/parse/playbookcast.h"
 
-#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -19,18 +19,6 @@ QString titleOr(const QJsonValue &title, const QString &fallback)
     return title.isString() && !title.toString().isEmpty() ? title.toString() : fallback;
 }
 
-QStringList speakersOf(const QJsonValue &speaker)
-{
-    QStringList names;
-    if (speaker.isArray()) {
-        for (const QJsonValue &name : speaker.toArray())
-            names << name.toString();
-    } else if (speaker.isString()) {
-        names << speaker.toString();
-    }
-    return names;
-}
-
 } // namespace
 
 void printPlaybook(CommandContext &context, const QJsonObject &playbook)
@@ -40,25 +28,10 @@ void printPlaybook(CommandContext &context, const QJsonObject &playbook)
         << terminalSafe(titleOr(playbook.value(QStringLiteral("title")), QStringLiteral("(none)")))
         << "\n\n";
 
-    // A speech names its speaker by a label as printed; count it for the character that owns
-    // that label (its name or one of its aliases).
-    const QJsonArray characters = playbook.value(QStringLiteral("characters")).toArray();
-    QHash<QString, QString> owner;
-    for (const QJsonValue &value : characters) {
-        const QJsonObject character = value.toObject();
-        const QString name = character.value(QStringLiteral("name")).toString();
-        owner.insert(name, name);
-        for (const QJsonValue &alias : character.value(QStringLiteral("aliases")).toArray())
-            owner.insert(alias.toString(), name);
-    }
-    QHash<QString, int> speechesBy;
+    const Engine::PlaybookCast castCount = Engine::PlaybookCast::of(playbook);
     int totalSpeeches = 0;
     auto countSpeeches = [&](const QJsonArray &speeches) {
-        for (const QJsonValue &speech : speeches) {
-            ++totalSpeeches;
-            for (const QString &label : speakersOf(speech.toObject().value(QStringLiteral("speaker"))))
-                ++speechesBy[owner.value(label, label)];
-        }
+        totalSpeeches += int(speeches.size());
         return int(speeches.size());
     };
 
@@ -91,16 +64,12 @@ void printPlaybook(CommandContext &context, const QJsonObject &playbook)
     TableWriter cast({QStringLiteral("CHARACTER"), QStringLiteral("SPEECHES"),
                       QStringLiteral("ALIASES")});
     cast.setRightAligned(1);
-    for (const QJsonValue &value : characters) {
-        const QJsonObject character = value.toObject();
-        const QString name = character.value(QStringLiteral("name")).toString();
-        QStringList aliases;
-        for (const QJsonValue &alias : character.value(QStringLiteral("aliases")).toArray())
-            aliases << alias.toString();
-        cast.addRow({name, QString::number(speechesBy.value(name)),
-                     aliases.join(QStringLiteral(", "))});
+    // Every speech counted for the one entry its label resolves to, as the window counts.
+    for (const Engine::PlaybookCast::Entry &entry : castCount.entries()) {
+        cast.addRow({entry.listed ? entry.name : entry.name + QStringLiteral(" (not in the list)"),
+                     QString::number(entry.speeches), entry.aliases.join(QStringLiteral(", "))});
     }
-    out << "Characters: " << characters.size() << '\n';
+    out << "Characters: " << castCount.entries().size() << '\n';
     if (!cast.isEmpty())
         cast.write(out);
     out << '\n' << "Acts: " << acts.size() << ", scenes: " << sceneCount

@@ -208,7 +208,7 @@ bool OpenAiChunkParser::parseChunk(const SourceLines &lines, int firstLine, int 
         ++asks;
         const std::optional<LlmChunkReply> parsed = LlmChunkReply::parse(reply.content, maxTextChars, &problem);
         if (parsed) {
-            merge(*parsed, lastChunk, {firstLine, endLine - 1}, context, builder);
+            merge(*parsed, lastChunk, {firstLine, endLine - 1}, context, builder, &lines);
             if (asks > 1)
                 usage.insert(QStringLiteral("malformedReplies"), asks - 1);
             if (report)
@@ -237,12 +237,47 @@ bool OpenAiChunkParser::parseChunk(const SourceLines &lines, int firstLine, int 
     return false;
 }
 
+namespace {
+
+// The line, from `from` to the chunk's end, where a speech's text begins: its first words found
+// in the source (the model may rewrap, so only the start of its first line is looked for), moved
+// up to a label printed alone above it. -1: not found (the model reworded it).
+int speechStart(const SourceLines &lines, int from, int last, const QString &speaker, const QString &text)
+{
+    QString needle = text.section(u'\n', 0, 0).trimmed();
+    if (needle.startsWith(u'[') || needle.startsWith(u'('))
+        needle = needle.mid(needle.indexOf(needle.front() == u'[' ? u']' : u')') + 1).trimmed();
+    needle.truncate(24);
+    if (needle.size() < 4)
+        return -1;
+    for (int i = qMax(0, from); i <= last && i < lines.count(); ++i) {
+        if (!lines.line(i).contains(needle))
+            continue;
+        if (lines.line(i).contains(speaker, Qt::CaseInsensitive))
+            return i;
+        int label = i - 1;
+        while (label >= from && lines.line(label).trimmed().isEmpty())
+            --label;
+        return label >= from && lines.line(label).contains(speaker, Qt::CaseInsensitive) ? label : i;
+    }
+    return -1;
+}
+
+int lastWritten(const SourceLines &lines, int first, int last)
+{
+    while (last > first && lines.line(last).trimmed().isEmpty())
+        --last;
+    return last;
+}
+
+} // namespace
+
 void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk,
                               PlaybookBuilder::LineRange chunkLines, ParsingContext &context,
-                              PlaybookBuilder &builder)
+                              PlaybookBuilder &builder, const SourceLines *lines)
 {
-    // The model's reply says which chunk a speech is in, not which lines: the chunk's range is
-    // what the review can show.
+    // The model's reply says which chunk a speech is in, not which lines: the chunk's range, or
+    // with the chunk's lines the place its text is found, is what the review can show.
     if (context.title().isEmpty() && !reply.title.trimmed().isEmpty())
         context.setTitle(reply.title.trimmed());
 
@@ -281,14 +316,28 @@ void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk,
         }
     }
 
+    int cursor = chunkLines.first;
+    // A heading ends the speech before it where it is printed.
+    const auto headingAt = [&](const QString &title) {
+        for (int i = cursor; lines && i <= chunkLines.last && i < lines->count(); ++i) {
+            if (lines->line(i).trimmed() != title)
+                continue;
+            if (open.open && i > open.firstLine)
+                open.lastLine = lastWritten(*lines, open.firstLine, i - 1);
+            cursor = i + 1;
+            return;
+        }
+    };
     for (const LlmChunkReply::Act &act : reply.acts) {
         if (!act.title.isNull() && !act.title.trimmed().isEmpty()) {
+            headingAt(act.title.trimmed());
             flush();
             builder.startAct(act.title.trimmed());
             context.enterAct(act.title.trimmed());
         }
         for (const LlmChunkReply::Scene &scene : act.scenes) {
             if (!scene.title.isNull() && !scene.title.trimmed().isEmpty()) {
+                headingAt(scene.title.trimmed());
                 flush();
                 builder.startScene(scene.title.trimmed());
                 context.enterScene(scene.title.trimmed());
@@ -296,13 +345,20 @@ void OpenAiChunkParser::merge(const LlmChunkReply &reply, bool lastChunk,
             for (const QString &d : scene.directions)
                 builder.addDirection(d.trimmed(), chunkLines);
             for (const LlmChunkReply::Speech &s : scene.speeches) {
+                const QString text = s.text.trimmed();
+                const int start = lines ? speechStart(*lines, cursor, chunkLines.last, s.speaker, text) : -1;
+                if (start >= 0) {
+                    if (open.open && start > open.firstLine)
+                        open.lastLine = lastWritten(*lines, open.firstLine, start - 1);
+                    cursor = start + 1;
+                }
                 flush();
                 open.open = true;
                 open.speaker = s.speaker;
-                open.text = s.text.trimmed();
+                open.text = text;
                 open.column = false;
-                open.firstLine = chunkLines.first;
-                open.lastLine = chunkLines.last;
+                open.firstLine = start >= 0 ? start : chunkLines.first;
+                open.lastLine = start >= 0 ? lastWritten(*lines, start, chunkLines.last) : chunkLines.last;
                 context.registerSpeaker(s.speaker);
             }
         }

@@ -35,10 +35,11 @@ public:
                     ParseError *error) override;
     void setStopToken(StopToken token) override;
 
-    /// Applies a validated reply to the context and the builder.
+    /// Applies a validated reply to the context and the builder. With the chunk's lines, each
+    /// speech's line range is narrowed to where its text is found in them (the reply does not say).
     static void merge(const LlmChunkReply &reply, bool lastChunk, PlaybookBuilder::LineRange chunkLines,
-               ParsingContext &context,
-                      PlaybookBuilder &builder);
+                      ParsingContext &context, PlaybookBuilder &builder,
+                      const SourceLines *lines = nullptr);
 
 private:
     QJsonObject requestBody(const QJsonArray &messages) const;

@@ -1,5 +1,6 @@
 #include "engine/parse/playbookbuilder.h"
 
+#include "engine/parse/characterindex.h"
 #include "engine/parse/linerecognizer.h"
 
 #include <QHash>
@@ -67,12 +68,12 @@ PlaybookBuilder::LineRange rangeAt(const QJsonArray &op, int index)
 void PlaybookBuilder::startAct(const QString &title)
 {
     m_acts.append(Act{title, {}});
-    m_journal.append(Operation{'a', title, {}});
+    m_journal.append(Operation{'a', title, {}, {}});
 }
 
 void PlaybookBuilder::startScene(const QString &title)
 {
-    m_journal.append(Operation{'s', title, {}});
+    m_journal.append(Operation{'s', title, {}, {}});
     if (m_acts.isEmpty())
         m_acts.append(Act{QString(), {}});
     m_acts.last().scenes.append(Scene{title, {}, {}, {}});
@@ -250,14 +251,11 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
                                       const QList<ParsingContext::Character> &characters,
                                       QJsonObject meta, const QStringList &personae) const
 {
-    QHash<QString, int> index;
-    for (int i = 0; i < characters.size(); ++i) {
-        index.insert(LineRecognizer::foldName(characters.at(i).name), i);
-        for (const QString &alias : characters.at(i).aliases)
-            index.insert(LineRecognizer::foldName(alias), i);
-    }
+    CharacterIndex index;
+    for (const ParsingContext::Character &c : characters)
+        index.add(c.name, c.aliases);
     QList<int> counts(characters.size(), 0);
-    auto entryOf = [&](const QString &speaker) { return index.value(LineRecognizer::foldName(speaker), -1); };
+    auto entryOf = [&](const QString &speaker) { return index.find(speaker); };
     for (const Act &act : m_acts) {
         for (const Scene &scene : act.scenes) {
             for (const Speech &sp : scene.speeches) {
@@ -273,14 +271,14 @@ QJsonObject PlaybookBuilder::playbook(const QString &title,
     QList<ParsingContext::Character> all = characters;
     for (const QString &persona : personae) {
         const QString key = LineRecognizer::foldName(persona);
-        if (key.isEmpty() || index.contains(key))
+        if (key.isEmpty() || index.contains(persona))
             continue;
         bool named = false;
         for (const ParsingContext::Character &c : characters)
             named = named || LineRecognizer::abbreviates(key, LineRecognizer::foldName(c.name));
         if (named)
             continue;
-        index.insert(key, int(all.size()));
+        index.add(persona, {});
         all.append({persona, {}, false, {}});
         counts.append(0);
     }

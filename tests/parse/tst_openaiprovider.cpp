@@ -192,9 +192,9 @@ const char *Play = "A SMALL PLAY\n"
 
 // The playbook without what the parser adds about itself (meta, each character's kind and
 // speech count): the structure the provider's answers must give.
-// The LLM provider's line ranges are those of the chunk a speech came in (the model does not
-// say which lines), so they depend on the chunk size: the structure leaves them out, and
-// linesWithinTheText() checks them.
+// The LLM provider's line ranges are where a speech's text is found in its chunk, else the
+// chunk's (the model does not say which lines), so they depend on the chunk size: the structure
+// leaves them out, and goodRun checks them.
 QJsonObject withoutLines(QJsonObject playbook, int lineCount = 0, bool *inRange = nullptr)
 {
     QJsonArray acts = playbook.value(QStringLiteral("acts")).toArray();
@@ -472,13 +472,27 @@ private slots:
         if (structure(r.playbook) != expected)
             qWarning().noquote() << QJsonDocument(r.playbook).toJson();
         QCOMPARE(structure(r.playbook), expected);
-        // Every speech and direction carries lines of the text (those of its chunk).
+        // Every speech and direction carries lines of the text.
         bool inRange = true;
         withoutLines(r.playbook, int(QString::fromUtf8(Play).count(u'\n')) + 1, &inRange);
         QVERIFY(inRange);
         QVERIFY(r.playbook.value(QStringLiteral("acts")).toArray().at(0).toObject()
                     .value(QStringLiteral("scenes")).toArray().at(0).toObject()
                     .value(QStringLiteral("speeches")).toArray().at(0).toObject().contains(QStringLiteral("lines")));
+        if (chunkSize == 1000) {
+            // In one chunk every speech is found where it is printed: its label to its last line.
+            QList<QPair<int, int>> ranges;
+            for (const QJsonValue &act : r.playbook.value(QStringLiteral("acts")).toArray()) {
+                for (const QJsonValue &scene : act.toObject().value(QStringLiteral("scenes")).toArray()) {
+                    for (const QJsonValue &speech : scene.toObject().value(QStringLiteral("speeches")).toArray()) {
+                        const QJsonArray lines = speech.toObject().value(QStringLiteral("lines")).toArray();
+                        ranges.append({lines.at(0).toInt(), lines.at(1).toInt()});
+                    }
+                }
+            }
+            const QList<QPair<int, int>> printed{{9, 9}, {11, 12}, {14, 17}, {21, 21}, {27, 27}};
+            QCOMPARE(ranges, printed);
+        }
         // what the parse says about itself, beside the structure
         QCOMPARE(r.playbook.value(QStringLiteral("meta")).toObject().value(QStringLiteral("provider")).toString(),
                  QStringLiteral("openai"));
