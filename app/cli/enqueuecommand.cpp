@@ -108,6 +108,40 @@ Engine::EnqueueInput enqueueSettings(const CommandContext &context)
     return input;
 }
 
+/// The files to queue: the arguments, then the lines of --files-from (a shell glob of thousands
+/// of plays outgrows the command line; `find … | callboard enqueue --files-from -` does not).
+QStringList enqueuePaths(const CommandContext &context)
+{
+    QStringList paths = context.arguments();
+    if (context.isSet(QStringLiteral("files-from"))) {
+        const QString list = context.value(QStringLiteral("files-from"));
+        QFile file(list);
+        const bool opened = list == QLatin1String("-") ? file.open(stdin, QIODevice::ReadOnly)
+                                                       : file.open(QIODevice::ReadOnly);
+        if (!opened)
+            throw CliError(QStringLiteral("Cannot read %1: %2").arg(list, file.errorString()));
+        const QByteArray names = file.readAll();
+        if (file.error() != QFileDevice::NoError)
+            throw CliError(QStringLiteral("Cannot read %1: %2").arg(list, file.errorString()));
+        // Names are bytes in the file system's encoding and are not trimmed (a name may begin
+        // or end with a space); only a list written with CRLF line ends loses its CR.
+        for (QByteArray name : names.split('\n')) {
+            if (name.endsWith('\r'))
+                name.chop(1);
+            if (!name.isEmpty())
+                paths << QFile::decodeName(name);
+        }
+        if (paths.isEmpty())
+            throw CliError(QStringLiteral("%1 names no file to enqueue")
+                               .arg(list == QLatin1String("-") ? QStringLiteral("Standard input")
+                                                               : list));
+    }
+    if (paths.isEmpty())
+        throw CliError::usage(QStringLiteral("enqueue needs FILE... or --files-from LIST (usage: "
+                                             "callboard enqueue FILE...)"));
+    return paths;
+}
+
 int runEnqueue(CommandContext &context)
 {
     const Engine::EnqueueInput settings = enqueueSettings(context);
@@ -115,7 +149,7 @@ int runEnqueue(CommandContext &context)
     // in one transaction: a file that cannot be read still leaves nothing queued.
     constexpr int kFilesPerBatch = 500;
     constexpr qint64 kBytesPerBatch = 8 * 1024 * 1024;
-    const QStringList paths = context.arguments();
+    const QStringList paths = enqueuePaths(context);
     QStringList filenames; // of the files read, in order, for the answer
     QMutex filenamesMutex;
     qsizetype nextPath = 0;
