@@ -3,13 +3,13 @@
 #include "app/cli/clisession.h"
 #include "app/cli/commandcontext.h"
 #include "app/cli/commands.h"
+#include "app/cli/playreader.h"
 #include "engine/joberrors.h"
 #include "engine/migrations.h"
 #include "engine/sqlitefile.h"
 
 #include <QFile>
 #include <QFileInfo>
-#include <QMutex>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -187,43 +187,24 @@ QStringList enqueuePaths(const CommandContext &context)
 int runEnqueue(CommandContext &context)
 {
     const Engine::EnqueueInput settings = enqueueSettings(context);
-    // Files are read in batches on another thread while the server inserts the batch before,
-    // in one transaction: a file that cannot be read still leaves nothing queued.
-    constexpr int kFilesPerBatch = 500;
-    constexpr qint64 kBytesPerBatch = 8 * 1024 * 1024;
+    // Files are read in batches on another thread, from before the connection opens and while
+    // the server inserts the batch before, in one transaction: a file that cannot be read still
+    // leaves nothing queued.
     const QStringList paths = enqueuePaths(context);
-    QStringList filenames; // of the files read, in order, for the answer
-    QMutex filenamesMutex;
-    qsizetype nextPath = 0;
-    auto readBatch = [&] {
-        QList<Engine::EnqueueInput> batch;
-        qint64 bytes = 0;
-        while (nextPath < paths.size() && batch.size() < kFilesPerBatch && bytes < kBytesPerBatch) {
-            const QString &path = paths.at(nextPath++);
-            Engine::EnqueueInput input = settings;
-            const QFileInfo info(path); // names only: no system call
-            input.filename = info.fileName();
-            input.sourcePath = info.absoluteFilePath();
-            input.rawText = readPlayFile(path, context.url());
-            bytes += input.rawText.size();
-            batch << input;
-        }
-        QMutexLocker lock(&filenamesMutex);
-        for (const Engine::EnqueueInput &input : std::as_const(batch))
-            filenames << input.filename;
-        return batch;
-    };
+    PlayReader reader(paths, settings, context.url());
     CliSession session(context.url());
     session.open();
     QStringList ids;
     try {
-        ids = session.queue().enqueueStream(readBatch, QStringLiteral("cli"));
+        ids = session.queue().enqueueStream([&reader] { return reader.next(); },
+                                            QStringLiteral("cli"));
     } catch (const Engine::JobEnqueueError &error) {
         // All or nothing: say so, since the message names only one file.
         throw CliError(paths.size() > 1
                            ? error.message() + QStringLiteral("; no file was queued")
                            : error.message());
     }
+    const QStringList filenames = reader.filenames();
     if (context.json()) {
         QJsonArray jobs;
         for (qsizetype i = 0; i < ids.size(); ++i)
