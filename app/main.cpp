@@ -1,7 +1,9 @@
 #include "app/cli/commandline.h"
 
-#ifdef CALLBOARD_HAVE_GUI
+#if defined(CALLBOARD_HAVE_GUI)
 #include "app/gui/guiapp.h"
+#elif defined(CALLBOARD_GUI_EXECUTABLE)
+#include "app/launcher/guilauncher.h"
 #endif
 
 #include <QCoreApplication>
@@ -31,9 +33,11 @@ int main(int argc, char **argv)
         return exitCode;
 
     if (commandLine.wantsGui()) {
-#ifdef CALLBOARD_HAVE_GUI
+#if defined(CALLBOARD_HAVE_GUI)
         return runGui(argc, argv, commandLine.url(), commandLine.language(),
                       commandLine.guiWorkers());
+#elif defined(CALLBOARD_GUI_EXECUTABLE)
+        return execGui(argv);
 #else
         QTextStream out(stdout);
         out << Cli::CommandLine::helpText();

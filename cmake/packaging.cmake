@@ -16,6 +16,10 @@ function(callboard_install_targets)
     if(TARGET callboard)
         install(TARGETS callboard RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
     endif()
+    # The window's executable, which `callboard` without a command execs (app/CMakeLists.txt).
+    if(TARGET callboard-gui)
+        install(TARGETS callboard-gui RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/callboard)
+    endif()
     # The window loads its translations from resources (:/i18n); the .qm files are installed
     # too, in the application's data folder, for tools and packagers that look for them.
     if(TARGET callboard_ui)

@@ -279,6 +279,15 @@ private:
     void dropParseScratch(const QString &jobId);
     BatchResult completeAndClaimPostgres(const QList<Completion> &completions,
                                          const QStringList &claimFor);
+    /// One insert statement's rows (PostgreSQL), made ready on any thread.
+    struct PreparedRows
+    {
+        QStringList ids;
+        QString document;
+    };
+    static PreparedRows prepareRows(const QList<EnqueueInput> &inputs, qsizetype begin,
+                                    qsizetype end);
+    void insertPreparedRows(const PreparedRows &rows, const QString &actor);
     /// inTransaction: the caller's transaction holds the batches together.
     QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
                                   bool inTransaction = false);

@@ -57,9 +57,9 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
 }
 
 /// The rows [begin, end) as the JSON array that the insert statement unpacks.
-QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids, qsizetype begin,
-                      qsizetype end)
+QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids, qsizetype begin)
 {
+    const qsizetype end = begin + ids.size();
     qint64 bytes = 0;
     for (qsizetype i = begin; i < end; ++i)
         bytes += inputs.at(i).rawText.size() + inputs.at(i).filename.size()
@@ -72,7 +72,7 @@ QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids,
         if (i != begin)
             out += ',';
         out += "{\"id\":\"";
-        out += ids.at(i).toLatin1();
+        out += ids.at(i - begin).toLatin1();
         out += "\",\"priority\":";
         out += QByteArray::number(input.priority);
         out += ",\"maxRetries\":";
@@ -101,10 +101,37 @@ QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids,
     return QString::fromUtf8(out);
 }
 
+/// [begin, end) ranges of at most kBatchRows rows and about kBatchBytes of text.
+QList<std::pair<qsizetype, qsizetype>> splitIntoBatches(const QList<EnqueueInput> &inputs)
+{
+    QList<std::pair<qsizetype, qsizetype>> batches;
+    qsizetype begin = 0;
+    qint64 bytes = 0;
+    for (qsizetype i = 0; i < inputs.size(); ++i) {
+        bytes += inputs.at(i).rawText.size();
+        if (i + 1 - begin >= kBatchRows || bytes >= kBatchBytes || i + 1 == inputs.size()) {
+            batches << std::make_pair(begin, i + 1);
+            begin = i + 1;
+            bytes = 0;
+        }
+    }
+    return batches;
+}
+
 } // namespace
 
-QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
-                                        bool inTransaction)
+JobQueue::PreparedRows JobQueue::prepareRows(const QList<EnqueueInput> &inputs,
+                                             qsizetype begin, qsizetype end)
+{
+    PreparedRows rows;
+    rows.ids.reserve(end - begin);
+    for (qsizetype i = begin; i < end; ++i)
+        rows.ids << newJobId();
+    rows.document = batchDocument(inputs, rows.ids, begin);
+    return rows;
+}
+
+void JobQueue::insertPreparedRows(const PreparedRows &rows, const QString &actor)
 {
     static const QString sql = QStringLiteral(R"(
         WITH inserted AS (
@@ -122,24 +149,19 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
         SELECT pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
                                                 THEN "id" || ':queued' ELSE '*' END)
         FROM inserted)");
+    QSqlQuery &query = prepared(sql);
+    query.bindValue(QStringLiteral(":rows"), rows.document);
+    query.bindValue(QStringLiteral(":actor"), actor);
+    // A notification per job for a few, one "*" (re-read what changed) for many.
+    query.bindValue(QStringLiteral(":few"), rows.ids.size() <= 50);
+    exec(query);
+    query.finish();
+}
 
-    QStringList ids;
-    ids.reserve(inputs.size());
-    for (qsizetype i = 0; i < inputs.size(); ++i)
-        ids << newJobId();
-
-    QList<std::pair<qsizetype, qsizetype>> batches;
-    qsizetype begin = 0;
-    qint64 bytes = 0;
-    for (qsizetype i = 0; i < inputs.size(); ++i) {
-        bytes += inputs.at(i).rawText.size();
-        if (i + 1 - begin >= kBatchRows || bytes >= kBatchBytes || i + 1 == inputs.size()) {
-            batches << std::make_pair(begin, i + 1);
-            begin = i + 1;
-            bytes = 0;
-        }
-    }
-
+QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
+                                        bool inTransaction)
+{
+    const QList<std::pair<qsizetype, qsizetype>> batches = splitIntoBatches(inputs);
     // One statement commits on its own (one round trip for a single job); several batches
     // share a transaction so that the whole call stays all or nothing.
     std::optional<Transaction> transaction;
@@ -148,28 +170,24 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
     auto prepare = [&](qsizetype batch) {
         if (batches.size() == 1) // nothing to overlap with: no thread hop for a single job
             return QtFuture::makeReadyFuture(
-                batchDocument(inputs, ids, batches.at(batch).first, batches.at(batch).second));
-        return QtConcurrent::run(batchDocument, std::cref(inputs), std::cref(ids),
+                prepareRows(inputs, batches.at(batch).first, batches.at(batch).second));
+        return QtConcurrent::run(&JobQueue::prepareRows, std::cref(inputs),
                                  batches.at(batch).first, batches.at(batch).second);
     };
-    QFuture<QString> next = prepare(0);
+    QStringList ids;
+    ids.reserve(inputs.size());
+    QFuture<PreparedRows> next = prepare(0);
     for (qsizetype batch = 0; batch < batches.size(); ++batch) {
-        const QString document = next.result();
+        const PreparedRows rows = next.result();
         if (batch + 1 < batches.size())
             next = prepare(batch + 1);
-        QSqlQuery &query = prepared(sql);
-        query.bindValue(QStringLiteral(":rows"), document);
-        query.bindValue(QStringLiteral(":actor"), actor);
-        // A notification per job for a few, one "*" (re-read what changed) for many.
-        query.bindValue(QStringLiteral(":few"),
-                        batches.at(batch).second - batches.at(batch).first <= 50);
         try {
-            exec(query);
+            insertPreparedRows(rows, actor);
         } catch (...) {
-            next.waitForFinished(); // it reads `inputs` and `ids`
+            next.waitForFinished(); // it reads `inputs`
             throw;
         }
-        query.finish();
+        ids += rows.ids;
     }
     if (transaction)
         transaction->commit();
@@ -183,40 +201,49 @@ QStringList JobQueue::enqueueStream(const std::function<QList<EnqueueInput>()> &
     struct Produced
     {
         QList<EnqueueInput> batch;
+        QList<PreparedRows> rows; // PostgreSQL: the batch, checked and ready to send
         std::exception_ptr error;
     };
-    auto produce = [&nextBatch]() -> Produced {
+    // Everything but the statement happens on the reader's core: reading, the UTF-8 check,
+    // the hash and the JSON document, so that the connection's thread only waits for the server.
+    auto produce = [this, &nextBatch]() -> Produced {
         try {
-            return {nextBatch(), nullptr};
+            Produced produced{nextBatch(), {}, nullptr};
+            for (const EnqueueInput &input : std::as_const(produced.batch))
+                validate(input);
+            if (m_postgres) {
+                for (const auto &[begin, end] : splitIntoBatches(produced.batch))
+                    produced.rows << prepareRows(produced.batch, begin, end);
+                produced.batch.clear();
+            }
+            return produced;
         } catch (...) {
-            return {{}, std::current_exception()};
+            return {{}, {}, std::current_exception()};
         }
     };
     auto take = [](QFuture<Produced> &future) {
         Produced produced = future.result();
         if (produced.error)
             std::rethrow_exception(produced.error);
-        return produced.batch;
+        return produced;
     };
     QFuture<Produced> next = QtConcurrent::run(produce);
     QStringList ids;
     try {
         Transaction transaction(m_db);
         for (;;) {
-            const QList<EnqueueInput> batch = take(next);
-            if (batch.isEmpty())
+            const Produced produced = take(next);
+            if (produced.batch.isEmpty() && produced.rows.isEmpty())
                 break;
             next = QtConcurrent::run(produce); // read on while the server inserts this batch
-            for (const EnqueueInput &input : batch)
-                validate(input);
-            if (m_postgres) {
-                ids += insertJobsBatched(batch, actor, true);
-            } else {
-                for (const EnqueueInput &input : batch) {
-                    const QString id = newJobId();
-                    insertJob(id, input, QString::fromUtf8(input.rawText), actor);
-                    ids << id;
-                }
+            for (const PreparedRows &rows : produced.rows) {
+                insertPreparedRows(rows, actor);
+                ids += rows.ids;
+            }
+            for (const EnqueueInput &input : produced.batch) {
+                const QString id = newJobId();
+                insertJob(id, input, QString::fromUtf8(input.rawText), actor);
+                ids << id;
             }
         }
         transaction.commit();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package with CPack, installs it with apt-get (which pulls its Depends),
-# runs the installed binary, checks the desktop files, and removes the package again.
+# runs the installed binary (commands, and the window offscreen), checks the desktop files, and
+# removes the package again.
 #
 #   scripts/test-deb.sh            BUILD_DIR (default: build) is configured and built as needed
 #   PLAYS_DIR=…                    where earnest.txt is (default: ../shared/plays)
@@ -73,6 +74,25 @@ characters = playbook.get("characters") or playbook.get("playbook", {}).get("cha
 print(f"  title: {title!r}, characters: {len(characters)}")
 assert title, "no title in the playbook"
 PY
+
+echo "== callboard (the window, offscreen): becomes /usr/libexec/callboard/callboard-gui"
+(cd "$work" && QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME="$work/config" exec callboard \
+    --db "sqlite:$work/window.db" --workers 0 >"$work/window.log" 2>&1) &
+window=$!
+exe=
+for _ in $(seq 1 100); do
+    exe=$(readlink "/proc/$window/exe" 2>/dev/null || true)
+    [ "$exe" = /usr/libexec/callboard/callboard-gui ] && [ -s "$work/window.db" ] && break
+    sleep 0.1
+done
+kill "$window" 2>/dev/null || true
+wait "$window" 2>/dev/null || true
+if [ "$exe" != /usr/libexec/callboard/callboard-gui ] || [ ! -s "$work/window.db" ]; then
+    echo "the window did not start (process image: ${exe:-gone}):" >&2
+    cat "$work/window.log" >&2
+    exit 1
+fi
+echo "  $exe opened $work/window.db"
 
 echo "== apt-get remove"
 apt-get remove -y callboard >/dev/null

@@ -33,12 +33,14 @@ const QList<Command> &commands()
          false, runMigrate},
         {QStringLiteral("enqueue"), QStringLiteral("FILE..."),
          QStringLiteral("Queue play scripts (UTF-8 text) for parsing; prints the new job ids."),
-         {option("priority", "Priority (-1000 to 1000, higher first; default 0).", "N"),
+         {option("files-from", "Also queue the files named in LIST, one per line (- for standard "
+                               "input), for more files than a command line holds.", "LIST"),
+          option("priority", "Priority (-1000 to 1000, higher first; default 0).", "N"),
           option("chunk-size", "Lines per chunk (default 200).", "N"),
           option("provider", "Parser provider: heuristic (default) or openai.", "P"),
           option("max-retries", "Retries before a job fails (0 to 100; default 3).", "N"),
           jsonOption()},
-         1, -1, false, runEnqueue},
+         0, -1, false, runEnqueue},
         {QStringLiteral("worker"), {},
          QStringLiteral("Run a pool of workers until stopped (SIGTERM/SIGINT) or, with --drain, "
                         "until no job is left."),

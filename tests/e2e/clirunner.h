@@ -19,9 +19,11 @@ struct CliResult
 };
 
 /// Runs the real binary in workDir, without the caller's CALLBOARD_DB and WORKER_COUNT and with
-/// its data folder inside workDir. wrapper (e.g. runuser, prlimit) goes in front of it.
+/// its data folder inside workDir. wrapper (e.g. runuser, prlimit) goes in front of it; input is
+/// its standard input, which is closed after it.
 inline CliResult runCallboard(const QString &workDir, const QStringList &arguments,
-                              int timeoutMs = 60000, const QStringList &wrapper = {})
+                              int timeoutMs = 60000, const QStringList &wrapper = {},
+                              const QByteArray &input = {})
 {
     QProcess process;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -32,6 +34,8 @@ inline CliResult runCallboard(const QString &workDir, const QStringList &argumen
     process.setWorkingDirectory(workDir);
     const QStringList command = wrapper + QStringList{QStringLiteral(CALLBOARD_BINARY)};
     process.start(command.constFirst(), command.mid(1) + arguments);
+    process.write(input);
+    process.closeWriteChannel();
     CliResult result;
     if (!process.waitForFinished(timeoutMs)) {
         process.kill();

@@ -242,6 +242,61 @@ private slots:
         QCOMPARE(run(db, {"stats"}).exitCode, 0);
     }
 
+    void enqueueFilesFrom_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+
+    // More files than a command line holds: names on standard input or in a list file, after
+    // the arguments, in order; names are taken whole (spaces kept), blank lines and CRs skipped.
+    void enqueueFilesFrom()
+    {
+        OPEN_TEST_DATABASE(db);
+        const QString argument = writeFile("argument.txt", kPlay);
+        const QString spaced = writeFile(" spaced name .txt", kPlay);
+        const QString third = writeFile("third.txt", QByteArray(kPlay) + "\nEXTRA. Line.\n");
+        QVERIFY(!argument.isEmpty() && !spaced.isEmpty() && !third.isEmpty());
+        const QByteArray list = QFile::encodeName(spaced) + "\r\n\n" + QFile::encodeName(third) + "\n";
+
+        const Result fromStdin = runCallboard(m_dir.path(),
+                                              {"--db", db.urlString(), "enqueue", argument,
+                                               "--files-from", "-", "--json"},
+                                              60000, {}, list);
+        QCOMPARE(fromStdin.exitCode, 0);
+        const QJsonArray jobs = fromStdin.json().array();
+        QCOMPARE(jobs.size(), 3);
+        QCOMPARE(jobs.at(0)["filename"].toString(), "argument.txt");
+        QCOMPARE(jobs.at(1)["filename"].toString(), " spaced name .txt");
+        QCOMPARE(jobs.at(2)["filename"].toString(), "third.txt");
+        QCOMPARE(scalar(db, QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")")), 3);
+        QCOMPARE(scalar(db, QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "id" = '%1'
+                                              AND "sourcePath" = '%2')")
+                                .arg(jobs.at(2)["id"].toString(), third)),
+                 1);
+
+        // A list file, and a name in it that cannot be read: nothing from this call is queued.
+        const QString listFile = writeFile("list.txt", QFile::encodeName(third) + "\n"
+                                                           + QFile::encodeName(m_dir.filePath("gone.txt")));
+        const Result missing = run(db, {"enqueue", "--files-from", listFile});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY2(oneErrorLine(missing), qPrintable(missing.err));
+        QVERIFY2(missing.err.contains("gone.txt") && missing.err.contains("no such file"),
+                 qPrintable(missing.err));
+        QCOMPARE(scalar(db, QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")")), 3);
+
+        const Result listed = run(db, {"enqueue", "--files-from", listFile + QStringLiteral(".none")});
+        QCOMPARE(listed.exitCode, 1);
+        QVERIFY2(oneErrorLine(listed) && listed.err.contains("list.txt.none"), qPrintable(listed.err));
+
+        const Result empty = runCallboard(m_dir.path(),
+                                          {"--db", db.urlString(), "enqueue", "--files-from", "-"},
+                                          60000, {}, "\n\n");
+        QCOMPARE(empty.exitCode, 1);
+        QVERIFY2(empty.err.contains("names no file"), qPrintable(empty.err));
+        QCOMPARE(scalar(db, QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob")")), 3);
+    }
+
     void enqueueRejects_data()
     {
         TestDatabase::addBackendColumn();

@@ -401,6 +401,30 @@ private slots:
                  qPrintable(lines.first()));
     }
 
+    // `callboard` without a command becomes the window's executable (the headless binary does
+    // not link the window): same process, which opens its queue and stays up until told to go.
+    void windowStartsThroughTheHeadlessBinary()
+    {
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("CALLBOARD_DB"));
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath("xdg-window"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath("xdg-window-config"));
+        process.setProcessEnvironment(env);
+        const QString queue = m_dir.filePath("window.db");
+        process.start(QStringLiteral(CALLBOARD_BINARY),
+                      {QStringLiteral("--db"), QStringLiteral("sqlite://") + queue,
+                       QStringLiteral("--workers"), QStringLiteral("0")});
+        QVERIFY(process.waitForStarted());
+        const QString exe = QStringLiteral("/proc/%1/exe").arg(process.processId());
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(exe).symLinkTarget().endsWith("/callboard-gui"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(queue).size() > 0, 20000);
+        QCOMPARE(process.state(), QProcess::Running);
+        process.terminate();
+        QVERIFY(process.waitForFinished(20000));
+    }
+
     // A file name with escape sequences reaches the terminal escaped, never raw.
     void controlCharactersInNames()
     {
