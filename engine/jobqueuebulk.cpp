@@ -106,23 +106,6 @@ QString batchDocument(const QList<EnqueueInput> &inputs, const QStringList &ids,
 QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
                                         bool inTransaction)
 {
-    static const QString sql = QStringLiteral(R"(
-        WITH inserted AS (
-            INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
-                "createdAt", "updatedAt")
-            SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   CAST(:actor AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
-                   LOCALTIMESTAMP(3)
-            FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
-                "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
-                "maxRetries" integer, "runAfter" timestamp(3), "sourcePath" text,
-                "contentHash" text)
-            RETURNING "id")
-        SELECT pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
-                                                THEN "id" || ':queued' ELSE '*' END)
-        FROM inserted)");
-
     QStringList ids;
     ids.reserve(inputs.size());
     for (qsizetype i = 0; i < inputs.size(); ++i)
@@ -157,7 +140,7 @@ QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const
         const QString document = next.result();
         if (batch + 1 < batches.size())
             next = prepare(batch + 1);
-        QSqlQuery &query = prepared(sql);
+        QSqlQuery &query = prepared(m_sql.insertJobs);
         query.bindValue(QStringLiteral(":rows"), document);
         query.bindValue(QStringLiteral(":actor"), actor);
         // A notification per job for a few, one "*" (re-read what changed) for many.
@@ -209,7 +192,7 @@ QStringList JobQueue::enqueueStream(const std::function<QList<EnqueueInput>()> &
             next = QtConcurrent::run(produce); // read on while the server inserts this batch
             for (const EnqueueInput &input : batch)
                 validate(input);
-            if (m_postgres) {
+            if (!m_sql.insertJobs.isEmpty()) {
                 ids += insertJobsBatched(batch, actor, true);
             } else {
                 for (const EnqueueInput &input : batch) {
