@@ -234,11 +234,9 @@ std::optional<Job> JobQueue::claimNext(const QString &workerId)
 
 std::optional<Job> JobQueue::claimAtOnce(const QString &workerId)
 {
-    // One statement, one round trip, one commit: pick the best queued/retrying job and the best
-    // expired one (each through its own partial index, SKIP LOCKED so claimers never wait on
-    // each other), keep the better, claim it and write its event. No NOTIFY: a claim makes
-    // nothing claimable, and NOTIFY serialises every committing transaction on one lock (it
-    // halved the claim rate at 4 threads); windows see claims through their refresh.
+    // One statement, one round trip, one commit (postgresstatements.cpp). No NOTIFY: a claim
+    // makes nothing claimable, and NOTIFY serialises every committing transaction on one lock
+    // (it halved the claim rate at 4 threads); windows see claims through their refresh.
     QSqlQuery &query = prepared(m_sql.claimNext);
     query.bindValue(QStringLiteral(":worker"), workerId);
     query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
@@ -254,10 +252,6 @@ std::optional<Job> JobQueue::claimAtOnce(const QString &workerId)
 std::optional<Job> JobQueue::claimInSteps(const QString &workerId)
 {
     Transaction transaction(m_db);
-    // Two index-friendly candidates instead of one OR (which would scan and sort the whole
-    // table on every claim): the best ready job through the claim index, the best expired one
-    // through the lock-expiry index; the better of the two wins. SQLite's planner prefers the
-    // seed's status index and then sorts every queued row, hence INDEXED BY.
     QSqlQuery &pick = prepared(m_sql.claimNextPick);
     return claimPicked(pick, transaction, workerId);
 }
