@@ -36,8 +36,6 @@ QJsonObject transition(const QString &actor, JobStatus from, JobStatus to)
             {QStringLiteral("to"), statusName(to)}};
 }
 
-const QString kUpdatedNow = QStringLiteral("\"updatedAt\" = %1");
-
 } // namespace
 
 QueueOptions QueueOptions::fromEnvironment()
@@ -66,7 +64,7 @@ QString controlRequestName(ControlRequest request)
 JobQueue::JobQueue(QSqlDatabase db, QueueOptions options)
     : m_db(db)
     , m_options(options)
-    , m_postgres(Database::isPostgres(db))
+    , m_sql(Statements::of(db))
 {}
 
 QSqlQuery &JobQueue::prepared(const QString &sql)
@@ -104,19 +102,6 @@ void JobQueue::exec(QSqlQuery &query, const QString &jobId)
     qCWarning(lcQueue) << "statement failed:" << error.text();
     throw DatabaseError(jobId, error.databaseText().isEmpty() ? error.text()
                                                               : error.databaseText().trimmed());
-}
-
-QString JobQueue::jobColumns(bool withText)
-{
-    QString columns = QStringLiteral(
-        R"("id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
-           "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
-           "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
-           "completedAt", "updatedAt", "runAfter", "controlRequest", "sourcePath",
-           "failurePermanent")");
-    if (withText)
-        columns += QStringLiteral(R"(, "rawText", "checkpoints", "currentState")");
-    return columns;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,23 +142,10 @@ void JobQueue::validate(const EnqueueInput &input) const
         throw JobEnqueueError(QString(), QStringLiteral("chunkSize must be a positive number"));
 }
 
-QString JobQueue::insertJobSql() const
-{
-    const SqlDialect sql(m_db);
-    return QStringLiteral(
-               R"(INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                  "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
-                  "createdAt", "updatedAt")
-                  VALUES (:id, :priority, :rawText, :filename, %1, :maxRetries, %2, :actor,
-                          :sourcePath, :contentHash, %3, %3))")
-        .arg(sql.json(QStringLiteral(":config")), sql.timestamp(QStringLiteral(":runAfter")),
-             sql.now());
-}
-
 void JobQueue::insertJob(const QString &id, const EnqueueInput &input, const QString &text,
                          const QString &actor)
 {
-    QSqlQuery &query = prepared(insertJobSql());
+    QSqlQuery &query = prepared(m_sql.insertJob);
     query.bindValue(QStringLiteral(":id"), id);
     query.bindValue(QStringLiteral(":priority"), input.priority);
     query.bindValue(QStringLiteral(":rawText"), text);
@@ -200,7 +172,7 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
     for (const EnqueueInput &input : inputs)
         validate(input);
     QStringList ids;
-    if (m_postgres) {
+    if (!m_sql.insertJobs.isEmpty()) {
         ids = insertJobsBatched(inputs, actor);
     } else {
         ids.reserve(inputs.size());
@@ -219,11 +191,7 @@ QStringList JobQueue::enqueueMany(const QList<EnqueueInput> &inputs, const QStri
 
 void JobQueue::insertEvent(const QString &jobId, const QString &event, const QJsonObject &details)
 {
-    const SqlDialect sql(m_db);
-    QSqlQuery &query = prepared(
-        QStringLiteral(R"(INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-                          VALUES (:id, :jobId, :event, %1, %2))")
-            .arg(sql.json(QStringLiteral(":details")), sql.now()));
+    QSqlQuery &query = prepared(m_sql.insertEventValues);
     query.bindValue(QStringLiteral(":id"), newTimeOrderedId());
     query.bindValue(QStringLiteral(":jobId"), jobId);
     query.bindValue(QStringLiteral(":event"), event);
@@ -235,7 +203,7 @@ void JobQueue::insertEvent(const QString &jobId, const QString &event, const QJs
 void JobQueue::announce(const QStringList &jobIds, const QString &status)
 {
     m_announced = true; // and in this process, once committed: see published()
-    if (!m_postgres || jobIds.isEmpty())
+    if (m_sql.notify.isEmpty() || jobIds.isEmpty())
         return;
     QStringList parts;
     for (const QString &id : jobIds)
@@ -243,8 +211,7 @@ void JobQueue::announce(const QStringList &jobIds, const QString &status)
     QString payload = parts.join(QLatin1Char(','));
     if (payload.size() > 7000)
         payload = QStringLiteral("*");
-    QSqlQuery &query = prepared(QStringLiteral("SELECT pg_notify('%1', CAST(:payload AS text))")
-                                    .arg(QLatin1String(kNotifyChannel)));
+    QSqlQuery &query = prepared(m_sql.notify);
     query.bindValue(QStringLiteral(":payload"), payload);
     exec(query);
 }
@@ -259,63 +226,18 @@ void JobQueue::published(const QStringList &jobIds)
 
 std::optional<Job> JobQueue::claimNext(const QString &workerId)
 {
-    std::optional<Job> job = m_postgres ? claimPostgres(workerId) : claimSqlite(workerId);
+    std::optional<Job> job = m_sql.claimNext.isEmpty() ? claimInSteps(workerId) : claimAtOnce(workerId);
     if (job)
         published({job->id});
     return job;
 }
 
-std::optional<Job> JobQueue::claimPostgres(const QString &workerId)
+std::optional<Job> JobQueue::claimAtOnce(const QString &workerId)
 {
-    // One statement, one round trip, one commit: pick the best queued/retrying job and the best
-    // expired one (each through its own partial index, SKIP LOCKED so claimers never wait on
-    // each other), keep the better, claim it and write its event. No NOTIFY: a claim makes
-    // nothing claimable, and NOTIFY serialises every committing transaction on one lock (it
-    // halved the claim rate at 4 threads); windows see claims through their refresh.
-    static const QString sql = QStringLiteral(R"(
-        WITH ready AS (
-            SELECT "id", "status" AS "oldStatus", "workerId" AS "oldWorker", "priority", "createdAt"
-            FROM "ParseJob"
-            WHERE "status" IN ('queued', 'retrying')
-              AND ("runAfter" IS NULL OR "runAfter" <= LOCALTIMESTAMP(3))
-            ORDER BY "priority" DESC, "createdAt" ASC
-            LIMIT 1 FOR UPDATE SKIP LOCKED),
-        expired AS (
-            SELECT "id", "status", "workerId", "priority", "createdAt"
-            FROM "ParseJob"
-            WHERE "status" = 'running' AND "lockExpiry" < LOCALTIMESTAMP(3)
-              AND "controlRequest" IS NULL
-            ORDER BY "priority" DESC, "createdAt" ASC
-            LIMIT 1 FOR UPDATE SKIP LOCKED),
-        next AS (
-            SELECT * FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) candidates
-            ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1),
-        claimed AS (
-            UPDATE "ParseJob" j
-            SET "status" = 'running', "workerId" = CAST(:worker AS text),
-                "lockedAt" = LOCALTIMESTAMP(3),
-                "lockExpiry" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(:lock AS float8)),
-                "startedAt" = COALESCE(j."startedAt", LOCALTIMESTAMP(3)),
-                "updatedAt" = LOCALTIMESTAMP(3), "runAfter" = NULL
-            FROM next WHERE j."id" = next."id"
-            RETURNING %1, next."oldStatus", next."oldWorker"),
-        event AS (
-            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-            SELECT gen_random_uuid()::text, "id",
-                   CASE WHEN "oldStatus" = 'running' THEN 'reclaimed' ELSE 'claimed' END,
-                   jsonb_strip_nulls(jsonb_build_object(
-                       'actor', CAST(:worker AS text), 'from', "oldStatus"::text, 'to', 'running',
-                       'previousWorker', CASE WHEN "oldStatus" = 'running' THEN "oldWorker" END)),
-                   LOCALTIMESTAMP(3)
-            FROM claimed)
-        SELECT c.* FROM claimed c)");
-    static const QString full = sql.arg(QStringLiteral(
-        R"(j."id", j."type", j."priority", j."status", j."filename", j."config", j."playbookId",
-           j."retryCount", j."maxRetries", j."totalChunks", j."completedChunks", j."progress",
-           j."lastError", j."failureReason", j."workerId", j."lockedAt", j."lockExpiry",
-           j."createdAt", j."startedAt", j."completedAt", j."updatedAt", j."runAfter",
-           j."controlRequest", j."rawText", j."checkpoints", j."currentState")"));
-    QSqlQuery &query = prepared(full);
+    // One statement, one round trip, one commit (postgresstatements.cpp). No NOTIFY: a claim
+    // makes nothing claimable, and NOTIFY serialises every committing transaction on one lock
+    // (it halved the claim rate at 4 threads); windows see claims through their refresh.
+    QSqlQuery &query = prepared(m_sql.claimNext);
     query.bindValue(QStringLiteral(":worker"), workerId);
     query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
     execAutocommit(query);
@@ -327,45 +249,19 @@ std::optional<Job> JobQueue::claimPostgres(const QString &workerId)
     return job;
 }
 
-std::optional<Job> JobQueue::claimSqlite(const QString &workerId)
+std::optional<Job> JobQueue::claimInSteps(const QString &workerId)
 {
-    const SqlDialect sql(m_db);
     Transaction transaction(m_db);
-    // Two index-friendly candidates instead of one OR (which would scan and sort the whole
-    // table on every claim): the best ready job through the claim index, the best expired one
-    // through the lock-expiry index; the better of the two wins. SQLite's planner prefers the
-    // seed's status index and then sorts every queued row, hence INDEXED BY.
-    QSqlQuery &pick = prepared(QStringLiteral(R"(
-        SELECT "id", "status", "workerId" FROM (
-            SELECT * FROM (
-                SELECT "id", "status", "workerId", "priority", "createdAt"
-                FROM "ParseJob" INDEXED BY "ParseJob_claim_idx"
-                WHERE "status" IN ('queued', 'retrying') AND ("runAfter" IS NULL OR "runAfter" <= %1)
-                ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1)
-            UNION ALL
-            SELECT * FROM (
-                SELECT "id", "status", "workerId", "priority", "createdAt"
-                FROM "ParseJob" INDEXED BY "ParseJob_lockExpiry_idx"
-                WHERE "status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NULL
-                ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1))
-        ORDER BY "priority" DESC, "createdAt" ASC LIMIT 1)")
-                                   .arg(sql.now()));
+    QSqlQuery &pick = prepared(m_sql.claimNextPick);
     return claimPicked(pick, transaction, workerId);
 }
 
 std::optional<Job> JobQueue::claim(const QString &jobId, const QString &workerId)
 {
-    const SqlDialect sql(m_db);
     Transaction transaction(m_db);
     // The same claimable states as claimNext, for one job (FOR UPDATE: on PostgreSQL a second
     // claimer waits and then finds it taken).
-    QSqlQuery &pick = prepared(QStringLiteral(R"(
-        SELECT "id", "status", "workerId" FROM "ParseJob"
-        WHERE "id" = :id
-          AND (("status" IN ('queued', 'retrying') AND ("runAfter" IS NULL OR "runAfter" <= %1))
-               OR ("status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NULL))%2)")
-                                   .arg(sql.now(), m_postgres ? QStringLiteral(" FOR UPDATE")
-                                                              : QString()));
+    QSqlQuery &pick = prepared(m_sql.claimOnePick);
     pick.bindValue(QStringLiteral(":id"), jobId);
     std::optional<Job> job = claimPicked(pick, transaction, workerId);
     if (job)
@@ -376,7 +272,6 @@ std::optional<Job> JobQueue::claim(const QString &jobId, const QString &workerId
 std::optional<Job> JobQueue::claimPicked(QSqlQuery &pick, Transaction &transaction,
                                          const QString &workerId)
 {
-    const SqlDialect sql(m_db);
     exec(pick);
     if (!pick.next()) {
         pick.finish();
@@ -388,13 +283,7 @@ std::optional<Job> JobQueue::claimPicked(QSqlQuery &pick, Transaction &transacti
     const QString oldWorker = pick.value(2).toString();
     pick.finish();
 
-    QSqlQuery &claim = prepared(QStringLiteral(R"(
-        UPDATE "ParseJob" SET "status" = 'running', "workerId" = :worker, "lockedAt" = %1,
-            "lockExpiry" = %2, "startedAt" = COALESCE("startedAt", %1), "updatedAt" = %1,
-            "runAfter" = NULL
-        WHERE "id" = :id RETURNING %3)")
-                                    .arg(sql.now(), sql.nowPlusSeconds(QStringLiteral(":lock")),
-                                         jobColumns(true)));
+    QSqlQuery &claim = prepared(m_sql.claimPicked);
     claim.bindValue(QStringLiteral(":worker"), workerId);
     claim.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
     claim.bindValue(QStringLiteral(":id"), id);
@@ -418,11 +307,7 @@ std::optional<Job> JobQueue::claimPicked(QSqlQuery &pick, Transaction &transacti
 
 bool JobQueue::renewLock(const QString &jobId, const QString &workerId)
 {
-    const SqlDialect sql(m_db);
-    QSqlQuery &query = prepared(QStringLiteral(R"(
-        UPDATE "ParseJob" SET "lockExpiry" = %1
-        WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
-                                    .arg(sql.nowPlusSeconds(QStringLiteral(":lock"))));
+    QSqlQuery &query = prepared(m_sql.renewLock);
     query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
     query.bindValue(QStringLiteral(":id"), jobId);
     query.bindValue(QStringLiteral(":worker"), workerId);
@@ -472,37 +357,10 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
     };
     ProgressResult result;
     QString request;
-    if (m_postgres) {
+    if (!m_sql.progress.isEmpty()) {
         // One statement, one round trip: the fenced row update, the chunk results (those of a
         // run that started over are replaced) and the event, all or nothing.
-        static const QString sql = QStringLiteral(R"(
-            WITH up AS (
-                UPDATE "ParseJob" SET "completedChunks" = CAST(:completed AS integer),
-                    "totalChunks" = CAST(:total AS integer),
-                    "progress" = CAST(:progress AS float8),
-                    "currentState" = CAST(:state AS jsonb),
-                    "checkpoints" = "checkpoints" || jsonb_build_array(CAST(:checkpoint AS jsonb)),
-                    "updatedAt" = LOCALTIMESTAMP(3)
-                WHERE "id" = CAST(:id AS text) AND "workerId" = CAST(:worker AS text)
-                  AND "status" = 'running'
-                RETURNING "id", "controlRequest"),
-            stale AS (
-                DELETE FROM "CallboardChunkResult" c USING up
-                WHERE c."jobId" = up."id" AND c."firstChunk" >= CAST(:first AS integer)
-                  AND CAST(:count AS integer) > 0),
-            stored AS (
-                INSERT INTO "CallboardChunkResult" ("jobId", "firstChunk", "chunkCount", "ops",
-                                                    "createdAt")
-                SELECT up."id", CAST(:first AS integer), CAST(:count AS integer),
-                       CAST(:ops AS text), LOCALTIMESTAMP(3)
-                FROM up WHERE CAST(:count AS integer) > 0),
-            event AS (
-                INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-                SELECT CAST(:eventId AS text), up."id", 'progress', CAST(:details AS jsonb),
-                       LOCALTIMESTAMP(3)
-                FROM up)
-            SELECT "controlRequest" FROM up)");
-        QSqlQuery &query = prepared(sql);
+        QSqlQuery &query = prepared(m_sql.progress);
         bindRow(query);
         query.bindValue(QStringLiteral(":first"), firstChunk);
         query.bindValue(QStringLiteral(":count"), chunkCount);
@@ -514,26 +372,17 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
             return result;
     } else {
         Transaction transaction(m_db);
-        QSqlQuery &query = prepared(QStringLiteral(R"(
-            UPDATE "ParseJob" SET "completedChunks" = :completed, "totalChunks" = :total,
-                "progress" = :progress, "currentState" = :state,
-                "checkpoints" = json_insert("checkpoints", '$[#]', json(:checkpoint)),
-                "updatedAt" = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running'
-            RETURNING "controlRequest")"));
+        QSqlQuery &query = prepared(m_sql.progressRow);
         bindRow(query);
         exec(query, jobId);
         if (!readAnswer(query, &request))
             return result;
         if (chunkCount > 0) {
-            QSqlQuery &stale = prepared(QStringLiteral(
-                R"(DELETE FROM "CallboardChunkResult" WHERE "jobId" = :id AND "firstChunk" >= :first)"));
+            QSqlQuery &stale = prepared(m_sql.dropChunkResultsFrom);
             stale.bindValue(QStringLiteral(":id"), jobId);
             stale.bindValue(QStringLiteral(":first"), firstChunk);
             exec(stale, jobId);
-            QSqlQuery &stored = prepared(QStringLiteral(R"(
-                INSERT INTO "CallboardChunkResult" ("jobId", "firstChunk", "chunkCount", "ops")
-                VALUES (:id, :first, :count, :ops))"));
+            QSqlQuery &stored = prepared(m_sql.storeChunkResults);
             stored.bindValue(QStringLiteral(":id"), jobId);
             stored.bindValue(QStringLiteral(":first"), firstChunk);
             stored.bindValue(QStringLiteral(":count"), chunkCount);
@@ -548,15 +397,13 @@ ProgressResult JobQueue::updateProgress(const QString &jobId, const QString &wor
         result.control = ControlRequest::Pause;
     else if (request == QLatin1String("cancel"))
         result.control = ControlRequest::Cancel;
-    published({jobId}); // no NOTIFY for progress: see claimPostgres()
+    published({jobId}); // no NOTIFY for progress: see claimAtOnce()
     return result;
 }
 
 QList<QJsonObject> JobQueue::chunkResults(const QString &jobId)
 {
-    QSqlQuery &query = prepared(QStringLiteral(R"(
-        SELECT "firstChunk", "chunkCount", "ops" FROM "CallboardChunkResult"
-        WHERE "jobId" = :id ORDER BY "firstChunk")"));
+    QSqlQuery &query = prepared(m_sql.chunkResults);
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     QList<QJsonObject> results;
@@ -592,14 +439,8 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
 {
     if (playbook.isEmpty())
         return {};
-    const SqlDialect sql(m_db);
     const QString playbookId = chosenId.isEmpty() ? newTimeOrderedId() : chosenId;
-    QSqlQuery &insert = prepared(QStringLiteral(R"(
-        INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
-            "sceneCount", "speechCount", "document", "createdAt", "confidence", "warnings")
-        VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2, :confidence,
-                :warnings))")
-                                     .arg(sql.json(QStringLiteral(":document")), sql.now()));
+    QSqlQuery &insert = prepared(m_sql.insertPlaybook);
     const PlaybookSummary summary = PlaybookSummary::of(playbook);
     insert.bindValue(QStringLiteral(":id"), playbookId);
     insert.bindValue(QStringLiteral(":jobId"), jobId);
@@ -621,8 +462,7 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
 // What a running parse kept between checkpoints is not needed once the playbook is stored.
 void JobQueue::dropParseScratch(const QString &jobId)
 {
-    QSqlQuery &query = prepared(QStringLiteral(
-        R"(DELETE FROM "CallboardChunkResult" WHERE "jobId" = :id)"));
+    QSqlQuery &query = prepared(m_sql.dropChunkResults);
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
 }
@@ -630,19 +470,10 @@ void JobQueue::dropParseScratch(const QString &jobId)
 bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJsonObject &playbook,
                         int completedChunks, int totalChunks)
 {
-    const SqlDialect sql(m_db);
     {
         Transaction transaction(m_db);
         const QString playbookId = insertPlaybook(jobId, playbook);
-        QSqlQuery &query = prepared(QStringLiteral(R"(
-            UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = %1, "progress" = 100,
-                "playbookId" = COALESCE(:playbookId, "playbookId"), "workerId" = NULL,
-                "currentState" = NULL,
-                "completedChunks" = CASE WHEN :completed >= 0 THEN :completed ELSE "completedChunks" END,
-                "totalChunks" = CASE WHEN :total >= 0 THEN :total ELSE "totalChunks" END,
-                "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
-            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
-                                        .arg(sql.now(), kUpdatedNow.arg(sql.now())));
+        QSqlQuery &query = prepared(m_sql.complete);
         query.bindValue(QStringLiteral(":completed"), completedChunks);
         query.bindValue(QStringLiteral(":total"), totalChunks);
         query.bindValue(QStringLiteral(":playbookId"),
@@ -660,7 +491,7 @@ bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJs
         if (!playbookId.isEmpty())
             details.insert(QStringLiteral("playbookId"), playbookId);
         insertEvent(jobId, QStringLiteral("completed"), details);
-        transaction.commit(); // no NOTIFY for completions: see claimPostgres()
+        transaction.commit(); // no NOTIFY for completions: see claimAtOnce()
     }
     published({jobId});
     return true;
@@ -670,56 +501,11 @@ std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString
                                                                    const QString &workerId,
                                                                    const QJsonObject &playbook)
 {
-    if (!m_postgres) {
+    if (m_sql.completeAndClaimNext.isEmpty()) {
         const bool done = complete(jobId, workerId, playbook);
         return {done, claimNext(workerId)};
     }
     // Completion and the next claim share one statement, so a no-op job costs one commit.
-    static const QString sql = QStringLiteral(R"(
-        WITH done AS (
-            UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
-                "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
-                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3), "currentState" = NULL,
-                "playbookId" = COALESCE(CAST(:playbookId AS text), "playbookId")
-            WHERE "id" = CAST(:id AS text) AND "workerId" = CAST(:worker AS text)
-              AND "status" = 'running'
-            RETURNING "id"),
-        scratch AS (
-            DELETE FROM "CallboardChunkResult" c USING done WHERE c."jobId" = done."id"),
-        doneEvent AS (
-            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-            SELECT gen_random_uuid()::text, "id", 'completed',
-                   jsonb_build_object('actor', CAST(:worker AS text), 'from', 'running',
-                                      'to', 'completed'), LOCALTIMESTAMP(3)
-            FROM done),
-        next AS (
-            SELECT "id", "status" AS "oldStatus" FROM "ParseJob"
-            WHERE "status" IN ('queued', 'retrying')
-              AND ("runAfter" IS NULL OR "runAfter" <= LOCALTIMESTAMP(3))
-            ORDER BY "priority" DESC, "createdAt" ASC
-            LIMIT 1 FOR UPDATE SKIP LOCKED),
-        claimed AS (
-            UPDATE "ParseJob" j
-            SET "status" = 'running', "workerId" = CAST(:worker AS text),
-                "lockedAt" = LOCALTIMESTAMP(3),
-                "lockExpiry" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(:lock AS float8)),
-                "startedAt" = COALESCE(j."startedAt", LOCALTIMESTAMP(3)),
-                "updatedAt" = LOCALTIMESTAMP(3), "runAfter" = NULL
-            FROM next WHERE j."id" = next."id"
-            RETURNING j."id", j."type", j."priority", j."status", j."filename", j."config",
-               j."playbookId", j."retryCount", j."maxRetries", j."totalChunks",
-               j."completedChunks", j."progress", j."lastError", j."failureReason",
-               j."workerId", j."lockedAt", j."lockExpiry", j."createdAt", j."startedAt",
-               j."completedAt", j."updatedAt", j."runAfter", j."controlRequest", j."rawText",
-               j."checkpoints", j."currentState", next."oldStatus"),
-        claimEvent AS (
-            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-            SELECT gen_random_uuid()::text, "id", 'claimed',
-                   jsonb_build_object('actor', CAST(:worker AS text), 'from', "oldStatus"::text,
-                                      'to', 'running'), LOCALTIMESTAMP(3)
-            FROM claimed)
-        SELECT (SELECT count(*) FROM done) AS "doneCount", c.*
-        FROM (SELECT 1) one LEFT JOIN claimed c ON true)");
     // Without a playbook the statement commits on its own; with one, the playbook row joins it
     // in a transaction, so a completion that lost its lock leaves no orphan playbook.
     std::optional<Transaction> transaction;
@@ -728,7 +514,7 @@ std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString
         transaction.emplace(m_db);
         playbookId = insertPlaybook(jobId, playbook);
     }
-    QSqlQuery &query = prepared(sql);
+    QSqlQuery &query = prepared(m_sql.completeAndClaimNext);
     query.bindValue(QStringLiteral(":id"), jobId);
     query.bindValue(QStringLiteral(":worker"), workerId);
     query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
@@ -762,7 +548,6 @@ std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString
 FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &workerId,
                                        const QString &error, bool permanent)
 {
-    const SqlDialect sql(m_db);
     FailureOutcome outcome;
     {
         Transaction transaction(m_db);
@@ -775,8 +560,7 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
         }
         if (*pending != JobStatus::Running) {
             // The error stays visible on the row, as it would after a retry.
-            QSqlQuery &note = prepared(QStringLiteral(
-                R"(UPDATE "ParseJob" SET "lastError" = :error WHERE "id" = :id)"));
+            QSqlQuery &note = prepared(m_sql.noteError);
             note.bindValue(QStringLiteral(":error"), error);
             note.bindValue(QStringLiteral(":id"), jobId);
             exec(note, jobId);
@@ -785,9 +569,7 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
             return *pending == JobStatus::Paused ? FailureOutcome::Paused
                                                  : FailureOutcome::Cancelled;
         }
-        QSqlQuery &read = prepared(QStringLiteral(R"(
-            SELECT "retryCount", "maxRetries" FROM "ParseJob"
-            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')"));
+        QSqlQuery &read = prepared(m_sql.retryBudget);
         read.bindValue(QStringLiteral(":id"), jobId);
         read.bindValue(QStringLiteral(":worker"), workerId);
         exec(read, jobId);
@@ -808,13 +590,7 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
             const qint64 jitter = QRandomGenerator::global()->bounded(qMax<qint64>(1, delay / 10));
             // The jitter spreads retries out but never past the cap.
             const double delaySeconds = qMin<qint64>(delay + jitter, m_options.backoffMaxMs) / 1000.0;
-            QSqlQuery &update = prepared(QStringLiteral(R"(
-                UPDATE "ParseJob" SET "status" = 'retrying', "retryCount" = "retryCount" + 1,
-                    "lastError" = :error, "runAfter" = %1, "workerId" = NULL, "lockedAt" = NULL,
-                    "lockExpiry" = NULL, %2
-                WHERE "id" = :id)")
-                                             .arg(sql.nowPlusSeconds(QStringLiteral(":delay")),
-                                                  kUpdatedNow.arg(sql.now())));
+            QSqlQuery &update = prepared(m_sql.scheduleRetry);
             update.bindValue(QStringLiteral(":error"), error);
             update.bindValue(QStringLiteral(":delay"), delaySeconds);
             update.bindValue(QStringLiteral(":id"), jobId);
@@ -830,13 +606,7 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
             const QString reason = permanent
                 ? error
                 : QStringLiteral("Max retries (%1) exceeded. Last error: %2").arg(maxRetries).arg(error);
-            QSqlQuery &update = prepared(QStringLiteral(R"(
-                UPDATE "ParseJob" SET "status" = 'failed', "lastError" = :error,
-                    "failureReason" = :reason, "failurePermanent" = :permanent,
-                    "completedAt" = %1, "workerId" = NULL,
-                    "lockedAt" = NULL, "lockExpiry" = NULL, "controlRequest" = NULL, %2
-                WHERE "id" = :id)")
-                                             .arg(sql.now(), kUpdatedNow.arg(sql.now())));
+            QSqlQuery &update = prepared(m_sql.fail);
             update.bindValue(QStringLiteral(":error"), error);
             update.bindValue(QStringLiteral(":reason"), reason);
             update.bindValue(QStringLiteral(":permanent"), permanent);
@@ -858,7 +628,6 @@ FailureOutcome JobQueue::handleFailure(const QString &jobId, const QString &work
 
 bool JobQueue::release(const QString &jobId, const QString &workerId, const QString &reason)
 {
-    const SqlDialect sql(m_db);
     {
         Transaction transaction(m_db);
         // A pause or cancel asked of the job is what the person wants, not the queue.
@@ -871,11 +640,7 @@ bool JobQueue::release(const QString &jobId, const QString &workerId, const QStr
             published({jobId});
             return true;
         }
-        QSqlQuery &query = prepared(QStringLiteral(R"(
-            UPDATE "ParseJob" SET "status" = 'queued', "workerId" = NULL, "lockedAt" = NULL,
-                "lockExpiry" = NULL, %1
-            WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running')")
-                                        .arg(kUpdatedNow.arg(sql.now())));
+        QSqlQuery &query = prepared(m_sql.release);
         query.bindValue(QStringLiteral(":id"), jobId);
         query.bindValue(QStringLiteral(":worker"), workerId);
         exec(query, jobId);
@@ -897,11 +662,7 @@ std::optional<JobStatus> JobQueue::applyPendingControl(const QString &jobId,
 {
     // The row stays locked from this read to the caller's commit: a request that arrives
     // meanwhile waits for the transition instead of being lost beside it.
-    const SqlDialect sql(m_db);
-    QSqlQuery &read = prepared(QStringLiteral(R"(
-        SELECT "controlRequest" FROM "ParseJob"
-        WHERE "id" = :id AND "workerId" = :worker AND "status" = 'running'%1)")
-                                   .arg(m_postgres ? QStringLiteral(" FOR UPDATE") : QString()));
+    QSqlQuery &read = prepared(m_sql.pendingControl);
     read.bindValue(QStringLiteral(":id"), jobId);
     read.bindValue(QStringLiteral(":worker"), workerId);
     exec(read, jobId);
@@ -915,13 +676,7 @@ std::optional<JobStatus> JobQueue::applyPendingControl(const QString &jobId,
         return JobStatus::Running;
     const JobStatus target = request == QLatin1String("pause") ? JobStatus::Paused
                                                                : JobStatus::Cancelled;
-    QSqlQuery &update = prepared(QStringLiteral(R"(
-        UPDATE "ParseJob" SET "status" = %1, "controlRequest" = NULL, "workerId" = NULL,
-            "lockedAt" = NULL, "lockExpiry" = NULL,
-            "completedAt" = CASE WHEN :cancelled = 1 THEN %2 ELSE "completedAt" END, %3
-        WHERE "id" = :id)")
-                                     .arg(sql.status(QStringLiteral(":status")), sql.now(),
-                                          kUpdatedNow.arg(sql.now())));
+    QSqlQuery &update = prepared(m_sql.applyPendingControl);
     update.bindValue(QStringLiteral(":status"), statusName(target));
     update.bindValue(QStringLiteral(":cancelled"), target == JobStatus::Cancelled ? 1 : 0);
     update.bindValue(QStringLiteral(":id"), jobId);
@@ -953,11 +708,7 @@ std::optional<JobStatus> JobQueue::honourControlRequest(const QString &jobId,
 
 int JobQueue::applyOrphanedControlRequests()
 {
-    const SqlDialect sql(m_db);
-    QSqlQuery &find = prepared(QStringLiteral(R"(
-        SELECT "id", "controlRequest" FROM "ParseJob"
-        WHERE "status" = 'running' AND "lockExpiry" < %1 AND "controlRequest" IS NOT NULL)")
-                                   .arg(sql.now()));
+    QSqlQuery &find = prepared(m_sql.orphanedControl);
     exec(find);
     QList<std::pair<QString, JobStatus>> orphans;
     while (find.next())
@@ -982,13 +733,7 @@ int JobQueue::applyOrphanedControlRequests()
 
 JobQueue::Current JobQueue::lockCurrent(const QString &jobId)
 {
-    const SqlDialect sql(m_db);
-    QSqlQuery &query = prepared(
-        QStringLiteral(R"(SELECT "status", "workerId",
-                           CASE WHEN "lockExpiry" IS NOT NULL AND "lockExpiry" < %1 THEN 1 ELSE 0 END,
-                           "controlRequest", "failurePermanent"
-                          FROM "ParseJob" WHERE "id" = :id%2)")
-            .arg(sql.now(), m_postgres ? QStringLiteral(" FOR UPDATE") : QString()));
+    QSqlQuery &query = prepared(m_sql.lockCurrent);
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     if (!query.next()) {
@@ -1007,7 +752,6 @@ JobQueue::Current JobQueue::lockCurrent(const QString &jobId)
 JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, JobStatus target,
                                  const QString &request, const QList<JobStatus> &allowedFrom)
 {
-    const SqlDialect sql(m_db);
     JobStatus result;
     bool requested = false; // recorded for the running job's worker, not applied yet
     {
@@ -1039,9 +783,7 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
 
         QJsonObject details = transition(actor, current.status, target);
         if (current.status == JobStatus::Running && !request.isEmpty() && !current.lockExpired) {
-            QSqlQuery &update = prepared(QStringLiteral(
-                R"(UPDATE "ParseJob" SET "controlRequest" = :request, %1 WHERE "id" = :id)")
-                                             .arg(kUpdatedNow.arg(sql.now())));
+            QSqlQuery &update = prepared(m_sql.requestControl);
             update.bindValue(QStringLiteral(":request"), request);
             update.bindValue(QStringLiteral(":id"), jobId);
             exec(update, jobId);
@@ -1053,16 +795,7 @@ JobStatus JobQueue::applyControl(const QString &jobId, const QString &actor, Job
             const bool resetRetries = target == JobStatus::Queued
                                       && (current.status == JobStatus::Failed
                                           || current.status == JobStatus::Cancelled);
-            QSqlQuery &update = prepared(QStringLiteral(R"(
-                UPDATE "ParseJob" SET "status" = %1, "controlRequest" = NULL, "workerId" = NULL,
-                    "lockedAt" = NULL, "lockExpiry" = NULL, "runAfter" = NULL,
-                    "retryCount" = CASE WHEN :reset = 1 THEN 0 ELSE "retryCount" END,
-                    "failureReason" = CASE WHEN :reset = 1 THEN NULL ELSE "failureReason" END,
-                    "completedAt" = CASE WHEN :terminal = 1 THEN %2
-                                         WHEN :reset = 1 THEN NULL ELSE "completedAt" END, %3
-                WHERE "id" = :id)")
-                                             .arg(sql.status(QStringLiteral(":status")), sql.now(),
-                                                  kUpdatedNow.arg(sql.now())));
+            QSqlQuery &update = prepared(m_sql.applyControl);
             update.bindValue(QStringLiteral(":status"), statusName(target));
             update.bindValue(QStringLiteral(":reset"), resetRetries ? 1 : 0);
             update.bindValue(QStringLiteral(":terminal"), isTerminal(target) ? 1 : 0);
@@ -1119,11 +852,9 @@ void JobQueue::setPriority(const QString &jobId, int priority, const QString &ac
                                             .arg(priority)
                                             .arg(kMinPriority)
                                             .arg(kMaxPriority));
-    const SqlDialect sql(m_db);
     {
         Transaction transaction(m_db);
-        QSqlQuery &read = prepared(QStringLiteral(
-            R"(SELECT "priority", "status" FROM "ParseJob" WHERE "id" = :id)"));
+        QSqlQuery &read = prepared(m_sql.priorityAndStatus);
         read.bindValue(QStringLiteral(":id"), jobId);
         exec(read, jobId);
         if (!read.next()) {
@@ -1136,9 +867,7 @@ void JobQueue::setPriority(const QString &jobId, int priority, const QString &ac
         if (status == statusName(JobStatus::Completed))
             throw JobTransitionError(jobId, Tr::tr("Job %1 is completed: its priority no "
                                                    "longer matters").arg(jobId));
-        QSqlQuery &update = prepared(QStringLiteral(
-            R"(UPDATE "ParseJob" SET "priority" = :priority, %1 WHERE "id" = :id)")
-                                         .arg(kUpdatedNow.arg(sql.now())));
+        QSqlQuery &update = prepared(m_sql.setPriority);
         update.bindValue(QStringLiteral(":priority"), priority);
         update.bindValue(QStringLiteral(":id"), jobId);
         exec(update, jobId);
@@ -1157,8 +886,7 @@ void JobQueue::setPriority(const QString &jobId, int priority, const QString &ac
 
 std::optional<Job> JobQueue::job(const QString &jobId, bool withText)
 {
-    QSqlQuery &query = prepared(
-        QStringLiteral(R"(SELECT %1 FROM "ParseJob" WHERE "id" = :id)").arg(jobColumns(withText)));
+    QSqlQuery &query = prepared(withText ? m_sql.jobWithText : m_sql.job);
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     if (!query.next()) {
@@ -1173,7 +901,6 @@ std::optional<Job> JobQueue::job(const QString &jobId, bool withText)
 
 QList<Job> JobQueue::jobs(const JobFilter &filter)
 {
-    const SqlDialect sql(m_db);
     QStringList where;
     if (!filter.statuses.isEmpty()) {
         QStringList names;
@@ -1184,8 +911,8 @@ QList<Job> JobQueue::jobs(const JobFilter &filter)
     if (!filter.text.isEmpty())
         where << QStringLiteral(R"(("filename" LIKE :text OR "id" LIKE :text))");
     if (filter.changedSince.isValid())
-        where << QStringLiteral("\"updatedAt\" >= %1").arg(sql.timestamp(QStringLiteral(":since")));
-    QString text = QStringLiteral(R"(SELECT %1 FROM "ParseJob")").arg(jobColumns(false));
+        where << QStringLiteral("\"updatedAt\" >= %1").arg(m_sql.timestamp(QStringLiteral(":since")));
+    QString text = QStringLiteral(R"(SELECT %1 FROM "ParseJob")").arg(Statements::jobColumns(false));
     if (!where.isEmpty())
         text += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
     text += QStringLiteral(R"( ORDER BY "createdAt" ASC, "id" ASC)");
@@ -1209,17 +936,7 @@ QList<Job> JobQueue::jobs(const JobFilter &filter)
 std::optional<qint64> JobQueue::msUntilNextScheduledJob()
 {
     // Through ParseJob_runAfter_idx: only jobs that wait for a time are in it.
-    static const QString pg = QStringLiteral(R"(
-        SELECT CAST(EXTRACT(EPOCH FROM (MIN("runAfter") - LOCALTIMESTAMP(3))) * 1000 AS bigint)
-        FROM "ParseJob"
-        WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
-          AND "runAfter" > LOCALTIMESTAMP(3))");
-    static const QString lite = QStringLiteral(R"(
-        SELECT CAST((julianday(MIN("runAfter")) - julianday('now')) * 86400000 AS INTEGER)
-        FROM "ParseJob"
-        WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
-          AND "runAfter" > strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
-    QSqlQuery &query = prepared(m_postgres ? pg : lite);
+    QSqlQuery &query = prepared(m_sql.msUntilNextScheduled);
     exec(query);
     std::optional<qint64> ms;
     if (query.next() && !query.isNull(0))
@@ -1235,33 +952,7 @@ QList<JobEvent> JobQueue::events(const QString &jobId)
     // "enqueued" events of older databases are left out for that reason. The row holds the
     // current priority; the first priority change remembers the one it had at creation. SQLite's rowid and
     // PostgreSQL's "seq" give the insert order within one millisecond.
-    static const QString pg = QStringLiteral(R"(
-        SELECT "id" || ':enqueued', "id", 'enqueued',
-               CAST(jsonb_strip_nulls(jsonb_build_object('actor', "enqueuedBy", 'to', 'queued',
-                   'filename', "filename", 'priority', COALESCE(
-                       (SELECT CAST("details"->>'from' AS integer) FROM "JobEvent"
-                        WHERE "jobId" = :id AND "event" = 'priority_changed'
-                        ORDER BY "seq" LIMIT 1), "priority"))) AS text),
-               "createdAt", CAST(0 AS bigint) AS "ord"
-        FROM "ParseJob" WHERE "id" = :id
-        UNION ALL
-        SELECT "id", "jobId", "event", CAST("details" AS text), "createdAt", "seq"
-        FROM "JobEvent" WHERE "jobId" = :id AND "event" <> 'enqueued'
-        ORDER BY "ord")");
-    static const QString lite = QStringLiteral(R"(
-        SELECT "id" || ':enqueued', "id", 'enqueued',
-               json_object('actor', "enqueuedBy", 'to', 'queued', 'filename', "filename",
-                           'priority', COALESCE(
-                               (SELECT json_extract("details", '$.from') FROM "JobEvent"
-                                WHERE "jobId" = :id AND "event" = 'priority_changed'
-                                ORDER BY rowid LIMIT 1), "priority")),
-               "createdAt", 0 AS "ord"
-        FROM "ParseJob" WHERE "id" = :id
-        UNION ALL
-        SELECT "id", "jobId", "event", "details", "createdAt", rowid
-        FROM "JobEvent" WHERE "jobId" = :id AND "event" <> 'enqueued'
-        ORDER BY "ord")");
-    QSqlQuery &query = prepared(m_postgres ? pg : lite);
+    QSqlQuery &query = prepared(m_sql.events);
     query.bindValue(QStringLiteral(":id"), jobId);
     exec(query, jobId);
     QList<JobEvent> result;
@@ -1280,8 +971,7 @@ QList<JobEvent> JobQueue::events(const QString &jobId)
 
 QHash<JobStatus, int> JobQueue::countsByStatus()
 {
-    QSqlQuery &query = prepared(QStringLiteral(
-        R"(SELECT "status", COUNT(*) FROM "ParseJob" GROUP BY "status")"));
+    QSqlQuery &query = prepared(m_sql.countsByStatus);
     exec(query);
     QHash<JobStatus, int> counts;
     for (JobStatus status : allJobStatuses())
@@ -1296,8 +986,7 @@ QHash<JobStatus, int> JobQueue::countsByStatus()
 
 QDateTime JobQueue::databaseNow()
 {
-    const SqlDialect sql(m_db);
-    QSqlQuery &query = prepared(QStringLiteral("SELECT %1").arg(sql.now()));
+    QSqlQuery &query = prepared(m_sql.databaseNow);
     exec(query);
     query.next();
     const QDateTime now = SqlDialect::toUtc(query.value(0));

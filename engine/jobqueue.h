@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/job.h"
+#include "engine/sql/statements.h"
 
 #include <QHash>
 #include <QSqlDatabase>
@@ -160,7 +161,7 @@ public:
 
     QSqlDatabase database() const { return m_db; }
     const QueueOptions &options() const { return m_options; }
-    bool isPostgres() const { return m_postgres; }
+    bool isPostgres() const { return m_sql.isPostgres; }
 
     // Producers
     QString enqueue(const EnqueueInput &input, const QString &actor = QStringLiteral("api"));
@@ -271,13 +272,12 @@ private:
     QSqlQuery &prepared(const QString &sql);
     void exec(QSqlQuery &query, const QString &jobId = {});
     void execAutocommit(QSqlQuery &query, const QString &jobId = {});
-    QString insertJobSql() const;
     void insertJob(const QString &id, const EnqueueInput &input, const QString &text,
                    const QString &actor);
     QString insertPlaybook(const QString &jobId, const QJsonObject &playbook,
                            const QString &playbookId = {});
     void dropParseScratch(const QString &jobId);
-    BatchResult completeAndClaimPostgres(const QList<Completion> &completions,
+    BatchResult completeAndClaimAtOnce(const QList<Completion> &completions,
                                          const QStringList &claimFor);
     /// One insert statement's rows (PostgreSQL), made ready on any thread.
     struct PreparedRows
@@ -310,18 +310,19 @@ private:
     Current lockCurrent(const QString &jobId);
     JobStatus applyControl(const QString &jobId, const QString &actor, JobStatus target,
                            const QString &request, const QList<JobStatus> &allowedFrom = {});
-    std::optional<Job> claimPostgres(const QString &workerId);
-    std::optional<Job> claimSqlite(const QString &workerId);
+    /// The whole claim as one statement (PostgreSQL).
+    std::optional<Job> claimAtOnce(const QString &workerId);
+    /// The claim as a pick, an update and an event in one transaction (SQLite).
+    std::optional<Job> claimInSteps(const QString &workerId);
     /// Claims the row (id, status, workerId) that pick selects, inside transaction.
     std::optional<Job> claimPicked(QSqlQuery &pick, Transaction &transaction,
                                    const QString &workerId);
-    static QString jobColumns(bool withText);
     /// Inside the caller's transaction: deletes the job's stored chunk results.
     void deleteChunkResults(const QString &jobId);
 
     QSqlDatabase m_db;
     QueueOptions m_options;
-    bool m_postgres;
+    const Statements &m_sql; ///< chosen once, for the connection's dialect
     bool m_announced = false; ///< the open change was announced: publish it as claimable
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
 };

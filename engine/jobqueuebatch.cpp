@@ -48,8 +48,8 @@ QString textArray(const QStringList &values)
 BatchResult JobQueue::completeAndClaim(const QList<Completion> &completions,
                                        const QStringList &claimFor)
 {
-    if (m_postgres)
-        return completeAndClaimPostgres(completions, claimFor);
+    if (!m_sql.completeAndClaim.isEmpty())
+        return completeAndClaimAtOnce(completions, claimFor);
     // SQLite has one writer at a time and no round trips to save: the plain operations.
     BatchResult result;
     for (const Completion &completion : completions) {
@@ -70,105 +70,9 @@ BatchResult JobQueue::completeAndClaim(const QList<Completion> &completions,
     return result;
 }
 
-BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completions,
-                                               const QStringList &claimFor)
+BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completions,
+                                             const QStringList &claimFor)
 {
-    // input: the completions (job, worker, playbook id). want: the worker ids to claim for,
-    // numbered. ready/expired/next: as in claimPostgres, but up to :n jobs, numbered in claim
-    // order so that job k goes to worker k. claimPostgres keeps its own one-job statement: this
-    // one's arrays, numbering and join cost a single claim 15–20 % of its rate.
-    static const QString sql = QStringLiteral(R"(
-        WITH input AS (
-            SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:workers AS text[]),
-                                 CAST(:playbooks AS text[]), CAST(:titles AS text[]),
-                                 CAST(:characters AS integer[]), CAST(:acts AS integer[]),
-                                 CAST(:scenes AS integer[]), CAST(:speeches AS integer[]),
-                                 CAST(:documents AS text[]), CAST(:completedChunks AS integer[]),
-                                 CAST(:totalChunks AS integer[]))
-                AS t("id", "worker", "playbookId", "title", "characters", "acts", "scenes",
-                     "speeches", "document", "completedChunks", "totalChunks")),
-        done AS (
-            UPDATE "ParseJob" j SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
-                "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
-                "controlRequest" = NULL, "updatedAt" = LOCALTIMESTAMP(3), "currentState" = NULL,
-                "playbookId" = COALESCE(i."playbookId", j."playbookId"),
-                "completedChunks" = COALESCE(i."completedChunks", j."completedChunks"),
-                "totalChunks" = COALESCE(i."totalChunks", j."totalChunks")
-            FROM input i
-            WHERE j."id" = i."id" AND j."workerId" = i."worker" AND j."status" = 'running'
-            RETURNING j."id", i."worker", i."playbookId"),
-        playbook AS (
-            INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
-                                    "sceneCount", "speechCount", "document", "createdAt")
-            SELECT i."playbookId", i."id", i."title", i."characters", i."acts", i."scenes",
-                   i."speeches", CAST(i."document" AS jsonb), LOCALTIMESTAMP(3)
-            FROM done d JOIN input i ON i."id" = d."id"
-            WHERE i."playbookId" IS NOT NULL),
-        scratch AS (
-            DELETE FROM "CallboardChunkResult" c USING done d WHERE c."jobId" = d."id"),
-        doneEvent AS (
-            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-            SELECT gen_random_uuid()::text, "id", 'completed',
-                   jsonb_strip_nulls(jsonb_build_object(
-                       'actor', "worker", 'from', 'running', 'to', 'completed',
-                       'playbookId', "playbookId")),
-                   LOCALTIMESTAMP(3)
-            FROM done),
-        want AS (
-            SELECT "worker", "ord" FROM unnest(CAST(:claimFor AS text[]))
-                WITH ORDINALITY AS t("worker", "ord")),
-        ready AS (
-            SELECT "id", "status" AS "oldStatus", "workerId" AS "oldWorker", "priority", "createdAt"
-            FROM "ParseJob"
-            WHERE "status" IN ('queued', 'retrying')
-              AND ("runAfter" IS NULL OR "runAfter" <= LOCALTIMESTAMP(3))
-            ORDER BY "priority" DESC, "createdAt" ASC
-            LIMIT CAST(:n AS integer) FOR UPDATE SKIP LOCKED),
-        expired AS (
-            SELECT "id", "status", "workerId", "priority", "createdAt"
-            FROM "ParseJob"
-            WHERE "status" = 'running' AND "lockExpiry" < LOCALTIMESTAMP(3)
-              AND "controlRequest" IS NULL
-            ORDER BY "priority" DESC, "createdAt" ASC
-            LIMIT CAST(:n AS integer) FOR UPDATE SKIP LOCKED),
-        next AS (
-            SELECT c.*, row_number() OVER (ORDER BY "priority" DESC, "createdAt" ASC) AS "ord"
-            FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) c
-            ORDER BY "priority" DESC, "createdAt" ASC LIMIT CAST(:n AS integer)),
-        claimed AS (
-            UPDATE "ParseJob" j
-            SET "status" = 'running', "workerId" = want."worker",
-                "lockedAt" = LOCALTIMESTAMP(3),
-                "lockExpiry" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(:lock AS float8)),
-                "startedAt" = COALESCE(j."startedAt", LOCALTIMESTAMP(3)),
-                "updatedAt" = LOCALTIMESTAMP(3), "runAfter" = NULL
-            FROM next JOIN want USING ("ord")
-            WHERE j."id" = next."id"
-            RETURNING j."id", j."type", j."priority", j."status", j."filename", j."config",
-               j."playbookId", j."retryCount", j."maxRetries", j."totalChunks",
-               j."completedChunks", j."progress", j."lastError", j."failureReason",
-               j."workerId", j."lockedAt", j."lockExpiry", j."createdAt", j."startedAt",
-               j."completedAt", j."updatedAt", j."runAfter", j."controlRequest", j."rawText",
-               j."checkpoints", j."currentState", next."oldStatus", next."oldWorker", next."ord"),
-        claimEvent AS (
-            INSERT INTO "JobEvent" ("id", "jobId", "event", "details", "createdAt")
-            SELECT gen_random_uuid()::text, "id",
-                   CASE WHEN "oldStatus" = 'running' THEN 'reclaimed' ELSE 'claimed' END,
-                   jsonb_strip_nulls(jsonb_build_object(
-                       'actor', "workerId", 'from', "oldStatus"::text, 'to', 'running',
-                       'previousWorker', CASE WHEN "oldStatus" = 'running' THEN "oldWorker" END)),
-                   LOCALTIMESTAMP(3)
-            FROM claimed)
-        SELECT (SELECT string_agg("id", ',') FROM done) AS "doneIds",
-               (SELECT CAST(EXTRACT(EPOCH FROM (MIN("runAfter") - LOCALTIMESTAMP(3))) * 1000
-                            AS bigint)
-                FROM "ParseJob"
-                WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
-                  AND "runAfter" > LOCALTIMESTAMP(3)) AS "msUntilNext",
-               c.*
-        FROM (SELECT 1) one LEFT JOIN claimed c ON true
-        ORDER BY c."ord")");
-
     // The playbooks go in the same statement, only for the completions that counted (a worker
     // that lost its lock leaves no orphan playbook): one round trip, however many complete.
     QStringList ids, workers, playbookIds, titles, documents;
@@ -194,7 +98,7 @@ BatchResult JobQueue::completeAndClaimPostgres(const QList<Completion> &completi
     auto intArray = [](const QStringList &numbers) {
         return QLatin1Char('{') + numbers.join(QLatin1Char(',')) + QLatin1Char('}');
     };
-    QSqlQuery &query = prepared(sql);
+    QSqlQuery &query = prepared(m_sql.completeAndClaim);
     query.bindValue(QStringLiteral(":ids"), textArray(ids));
     query.bindValue(QStringLiteral(":workers"), textArray(workers));
     query.bindValue(QStringLiteral(":playbooks"), textArray(playbookIds));

@@ -133,23 +133,7 @@ JobQueue::PreparedRows JobQueue::prepareRows(const QList<EnqueueInput> &inputs,
 
 void JobQueue::insertPreparedRows(const PreparedRows &rows, const QString &actor)
 {
-    static const QString sql = QStringLiteral(R"(
-        WITH inserted AS (
-            INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
-                "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
-                "createdAt", "updatedAt")
-            SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   CAST(:actor AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
-                   LOCALTIMESTAMP(3)
-            FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
-                "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
-                "maxRetries" integer, "runAfter" timestamp(3), "sourcePath" text,
-                "contentHash" text)
-            RETURNING "id")
-        SELECT pg_notify('callboard_jobs', CASE WHEN CAST(:few AS boolean)
-                                                THEN "id" || ':queued' ELSE '*' END)
-        FROM inserted)");
-    QSqlQuery &query = prepared(sql);
+    QSqlQuery &query = prepared(m_sql.insertJobs);
     query.bindValue(QStringLiteral(":rows"), rows.document);
     query.bindValue(QStringLiteral(":actor"), actor);
     // A notification per job for a few, one "*" (re-read what changed) for many.
@@ -211,7 +195,7 @@ QStringList JobQueue::enqueueStream(const std::function<QList<EnqueueInput>()> &
             Produced produced{nextBatch(), {}, nullptr};
             for (const EnqueueInput &input : std::as_const(produced.batch))
                 validate(input);
-            if (m_postgres) {
+            if (!m_sql.insertJobs.isEmpty()) { // PostgreSQL: one statement per batch
                 for (const auto &[begin, end] : splitIntoBatches(produced.batch))
                     produced.rows << prepareRows(produced.batch, begin, end);
                 produced.batch.clear();

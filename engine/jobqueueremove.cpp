@@ -67,17 +67,7 @@ QList<ExistingJob> JobQueue::findExisting(const QStringList &sourcePaths,
     if (sourcePaths.isEmpty() && contentHashes.isEmpty())
         return {};
     // One statement whatever the number of files: the lists travel as JSON arrays.
-    static const QString pg = QStringLiteral(R"(
-        SELECT "id", "filename", "sourcePath", "contentHash", "status" FROM "ParseJob"
-        WHERE "sourcePath" IN (SELECT jsonb_array_elements_text(CAST(:paths AS jsonb)))
-           OR "contentHash" IN (SELECT jsonb_array_elements_text(CAST(:hashes AS jsonb)))
-        ORDER BY "createdAt")");
-    static const QString lite = QStringLiteral(R"(
-        SELECT "id", "filename", "sourcePath", "contentHash", "status" FROM "ParseJob"
-        WHERE "sourcePath" IN (SELECT "value" FROM json_each(:paths))
-           OR "contentHash" IN (SELECT "value" FROM json_each(:hashes))
-        ORDER BY "createdAt")");
-    QSqlQuery &query = prepared(m_postgres ? pg : lite);
+    QSqlQuery &query = prepared(m_sql.findExisting);
     query.bindValue(QStringLiteral(":paths"), jsonList(sourcePaths));
     query.bindValue(QStringLiteral(":hashes"), jsonList(contentHashes));
     exec(query);

@@ -70,10 +70,8 @@ int JobQueue::correctPlaybook(const QString &jobId, const QJsonObject &correctio
     const SqlDialect sql(m_db);
     Transaction transaction(m_db);
     // Two editors correcting at once: the second waits for the first and builds on its revision.
-    if (m_postgres) {
-        QSqlQuery &lock = prepared(QStringLiteral(
-            R"(SELECT 1 FROM "CallboardPlaybook" p JOIN "ParseJob" j ON j."playbookId" = p."id"
-               WHERE j."id" = :id FOR UPDATE OF p)"));
+    if (!m_sql.lockPlaybook.isEmpty()) {
+        QSqlQuery &lock = prepared(m_sql.lockPlaybook);
         lock.bindValue(QStringLiteral(":id"), jobId);
         exec(lock, jobId);
         lock.finish();

@@ -5,6 +5,7 @@
 #include "engine/joberrors.h"
 #include "engine/jobnotifier.h"
 #include "engine/logging.h"
+#include "engine/sql/statements.h"
 #include "engine/sqldialect.h"
 #include "engine/transaction.h"
 
@@ -394,9 +395,9 @@ bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
         if (!prepared)
             throw DatabaseError(QString(), insert.lastError().text());
         QSqlQuery event(m_db);
-        if (!event.prepare(QStringLiteral(R"(INSERT INTO "JobEvent" ("id", "jobId", "event",
-                                "details", "createdAt") VALUES (:id, :jobId, 'imported', %1, %2))")
-                               .arg(sql.json(QStringLiteral(":details")), sql.now())))
+        if (!event.prepare(Statements::insertEvent(
+                QStringLiteral("VALUES (:id, :jobId, 'imported', %1, %2)")
+                    .arg(sql.json(QStringLiteral(":details")), sql.now()))))
             throw DatabaseError(QString(), event.lastError().text());
 
         for (const Plan &plan : std::as_const(plans)) {

@@ -13,6 +13,9 @@ class SqlDialect final
 {
 public:
     explicit SqlDialect(const QSqlDatabase &db);
+    explicit SqlDialect(bool postgres)
+        : m_postgres(postgres)
+    {}
 
     bool isPostgres() const { return m_postgres; }
     /// The current UTC time with millisecond precision.

@@ -1,4 +1,5 @@
 #include "engine/workerpool.h"
+#include "engine/workerpoolprivate.h"
 
 #include "engine/database.h"
 #include "engine/joberrors.h"
@@ -52,160 +53,6 @@ WorkerPoolOptions WorkerPoolOptions::fromEnvironment(const DatabaseUrl &url)
     return options;
 }
 
-namespace {
-
-/// One job in the hands of this process: shared by its worker, the dispatcher and the heartbeat.
-struct HeldJob
-{
-    QString workerId;
-    QString filename;
-    QDateTime since;
-    std::atomic<bool> lost{false};
-    std::atomic<bool> finishing{false}; ///< its outcome is being written: no more renewals
-    /// Someone changed the job (a pause or cancel request, most likely): write the progress
-    /// held back at the next chunk boundary, whose answer says what was asked.
-    std::atomic<bool> changedElsewhere{false};
-    /// A pause or cancel was asked: the handler's stop token fires, mid-chunk.
-    std::atomic<bool> stopAsked{false};
-};
-
-class LazyQueue;
-
-/// Where the dispatcher hands claimed jobs to one worker.
-struct WorkerSlot
-{
-    QList<Job> assigned;  ///< claimed for this worker (locked in its name), not yet started
-    bool busy = false;    ///< running a job, until it has handed the job back
-    bool present = false; ///< a runnable is looping for this index
-    int reserved = 0;     ///< claims for this worker in a statement on its way
-    QElapsedTimer busySince;
-    QWaitCondition wake;
-};
-
-/// A job a worker gives back to the queue through a dispatcher (it could not write, or it stops).
-struct Handback
-{
-    QString jobId;
-    QString workerId;
-    QString reason;
-};
-
-constexpr int kMaxWorkers = 64;
-// At shutdown, after the grace period: how long releasing may take before the database counts as
-// not answering and every connection of the pool is cut (connect_timeout is 5 s by default).
-constexpr int kReleaseMs = 10000;
-// After the grace period: how long handlers have to notice their stop token (an LLM request is
-// aborted within 0.1 s, a heuristic chunk stops within a few thousand lines).
-constexpr int kStopAfterGraceMs = 5000;
-// Automatic prefetch: while jobs take less than a round trip to the database, each worker claims
-// this many ahead; jobs that take longer get none (a waiting job could run on another machine).
-constexpr int kAutoPrefetch = 16;
-constexpr double kShortJobMs = 5;
-constexpr double kRoundTripsWorthPrefetch = 4;
-
-
-} // namespace
-
-// Threads and who talks to the database:
-// - dispatcher threads claim jobs for idle workers and write completions, both in one
-//   statement per round (JobQueue::completeAndClaim), so the commit is shared by every job that
-//   finished meanwhile and every worker that is waiting;
-// - N workers on the QThreadPool run handlers; each opens its own connection only when its job
-//   writes progress, fails or is released;
-// - one heartbeat thread renews the locks of every held job.
-// All shared state is guarded by `mutex`.
-class WorkerPoolPrivate
-{
-public:
-    explicit WorkerPoolPrivate(WorkerPool *q, WorkerPoolOptions options)
-        : q(q)
-        , options(std::move(options))
-    {
-        for (int i = 0; i < kMaxWorkers; ++i)
-            workerSlots.push_back(std::make_unique<WorkerSlot>());
-    }
-
-    void runWorker(int index);
-    bool reconnectWorker(WorkerSlot &slot, int index, LazyQueue &queue, const QString &error);
-    void dispatchLoop();
-    void heartbeatLoop();
-    void wakeAll();
-    void wakeForWork();
-    void releaseHeldJobs();
-    void forget(const QString &jobId, const QString &workerId);
-    void handBack(WorkerSlot &slot, const QString &workerId, const QString &jobId,
-                  const QString &reason);
-    void releaseHandedBack(JobQueue &queue, QList<Handback> &releases);
-    QueueOptions queueOptions() const
-    {
-        QueueOptions queue = QueueOptions::fromEnvironment();
-        queue.lockSeconds = options.lockSeconds;
-        return queue;
-    }
-    QString workerId(int index) const { return prefix + QLatin1Char('-') + QString::number(index); }
-    /// What the pool's row in "CallboardWorker" says now.
-    WorkerRecord record() const
-    {
-        return WorkerRecord::forThisProcess(prefix, desired, options.lockSeconds,
-                                            options.heartbeatSeconds);
-    }
-    /// Deletes the pool's row once, on connection (opened if mayConnect and there is none).
-    void unregister(std::unique_ptr<ScopedConnection> &connection, bool mayConnect);
-    /// Under `mutex`.
-    int prefetch() const
-    {
-        if (options.prefetch >= 0)
-            return options.prefetch;
-        if (recentJobMs < kShortJobMs)
-            return kAutoPrefetch;
-        // Jobs that take about as long as a few of the dispatcher's round trips (real plays on
-        // a database on another host): one waits behind each running job, so the claim's round
-        // trip overlaps the parse instead of following it.
-        return recentJobMs < kRoundTripsWorthPrefetch * statementMs ? 1 : 0;
-    }
-    QList<Job> takeOverdueWaitingJobs();
-
-    WorkerPool *q;
-    WorkerPoolOptions options;
-    QString prefix;
-    ConnectionRegistry connections; ///< every connection of the pool, to cut at a stuck shutdown
-    std::vector<std::unique_ptr<QThread>> dispatchers;
-    std::unique_ptr<QThread> heartbeat;
-    PostgresListener *listener = nullptr; ///< lives in listenerThread
-    std::unique_ptr<QThread> listenerThread;
-
-    std::atomic<bool> running{false};
-    std::atomic<bool> stopping{false};   ///< no more claims
-    std::atomic<bool> releasing{false};  ///< the shutdown timeout passed: give jobs back
-    std::atomic<bool> abandoned{false};  ///< workers that ignored their stop token were left
-    std::atomic<int> desired{0};
-    std::atomic<int> alive{0};           ///< runnables scheduled and not yet finished
-
-    mutable QMutex mutex;
-    QWaitCondition dispatcherWake;     ///< new completions, an idle worker, a notification
-    QWaitCondition heartbeatCondition; ///< only stop() wakes the heartbeat early
-    /// Held across a heartbeat's write and the row's deletion, so that a late beat cannot bring
-    /// back the row of a pool that has stopped.
-    QMutex registryMutex;
-    bool unregistered = false;         ///< under registryMutex
-    quint64 wakeGeneration = 0;        ///< bumped by every notification
-    bool drainFinished = false;        ///< drain mode: nothing claimable and nobody busy
-    int statementsInFlight = 0;        ///< dispatcher statements on their way
-    QList<Completion> pending;         ///< finished jobs waiting for the dispatcher
-    QList<Handback> handbacks;         ///< jobs to give back to the queue, for the dispatcher
-    double recentJobMs = 1000;         ///< moving average of handler run times; starts "long"
-    double statementMs = 0;            ///< moving average of a dispatcher statement's duration
-    std::vector<std::unique_ptr<WorkerSlot>> workerSlots;
-    QHash<QString, std::shared_ptr<HeldJob>> held;   ///< jobId → holder
-    QHash<QString, QString> currentJobOfWorker;       ///< workerId → jobId
-    QSet<int> scheduled;                              ///< worker indices with a runnable
-    // Last, so that it is destroyed first: its destructor waits for the runnables, which use
-    // everything above.
-    QThreadPool threads;
-};
-
-namespace {
-
 /// A worker's own connection, opened when its job first needs one.
 class LazyQueue final
 {
@@ -244,6 +91,8 @@ private:
     std::unique_ptr<ScopedConnection> m_connection;
     std::unique_ptr<JobQueue> m_queue;
 };
+
+namespace {
 
 // Merges a chunk's progress into what is held back: the latest position and state, the chunk
 // results counted (their operations are kept aside and joined once, when written: joining them
@@ -397,11 +246,15 @@ private:
     int m_index;
 };
 
+} // namespace
+
 bool connectionAlive(QSqlDatabase db)
 {
     QSqlQuery ping(db);
     return db.isOpen() && ping.exec(QStringLiteral("SELECT 1"));
 }
+
+namespace {
 
 bool workerConnectionUsable(const LazyQueue &queue)
 {
@@ -919,100 +772,6 @@ bool WorkerPoolPrivate::reconnectWorker(WorkerSlot &slot, int index, LazyQueue &
     ++wakeGeneration; // a worker back: worth a claim
     dispatcherWake.wakeOne();
     return true;
-}
-
-// One heartbeat for the whole process, on its own connection and thread, so that a long chunk
-// (an LLM call) never delays the renewal of any lock.
-void WorkerPoolPrivate::heartbeatLoop()
-{
-    std::unique_ptr<ScopedConnection> connection;
-    std::unique_ptr<JobQueue> queue;
-    std::unique_ptr<WorkerRegistry> registry;
-    const int intervalMs = qMax(50, int(options.heartbeatSeconds * 1000));
-    while (running && !(stopping && alive == 0)) {
-        {
-            QMutexLocker lock(&mutex);
-            heartbeatCondition.wait(&mutex, intervalMs);
-        }
-        if (!running)
-            break;
-        if (!queue) {
-            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("heartbeat"),
-                                                            &connections);
-            if (!connection->isOpen()) {
-                connection.reset();
-                continue;
-            }
-            Database::preferGenericPlans(connection->database());
-            queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
-            registry = std::make_unique<WorkerRegistry>(connection->database());
-        }
-        QList<std::pair<QString, std::shared_ptr<HeldJob>>> snapshot;
-        QList<HeldLock> locks;
-        {
-            QMutexLocker lock(&mutex);
-            for (auto it = held.cbegin(); it != held.cend(); ++it) {
-                if (it.value()->lost || it.value()->finishing)
-                    continue;
-                snapshot << std::make_pair(it.key(), it.value());
-                locks << HeldLock{it.key(), it.value()->workerId};
-            }
-        }
-        try {
-            QStringList lostIds;
-            {
-                QMutexLocker lock(&registryMutex);
-                if (unregistered)
-                    break; // stopped: nothing is held any more, and the row is gone
-                lostIds = registry->beat(record(), locks);
-            }
-            qCDebug(lcWorker).noquote() << QStringLiteral("renewed lock on %1 jobs")
-                                               .arg(locks.size() - lostIds.size());
-            for (const auto &[jobId, holder] : snapshot) {
-                if (!lostIds.contains(jobId))
-                    continue;
-                QMutexLocker lock(&mutex);
-                if (held.value(jobId) != holder || holder->finishing)
-                    continue; // finished between the snapshot and the renewal
-                // Someone else owns it now: the worker stops at once, without writing.
-                holder->lost = true;
-                qCWarning(lcWorker).noquote() << holder->workerId << "lost the lock of job"
-                                              << jobId << "- abandoning it";
-            }
-            queue->applyOrphanedControlRequests();
-        } catch (const JobError &error) {
-            qCWarning(lcWorker) << "heartbeat failed:" << error.message();
-            if (!connectionAlive(connection->database())) {
-                registry.reset();
-                queue.reset();
-                connection.reset();
-            }
-        }
-    }
-    unregister(connection, true);
-}
-
-// A clean stop deletes the pool's row: what remains after a crash reads as lost instead.
-void WorkerPoolPrivate::unregister(std::unique_ptr<ScopedConnection> &connection,
-                                   bool mayConnect)
-{
-    QMutexLocker lock(&registryMutex);
-    if (unregistered || connections.isInterrupted())
-        return; // done, or the database did not answer: the row ages into "lost"
-    if (!connection && !mayConnect)
-        return;
-    if (!connection)
-        connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("shutdown"),
-                                                        &connections);
-    if (!connection->isOpen())
-        return;
-    try {
-        WorkerRegistry(connection->database()).unregister(prefix);
-        unregistered = true;
-    } catch (const JobError &error) {
-        qCWarning(lcWorker) << "could not remove this pool from the workers table:"
-                            << error.message();
-    }
 }
 
 void WorkerPoolPrivate::releaseHeldJobs()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # EXPLAIN (ANALYZE, BUFFERS) of the hot queries on a table of 1,000,000 jobs (mostly completed),
-# on a throwaway PostgreSQL server: the claim statement (JobQueue::claimPostgres), the live
+# on a throwaway PostgreSQL server: the claim statement (`callboard statement claim`), the live
 # refresh (JobQueue::jobs with changedSince), the metrics queries (QueueMetrics::snapshot and
 # countFinished) and prune's batch delete (Pruner). Statements that write run inside
 # BEGIN … ROLLBACK, so every query sees the same data.
@@ -126,48 +126,9 @@ explain() {
 # Warm the cache once, as a running system would be.
 psql_db -c 'SELECT COUNT(*) FROM "ParseJob"' >/dev/null
 
-explain claim "
-        WITH ready AS (
-            SELECT \"id\", \"status\" AS \"oldStatus\", \"workerId\" AS \"oldWorker\", \"priority\", \"createdAt\"
-            FROM \"ParseJob\"
-            WHERE \"status\" IN ('queued', 'retrying')
-              AND (\"runAfter\" IS NULL OR \"runAfter\" <= LOCALTIMESTAMP(3))
-            ORDER BY \"priority\" DESC, \"createdAt\" ASC
-            LIMIT 1 FOR UPDATE SKIP LOCKED),
-        expired AS (
-            SELECT \"id\", \"status\", \"workerId\", \"priority\", \"createdAt\"
-            FROM \"ParseJob\"
-            WHERE \"status\" = 'running' AND \"lockExpiry\" < LOCALTIMESTAMP(3)
-              AND \"controlRequest\" IS NULL
-            ORDER BY \"priority\" DESC, \"createdAt\" ASC
-            LIMIT 1 FOR UPDATE SKIP LOCKED),
-        next AS (
-            SELECT * FROM (SELECT * FROM ready UNION ALL SELECT * FROM expired) candidates
-            ORDER BY \"priority\" DESC, \"createdAt\" ASC LIMIT 1),
-        claimed AS (
-            UPDATE \"ParseJob\" j
-            SET \"status\" = 'running', \"workerId\" = CAST('explain-1-1' AS text),
-                \"lockedAt\" = LOCALTIMESTAMP(3),
-                \"lockExpiry\" = LOCALTIMESTAMP(3) + make_interval(secs => CAST(600 AS float8)),
-                \"startedAt\" = COALESCE(j.\"startedAt\", LOCALTIMESTAMP(3)),
-                \"updatedAt\" = LOCALTIMESTAMP(3), \"runAfter\" = NULL
-            FROM next WHERE j.\"id\" = next.\"id\"
-            RETURNING j.\"id\", j.\"type\", j.\"priority\", j.\"status\", j.\"filename\", j.\"config\",
-               j.\"playbookId\", j.\"retryCount\", j.\"maxRetries\", j.\"totalChunks\",
-               j.\"completedChunks\", j.\"progress\", j.\"lastError\", j.\"failureReason\",
-               j.\"workerId\", j.\"lockedAt\", j.\"lockExpiry\", j.\"createdAt\", j.\"startedAt\",
-               j.\"completedAt\", j.\"updatedAt\", j.\"runAfter\", j.\"controlRequest\",
-               j.\"rawText\", j.\"checkpoints\", j.\"currentState\", next.\"oldStatus\", next.\"oldWorker\"),
-        event AS (
-            INSERT INTO \"JobEvent\" (\"id\", \"jobId\", \"event\", \"details\", \"createdAt\")
-            SELECT gen_random_uuid()::text, \"id\",
-                   CASE WHEN \"oldStatus\" = 'running' THEN 'reclaimed' ELSE 'claimed' END,
-                   jsonb_strip_nulls(jsonb_build_object(
-                       'actor', CAST('explain-1-1' AS text), 'from', \"oldStatus\"::text, 'to', 'running',
-                       'previousWorker', CASE WHEN \"oldStatus\" = 'running' THEN \"oldWorker\" END)),
-                   LOCALTIMESTAMP(3)
-            FROM claimed)
-        SELECT c.*, pg_notify('callboard_jobs', c.\"id\" || ':running') FROM claimed c" rollback
+# The claim exactly as the engine runs it (`callboard statement claim`), with its parameters bound.
+claim_sql=$("$bin" --db "$url" statement claim | sed -e "s/:worker/'explain-1-1'/g" -e 's/:lock/600/g')
+explain claim "$claim_sql" rollback
 
 explain refresh "SELECT \"id\", \"type\", \"priority\", \"status\", \"filename\", \"config\", \"playbookId\",
         \"retryCount\", \"maxRetries\", \"totalChunks\", \"completedChunks\", \"progress\", \"lastError\",

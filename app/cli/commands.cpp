@@ -31,6 +31,10 @@ const QList<Command> &commands()
     static const QList<Command> list{
         {QStringLiteral("migrate"), {}, QStringLiteral("Apply the schema migrations."), {}, 0, 0,
          false, runMigrate},
+        {QStringLiteral("statement"), QStringLiteral("NAME"),
+         QStringLiteral("Print one of the queue's SQL statements as the engine runs it on the "
+                        "database's dialect (claim, complete-and-claim, progress, insert-event)."),
+         {}, 1, 1, false, runStatement},
         {QStringLiteral("enqueue"), QStringLiteral("FILE..."),
          QStringLiteral("Queue play scripts (UTF-8 text) for parsing; prints the new job ids."),
          {option("files-from", "Also queue the files named in LIST, one per line (- for standard "

@@ -33,6 +33,7 @@ const QList<Command> &commands();
 // The commands, grouped by file (migrate/enqueue, job reads and control, worker/parse,
 // playbook, legacy import). Each returns the exit code or throws CliError.
 int runMigrate(CommandContext &context);
+int runStatement(CommandContext &context);
 int runEnqueue(CommandContext &context);
 int runWorker(CommandContext &context);
 int runParse(CommandContext &context);

@@ -301,7 +301,7 @@ void TestJobQueue::rejectsBadInput()
     options.maxTextBytes = 1024;
     JobQueue queue(test.db(), options);
     queue.enqueue(play(QStringLiteral("good.txt")));
-    EnqueueInput input{filename, text, priority, maxRetries, {}, std::nullopt};
+    EnqueueInput input{filename, text, priority, maxRetries, {}, std::nullopt, {}};
     try {
         queue.enqueue(input);
         QFAIL("bad input was accepted");
