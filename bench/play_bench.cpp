@@ -2,7 +2,7 @@
 // chunk with checkpoints, playbooks stored — on SQLite and PostgreSQL, local and through a
 // DelayProxy that puts the database on "another host". Prints plays/s, MB/s, round trips and
 // bytes sent per play, the tables' size after the drain, and the ratio to the parser alone on
-// the same number of threads.
+// the same number of threads, in wall time and in this process's CPU time.
 //
 //   play_bench [--pg postgres://admin…] [--no-sqlite] [--copies N] [--workers W]
 //              [--delay-ms D] [--progress-interval-ms MS] [PLAYS_DIR]
@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 
 using namespace Engine;
 
@@ -62,6 +63,17 @@ QList<Play> loadPlays(const QString &dir, int copies)
     return plays;
 }
 
+/// CPU time of this whole process (every thread), in ms: on a machine that other work shares,
+/// wall times move with the load and this does not.
+double processCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+double g_lastCpuMs = 0; ///< CPU time of the last parserOnlyMs() or drain()
+
 qint64 textBytes(const QList<Play> &plays)
 {
     qint64 bytes = 0;
@@ -76,6 +88,7 @@ double parserOnlyMs(const QList<Play> &plays, int threads, int chunkSize, bool w
     QThreadPool pool;
     pool.setMaxThreadCount(threads);
     std::atomic<int> next{0};
+    const double cpuStart = processCpuMs();
     QElapsedTimer timer;
     timer.start();
     for (int t = 0; t < threads; ++t) {
@@ -100,6 +113,7 @@ double parserOnlyMs(const QList<Play> &plays, int threads, int chunkSize, bool w
         });
     }
     pool.waitForDone();
+    g_lastCpuMs = processCpuMs() - cpuStart;
     return double(timer.nsecsElapsed()) / 1e6;
 }
 
@@ -149,6 +163,7 @@ qint64 tableBytes(const DatabaseUrl &url)
 struct DrainFigures
 {
     double ms = 0;
+    double cpuMs = 0; ///< this process's CPU time during the drain (a PostgreSQL server's not)
     qint64 roundTrips = 0;
     qint64 bytesToServer = 0;
     qint64 tableBytes = 0;
@@ -189,6 +204,7 @@ DrainFigures drain(const DatabaseUrl &url, const QList<Play> &plays, int workers
     options.handler = parsePlayHandler;
     WorkerPool pool(options);
     QSignalSpy drained(&pool, &WorkerPool::drained);
+    const double cpuStart = processCpuMs();
     QElapsedTimer timer;
     timer.start();
     QString error;
@@ -198,6 +214,7 @@ DrainFigures drain(const DatabaseUrl &url, const QList<Play> &plays, int workers
         qFatal("the drain did not finish");
     DrainFigures figures;
     figures.ms = double(timer.nsecsElapsed()) / 1e6;
+    figures.cpuMs = processCpuMs() - cpuStart;
     pool.stop();
     if (proxy) {
         figures.roundTrips = proxy->counters().roundTrips;
@@ -242,7 +259,9 @@ int main(int argc, char **argv)
                 qlonglong(plays.size()), mb, workers, interval);
 
     const double parseMs = parserOnlyMs(plays, workers, 0);
+    const double parseCpuMs = g_lastCpuMs;
     const double parseOneChunkMs = parserOnlyMs(plays, workers, 1000000);
+    const double parseOneChunkCpuMs = g_lastCpuMs;
     print(QStringLiteral("parser only"), QStringLiteral("default chunk size"), parseMs, QStringLiteral("ms"));
     print(QStringLiteral("parser only"), QStringLiteral("one chunk per play"), parseOneChunkMs, QStringLiteral("ms"));
     print(QStringLiteral("parser only"), QStringLiteral("default chunk size, with checkpoint data"),
@@ -281,6 +300,8 @@ int main(int argc, char **argv)
                 print(where, QStringLiteral("drain, %1: MB/s").arg(size), mb * 1000.0 / f.ms, QStringLiteral("MB/s"));
                 print(where, QStringLiteral("drain, %1: ÷ parser alone").arg(size),
                       f.ms / (chunkSize ? parseOneChunkMs : parseMs), QStringLiteral("×"));
+                print(where, QStringLiteral("drain, %1: CPU here ÷ parser alone's").arg(size),
+                      f.cpuMs / (chunkSize ? parseOneChunkCpuMs : parseCpuMs), QStringLiteral("×"));
                 if (postgres) {
                     print(where, QStringLiteral("drain, %1: round trips per play").arg(size),
                           double(f.roundTrips) / plays.size(), QStringLiteral("round trips"));

@@ -36,13 +36,36 @@ JobOutcome parsePlayHandler(JobContext &context)
 
     // A debugging and testing knob: slows each chunk so crashes and pauses can be staged.
     const int chunkDelayMs = qEnvironmentVariableIntValue("CALLBOARD_CHUNK_DELAY_MS");
+    // The checkpoint (state and chunk results) is built only when the pool will write it: a
+    // play that finishes within the progress interval builds none (it cost a fifth of the
+    // parse). One is owed when the chunks since the last were reported without it.
+    bool checkpointOwed = false;
+    auto withCheckpoint = [&run, &checkpointOwed](ProgressUpdate &update) {
+        update.currentState = run->currentState();
+        update.chunkResults = run->takeChunkResults();
+        checkpointOwed = false;
+    };
+    auto stop = [&](JobOutcome outcome) {
+        if (checkpointOwed) {
+            ProgressUpdate update;
+            update.completedChunks = run->completedChunks();
+            update.totalChunks = run->totalChunks();
+            update.progress = run->totalChunks() > 0
+                                  ? 100.0 * run->completedChunks() / run->totalChunks()
+                                  : 100.0;
+            withCheckpoint(update);
+            if (!context.reportProgress(update))
+                return JobOutcome::stopped();
+        }
+        return outcome;
+    };
     while (!run->finished()) {
         if (context.stopRequested())
-            return JobOutcome::stopped();
+            return stop(JobOutcome::stopped());
         ChunkReport report;
         if (!run->runNextChunk(&report, &error))
-            return error.stopped ? JobOutcome::stopped()
-                                 : JobOutcome::failed(error.message, error.permanent);
+            return stop(error.stopped ? JobOutcome::stopped()
+                                      : JobOutcome::failed(error.message, error.permanent));
         if (chunkDelayMs > 0)
             QThread::msleep(chunkDelayMs);
         ProgressUpdate update;
@@ -51,8 +74,6 @@ JobOutcome parsePlayHandler(JobContext &context)
         update.progress = run->totalChunks() > 0
                               ? 100.0 * run->completedChunks() / run->totalChunks()
                               : 100.0;
-        update.currentState = run->currentState();
-        update.chunkResults = run->takeChunkResults();
         update.chunkDetails = {{QStringLiteral("chunk"), report.index},
                                {QStringLiteral("ms"), report.elapsedMs},
                                {QStringLiteral("speeches"), report.speeches}};
@@ -65,6 +86,10 @@ JobOutcome parsePlayHandler(JobContext &context)
             unknownKeys.clear();
             update.urgent = true; // said now, not only if the play outlasts the progress interval
         }
+        if (context.progressDue(update.urgent))
+            withCheckpoint(update);
+        else
+            checkpointOwed = true;
         if (!context.reportProgress(update))
             return JobOutcome::stopped();
     }

@@ -116,7 +116,8 @@ void mergeProgress(ProgressUpdate &into, const ProgressUpdate &update)
         for (const QString &sum : {QStringLiteral("ms"), QStringLiteral("speeches")})
             details.insert(sum, earlierDetails.value(sum).toInteger()
                                     + update.chunkDetails.value(sum).toInteger());
-        details.insert(QStringLiteral("chunks"), earlierDetails.value(QStringLiteral("chunks")).toInt(1) + 1);
+        details.insert(QStringLiteral("chunks"), earlierDetails.value(QStringLiteral("chunks")).toInt(1)
+                                                     + (update.chunkDetails.isEmpty() ? 0 : 1));
         into.chunkDetails = details;
     }
 }
@@ -160,6 +161,8 @@ public:
             mergeProgress(*m_pending, update);
         else
             m_pending = update;
+        if (update.currentState.isEmpty())
+            return true; // no checkpoint in it (progressDue() said no): held back until one comes
         const bool due = m_sinceWrite.elapsed() >= m_pool->options.progressIntervalMs
                          || update.urgent || m_pool->releasing
                          || m_held->changedElsewhere.exchange(false);
@@ -168,10 +171,17 @@ public:
         return writePending();
     }
 
-    /// Writes what is held back; false when the job is no longer this worker's to run.
+    bool progressDue(bool urgent) const override
+    {
+        return urgent || m_held->lost || m_pool->releasing || m_held->changedElsewhere.load()
+               || m_sinceWrite.elapsed() >= m_pool->options.progressIntervalMs;
+    }
+
+    /// Writes what is held back; false when the job is no longer this worker's to run. Progress
+    /// without its checkpoint (a handler that did not finish reporting) is not written.
     bool flush()
     {
-        if (!m_pending || m_held->lost || m_handled)
+        if (!m_pending || m_held->lost || m_handled || m_pending->currentState.isEmpty())
             return !m_held->lost && !m_handled;
         return writePending();
     }

@@ -197,10 +197,10 @@ Statements build()
                                  CAST(:playbooks AS text[]), CAST(:titles AS text[]),
                                  CAST(:characters AS integer[]), CAST(:acts AS integer[]),
                                  CAST(:scenes AS integer[]), CAST(:speeches AS integer[]),
-                                 CAST(:documents AS text[]), CAST(:completedChunks AS integer[]),
-                                 CAST(:totalChunks AS integer[]))
+                                 CAST(:docStarts AS integer[]), CAST(:docLengths AS integer[]),
+                                 CAST(:completedChunks AS integer[]), CAST(:totalChunks AS integer[]))
                 AS t("id", "worker", "playbookId", "title", "characters", "acts", "scenes",
-                     "speeches", "document", "completedChunks", "totalChunks")),
+                     "speeches", "docStart", "docLength", "completedChunks", "totalChunks")),
         done AS (
             UPDATE "ParseJob" j SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
                 "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
@@ -215,7 +215,9 @@ Statements build()
             INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
                                     "sceneCount", "speechCount", "document", "createdAt")
             SELECT i."playbookId", i."id", i."title", i."characters", i."acts", i."scenes",
-                   i."speeches", CAST(i."document" AS jsonb), LOCALTIMESTAMP(3)
+                   i."speeches",
+                   CAST(substr(CAST(:documents AS text), i."docStart", i."docLength") AS jsonb),
+                   LOCALTIMESTAMP(3)
             FROM done d JOIN input i ON i."id" = d."id"
             WHERE i."playbookId" IS NOT NULL),
         scratch AS (
