@@ -45,6 +45,10 @@ struct ProgressUpdate
     QJsonObject chunkResults;
     QJsonObject chunkDetails;  ///< timing and counts, for the event and the checkpoints list
     bool urgent = false;       ///< write at once, even when a pool holds progress back
+    /// The handler left the checkpoint out because JobContext::progressDue() said no: a pool
+    /// holds such a report back and never writes it alone. (A handler without checkpoints at all
+    /// leaves currentState empty and this false: its reports are written as they come.)
+    bool checkpointOmitted = false;
 };
 
 enum class ControlRequest { None, Pause, Cancel };

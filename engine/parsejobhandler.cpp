@@ -89,7 +89,7 @@ JobOutcome parsePlayHandler(JobContext &context)
         if (context.progressDue(update.urgent))
             withCheckpoint(update);
         else
-            checkpointOwed = true;
+            checkpointOwed = update.checkpointOmitted = true;
         if (!context.reportProgress(update))
             return JobOutcome::stopped();
     }

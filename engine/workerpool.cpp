@@ -161,8 +161,8 @@ public:
             mergeProgress(*m_pending, update);
         else
             m_pending = update;
-        if (update.currentState.isEmpty())
-            return true; // no checkpoint in it (progressDue() said no): held back until one comes
+        if (update.checkpointOmitted)
+            return true; // progressDue() said no: held back until a report with its checkpoint
         const bool due = m_sinceWrite.elapsed() >= m_pool->options.progressIntervalMs
                          || update.urgent || m_pool->releasing
                          || m_held->changedElsewhere.exchange(false);
@@ -181,7 +181,7 @@ public:
     /// without its checkpoint (a handler that did not finish reporting) is not written.
     bool flush()
     {
-        if (!m_pending || m_held->lost || m_handled || m_pending->currentState.isEmpty())
+        if (!m_pending || m_held->lost || m_handled || m_pending->checkpointOmitted)
             return !m_held->lost && !m_handled;
         return writePending();
     }

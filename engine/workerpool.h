@@ -29,8 +29,9 @@ public:
     virtual QList<QJsonObject> storedChunkResults() = 0;
     /// Whether a progress report with this urgency would be written now. A handler may then send
     /// the checkpoint (currentState, chunkResults) only when it is, and otherwise a report
-    /// without them: the pool never writes such a report, and before the handler returns
-    /// anything but Completed it reports the checkpoint once more if one is owed.
+    /// without them, marked checkpointOmitted: the pool never writes such a report, and before
+    /// the handler returns anything but Completed it reports the checkpoint once more if one is
+    /// owed.
     virtual bool progressDue(bool urgent) const
     {
         Q_UNUSED(urgent);
