@@ -45,14 +45,19 @@ JobOutcome parsePlayHandler(JobContext &context)
         update.chunkResults = run->takeChunkResults();
         checkpointOwed = false;
     };
+    // Where the parse stands, without the checkpoint.
+    auto position = [&run] {
+        ProgressUpdate update;
+        update.completedChunks = run->completedChunks();
+        update.totalChunks = run->totalChunks();
+        update.progress = run->totalChunks() > 0
+                              ? 100.0 * run->completedChunks() / run->totalChunks()
+                              : 100.0;
+        return update;
+    };
     auto stop = [&](JobOutcome outcome) {
         if (checkpointOwed) {
-            ProgressUpdate update;
-            update.completedChunks = run->completedChunks();
-            update.totalChunks = run->totalChunks();
-            update.progress = run->totalChunks() > 0
-                                  ? 100.0 * run->completedChunks() / run->totalChunks()
-                                  : 100.0;
+            ProgressUpdate update = position();
             withCheckpoint(update);
             if (!context.reportProgress(update))
                 return JobOutcome::stopped();
@@ -68,12 +73,7 @@ JobOutcome parsePlayHandler(JobContext &context)
                                       : JobOutcome::failed(error.message, error.permanent));
         if (chunkDelayMs > 0)
             QThread::msleep(chunkDelayMs);
-        ProgressUpdate update;
-        update.completedChunks = run->completedChunks();
-        update.totalChunks = run->totalChunks();
-        update.progress = run->totalChunks() > 0
-                              ? 100.0 * run->completedChunks() / run->totalChunks()
-                              : 100.0;
+        ProgressUpdate update = position();
         update.chunkDetails = {{QStringLiteral("chunk"), report.index},
                                {QStringLiteral("ms"), report.elapsedMs},
                                {QStringLiteral("speeches"), report.speeches}};
