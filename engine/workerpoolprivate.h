@@ -1,7 +1,8 @@
 #pragma once
 
-// WorkerPool's inside, shared by its parts: the dispatcher and the worker slots
-// (workerpool.cpp) and the heartbeat (workerheartbeat.cpp). Not installed, not for other code.
+// WorkerPool's inside, shared by its parts: the pool's life (workerpool.cpp), the dispatchers
+// (workerdispatcher.cpp), the worker slots (workerslot.cpp) and the heartbeat
+// (workerheartbeat.cpp). Not installed, not for other code.
 #include "engine/workerpool.h"
 
 #include "engine/database.h"
