@@ -5,6 +5,7 @@
 #include "engine/parse/parsetr.h"
 #include "engine/parse/parsingcontext.h"
 #include "engine/parse/playbookbuilder.h"
+#include "engine/parse/selfintroductions.h"
 #include "engine/parse/sourcelines.h"
 #include "engine/parse/textnormalizer.h"
 
@@ -301,7 +302,11 @@ QJsonObject ParseRun::playbook() const
         // Prose the pre-scan could not explain lowers the confidence, up to a half.
         meta.insert(QStringLiteral("layoutConfidence"), qMin(1.0, 0.5 + profile.explainedShare()));
     }
-    return d->builder.playbook(d->context.title(), d->context.characters(), meta, d->context.personae());
+    // Joined only here, over the whole play: an introduction can come long after the described
+    // label was first read, and the context must not depend on where chunks end.
+    const QList<ParsingContext::Character> characters =
+        SelfIntroductions::join(d->builder.acts(), d->context.characters());
+    return d->builder.playbook(d->context.title(), characters, meta, d->context.personae());
 }
 
 } // namespace Engine

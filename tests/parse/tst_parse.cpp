@@ -75,6 +75,18 @@ QJsonArray allSpeeches(const QJsonObject &playbook)
     return out;
 }
 
+// The character entry whose name or one of whose aliases is `label`, or an empty object.
+QJsonObject entryFor(const QJsonObject &playbook, const QString &label)
+{
+    for (const QJsonValue &v : playbook.value(QStringLiteral("characters")).toArray()) {
+        const QJsonObject c = v.toObject();
+        if (c.value(QStringLiteral("name")).toString() == label
+            || c.value(QStringLiteral("aliases")).toArray().contains(label))
+            return c;
+    }
+    return {};
+}
+
 const char *SmallPlay = "A SMALL PLAY\n"
                         "\n"
                         "ACT I.\n"
@@ -358,6 +370,81 @@ private slots:
         QCOMPARE(countSpeeches(pb), 3);
         QCOMPARE(allSpeeches(pb).at(0).toObject().value(QStringLiteral("text")).toString(),
                  QStringLiteral("Habe nun, ach!\nPhilosophie."));
+    }
+
+    // --- described labels joined with the name the text gives ---------------------------------
+
+    void describedSpeakerJoinsTheNameTheyGive()
+    {
+        // Described labels replaced by names once the people are introduced: one says who he is,
+        // one answers the question, one is called by her name in reply (twice), and her mother
+        // later introduces her.
+        const QString text = QStringLiteral(
+            "ACT I\n\n"
+            "THE STRANGER. Good evening. Is this the inn?\n\n"
+            "THE DAUGHTER. It is, sir. Mother, a traveller.\n\n"
+            "THE MOTHER. Stand up straight, Alice.\n\n"
+            "THE DAUGHTER. I am standing straight.\n\n"
+            "THE MOTHER. Then fetch the lamp, Alice.\n\n"
+            "THE STRANGER. I am Captain Robert Hale. And who are you?\n\n"
+            "THE KEEPER. Thomas Webb, keeper of this house.\n\n"
+            "ACT II\n\n"
+            "HALE. Good morning, Webb.\n\n"
+            "WEBB. Good morning, Captain.\n\n"
+            "ALICE. The coach is here.\n\n"
+            "MRS. WEBB. My daughter Alice, Captain.\n\n"
+            "HALE. Delighted.\n\n"
+            "WEBB. Your bags are ready.\n");
+        const QJsonObject pb = parseAll(text, config(200));
+        QCOMPARE(countSpeeches(pb), 13);
+        const QJsonObject hale = entryFor(pb, QStringLiteral("HALE"));
+        QCOMPARE(hale.value(QStringLiteral("aliases")).toArray(), QJsonArray{QStringLiteral("THE STRANGER")});
+        QCOMPARE(hale.value(QStringLiteral("speeches")).toInt(), 4);
+        QCOMPARE(entryFor(pb, QStringLiteral("THE KEEPER")).value(QStringLiteral("name")).toString(),
+                 QStringLiteral("WEBB"));
+        QCOMPARE(entryFor(pb, QStringLiteral("THE DAUGHTER")).value(QStringLiteral("name")).toString(),
+                 QStringLiteral("ALICE"));
+        QCOMPARE(entryFor(pb, QStringLiteral("THE MOTHER")).value(QStringLiteral("name")).toString(),
+                 QStringLiteral("MRS. WEBB"));
+        QCOMPARE(pb.value(QStringLiteral("characters")).toArray().size(), 4);
+        // the playbook does not depend on where the chunks end
+        QCOMPARE(parseAll(text, config(3)), pb);
+    }
+
+    void differentPeopleStayApart()
+    {
+        // An impostor claims JOHN's name while JOHN answers him: two people taking turns. THE NURSE's
+        // `I am Mary's sister` is a possessive. `Tom` is said after THE GUARD, but as often after
+        // JOHN: the text does not tell whose name it is.
+        const QString text = QStringLiteral(
+            "ACT I\n\n"
+            "THE STRANGER. Good evening.\n\n"
+            "JOHN. Who are you?\n\n"
+            "THE STRANGER. I am John Hale.\n\n"
+            "JOHN. You lie. I am John Hale.\n\n"
+            "THE STRANGER. Prove it.\n\n"
+            "JOHN. Ask anyone.\n\n"
+            "THE NURSE. I am Mary's sister.\n\n"
+            "THE GUARD. Halt.\n\n"
+            "THE NURSE. Yes, Tom.\n\n"
+            "JOHN. Let me pass.\n\n"
+            "THE NURSE. Hush, Tom.\n\n"
+            "THE GUARD. Who goes there?\n\n"
+            "THE NURSE. Only us, Tom.\n\n"
+            "JOHN. Friends.\n\n"
+            "THE NURSE. Go on, Tom.\n\n"
+            "ACT II\n\n"
+            "MARY. Where did they go?\n\n"
+            "TOM. Home.\n");
+        const QJsonObject pb = parseAll(text, config(200));
+        QCOMPARE(countSpeeches(pb), 17);
+        for (const QString &label : {QStringLiteral("THE STRANGER"), QStringLiteral("JOHN"),
+                                     QStringLiteral("THE NURSE"), QStringLiteral("THE GUARD"),
+                                     QStringLiteral("MARY"), QStringLiteral("TOM")}) {
+            const QJsonObject entry = entryFor(pb, label);
+            QCOMPARE(entry.value(QStringLiteral("name")).toString(), label);
+            QVERIFY2(entry.value(QStringLiteral("aliases")).toArray().isEmpty(), qPrintable(label));
+        }
     }
 
     // --- bad input ----------------------------------------------------------------------------
