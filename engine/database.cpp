@@ -235,7 +235,7 @@ ScopedConnection::ScopedConnection(const DatabaseUrl &url, const QString &prefix
     , m_registry(registry)
 {
     if (m_registry && m_registry->isInterrupted()) {
-        m_error = QStringLiteral("the database did not answer and the connections were cut");
+        m_error = Tr::tr("The database did not answer and the connections were cut");
         return;
     }
     m_db = Database::open(url, m_name, &m_error);

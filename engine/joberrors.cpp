@@ -4,15 +4,27 @@
 
 namespace Engine {
 
+namespace {
+
+// Marked for lupdate, translated for message() and kept English for what().
+const char kCannotGo[] = QT_TRANSLATE_NOOP("Engine", "Job %1 cannot go from %2 to %3");
+const char kNoJob[] = QT_TRANSLATE_NOOP("Engine", "No job with id %1");
+
+} // namespace
+
 JobError::JobError(const QString &jobId, const QString &message)
-    : std::runtime_error(message.toStdString())
+    : JobError(jobId, message, message)
+{}
+
+JobError::JobError(const QString &jobId, const QString &message, const QString &englishMessage)
+    : std::runtime_error(englishMessage.toStdString())
     , m_jobId(jobId)
     , m_message(message)
 {}
 
 JobTransitionError::JobTransitionError(const QString &jobId, JobStatus from, JobStatus to)
-    : JobError(jobId, Tr::tr("Job %1 cannot go from %2 to %3")
-                          .arg(jobId, statusName(from), statusName(to)))
+    : JobError(jobId, Tr::tr(kCannotGo).arg(jobId, statusName(from), statusName(to)),
+               QString::fromLatin1(kCannotGo).arg(jobId, statusName(from), statusName(to)))
 {}
 
 JobTransitionError::JobTransitionError(const QString &jobId, const QString &message)
@@ -20,7 +32,7 @@ JobTransitionError::JobTransitionError(const QString &jobId, const QString &mess
 {}
 
 JobNotFoundError::JobNotFoundError(const QString &jobId)
-    : JobError(jobId, Tr::tr("No job with id %1").arg(jobId))
+    : JobError(jobId, Tr::tr(kNoJob).arg(jobId), QString::fromLatin1(kNoJob).arg(jobId))
 {}
 
 } // namespace Engine

@@ -9,10 +9,14 @@
 namespace Engine {
 
 /// Base of the engine's errors: a message a person understands, and the job it concerns.
+///
+/// message() is for a person and speaks the window's language (Engine::Tr); what() is English
+/// whenever the English text is given, since a worker stores what() as a failed job's lastError.
 class JobError : public std::runtime_error
 {
 public:
     JobError(const QString &jobId, const QString &message);
+    JobError(const QString &jobId, const QString &message, const QString &englishMessage);
     QString jobId() const { return m_jobId; }
     QString message() const { return m_message; }
 

@@ -109,37 +109,35 @@ void JobQueue::exec(QSqlQuery &query, const QString &jobId)
 
 void JobQueue::validate(const EnqueueInput &input) const
 {
-    const QString who = input.filename.isEmpty() ? QStringLiteral("(no filename)") : input.filename;
+    const QString who = input.filename.isEmpty() ? Tr::tr("(no filename)") : input.filename;
     if (input.filename.trimmed().isEmpty())
         throw JobEnqueueError(QString(), Tr::tr("A job needs a filename"));
     if (input.rawText.trimmed().isEmpty())
-        throw JobEnqueueError(QString(), QStringLiteral("%1 is empty: there is no play text to "
-                                                        "parse").arg(who));
+        throw JobEnqueueError(QString(), Tr::tr("%1 is empty: there is no play text to parse").arg(who));
     if (input.rawText.size() > m_options.maxTextBytes)
         throw JobEnqueueError(QString(),
-                              QStringLiteral("%1 is %2 MB, over the limit of %3 MB")
+                              Tr::tr("%1 is %2 MB, over the limit of %3 MB")
                                   .arg(who)
                                   .arg(input.rawText.size() / 1048576.0, 0, 'f', 1)
                                   .arg(m_options.maxTextBytes / 1048576.0, 0, 'f', 1));
     if (input.rawText.contains('\0'))
-        throw JobEnqueueError(QString(), QStringLiteral("%1 is not a text file (it contains NUL "
-                                                        "bytes)").arg(who));
+        throw JobEnqueueError(QString(), Tr::tr("%1 is not a text file (it contains NUL bytes)").arg(who));
     QStringDecoder decoder(QStringDecoder::Utf8);
     const QString decoded = decoder(input.rawText);
     if (decoder.hasError())
-        throw JobEnqueueError(QString(), QStringLiteral("%1 is not valid UTF-8 text").arg(who));
+        throw JobEnqueueError(QString(), Tr::tr("%1 is not valid UTF-8 text").arg(who));
     if (input.priority < kMinPriority || input.priority > kMaxPriority)
         throw JobEnqueueError(QString(), Tr::tr("Priority %1 is out of range (%2 to %3)")
                                              .arg(input.priority)
                                              .arg(kMinPriority)
                                              .arg(kMaxPriority));
     if (input.maxRetries < 0 || input.maxRetries > kMaxRetriesLimit)
-        throw JobEnqueueError(QString(), QStringLiteral("maxRetries %1 is out of range (0 to %2)")
+        throw JobEnqueueError(QString(), Tr::tr("maxRetries %1 is out of range (0 to %2)")
                                              .arg(input.maxRetries)
                                              .arg(kMaxRetriesLimit));
     const QJsonValue chunkSize = input.config.value(QStringLiteral("chunkSize"));
     if (!chunkSize.isUndefined() && (!chunkSize.isDouble() || chunkSize.toInt() < 1))
-        throw JobEnqueueError(QString(), QStringLiteral("chunkSize must be a positive number"));
+        throw JobEnqueueError(QString(), Tr::tr("chunkSize must be a positive number"));
 }
 
 void JobQueue::insertJob(const QString &id, const EnqueueInput &input, const QString &text,

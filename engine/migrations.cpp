@@ -514,8 +514,8 @@ bool checkOwnership(QSqlDatabase db, QString *error)
             tables << QLatin1Char('"') + query.value(0).toString() + QLatin1Char('"');
         if (tables.isEmpty())
             return true;
-        *error = QStringLiteral("not a Callboard database (it holds %1): Callboard leaves it "
-                                "as it is; choose another file")
+        *error = Tr::tr("not a Callboard database (it holds %1): Callboard leaves it as it is; "
+                        "choose another file")
                      .arg(tables.mid(0, 5).join(QStringLiteral(", "))
                           + (tables.size() > 5 ? QStringLiteral(", …") : QString()));
         return false;

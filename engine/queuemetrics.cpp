@@ -2,6 +2,7 @@
 #include "engine/workerregistry.h"
 
 #include "engine/database.h"
+#include "engine/enginetr.h"
 #include "engine/job.h"
 #include "engine/joberrors.h"
 #include "engine/sqldialect.h"
@@ -412,18 +413,17 @@ QueueSnapshot QueueMetrics::snapshot(const MetricsOptions &options)
                 const QString lastError = query.value(6).toString().section(QLatin1Char('\n'), 0, 0);
                 switch (reason) {
                 case StuckJob::Reason::LockExpired:
-                    job.description = QStringLiteral("running, but the lock of worker %1 expired at %2")
+                    job.description = Tr::tr("running, but the lock of worker %1 expired at %2")
                                           .arg(job.workerId, isoUtc(job.since));
                     break;
                 case StuckJob::Reason::ManyRetries:
-                    job.description = QStringLiteral("retried %1 times%2")
-                                          .arg(job.retryCount)
-                                          .arg(lastError.isEmpty()
-                                                   ? QString()
-                                                   : QStringLiteral("; last error: ") + lastError);
+                    // The last error is the stored (English) text, quoted as it is.
+                    job.description = lastError.isEmpty()
+                        ? Tr::tr("retried %1 times").arg(job.retryCount)
+                        : Tr::tr("retried %1 times; last error: %2").arg(job.retryCount).arg(lastError);
                     break;
                 case StuckJob::Reason::PausedLong:
-                    job.description = QStringLiteral("paused since %1").arg(isoUtc(job.since));
+                    job.description = Tr::tr("paused since %1").arg(isoUtc(job.since));
                     break;
                 }
                 snap.stuck << job;

@@ -2,7 +2,9 @@
 """Fills translations/callboard_{de,fr}.ts from the tables below (after `update_translations`).
 
 Kept as a script so that a new string is one line here; Linguist works on the .ts files as well.
-Exits 1 and lists what is missing when a source string has no translation.
+Exits 1 and lists what is missing when a source string has no translation, neither here nor in
+the .ts file (a message translated in Linguist is kept as it is). scripts/check-translations.sh
+checks the .ts files against the sources without changing them.
 """
 import sys
 import xml.etree.ElementTree as ET
@@ -11,7 +13,7 @@ from pathlib import Path
 # source -> (German, French); numerus entries give (singular, plural) tuples.
 T = {
     # The engine's messages for a person (connection, URL, schema, job control); stored texts
-    # such as lastError stay English.
+    # such as lastError stay English (the parse errors are not tr(): engine/parse/parsetr.h).
     "SQLite database %1: %2": ("SQLite-Datenbank %1: %2", "Base SQLite %1 : %2"),
     "PostgreSQL at %1 refused the login of user '%2': wrong or missing password": (
         "PostgreSQL auf %1 hat die Anmeldung von Benutzer „%2“ abgelehnt: falsches oder fehlendes Passwort",
@@ -64,6 +66,31 @@ T = {
         "Le schéma de la base est en version %1 et doit passer en %2, mais le fichier SQLite %3 est en lecture seule (%4) : lancez une fois `callboard migrate` avec le droit d'écrire le fichier et son dossier"),
     "Migration %1 (%2) failed: %3": ("Migration %1 (%2) fehlgeschlagen: %3", "La migration %1 (%2) a échoué : %3"),
     "Cannot LISTEN on %1": ("LISTEN auf %1 nicht möglich", "Impossible d'écouter (LISTEN) sur %1"),
+    "The database did not answer and the connections were cut": (
+        "Die Datenbank hat nicht geantwortet, die Verbindungen wurden getrennt",
+        "La base n'a pas répondu et les connexions ont été coupées"),
+    "not a Callboard database (it holds %1): Callboard leaves it as it is; choose another file": (
+        "keine Callboard-Datenbank (sie enthält %1): Callboard lässt sie unverändert; bitte eine andere Datei wählen",
+        "ce n'est pas une base Callboard (elle contient %1) : Callboard la laisse telle quelle ; choisissez un autre fichier"),
+    # Enqueue errors (JobQueue::validate): said to the person adding plays, never stored.
+    "(no filename)": ("(kein Dateiname)", "(sans nom de fichier)"),
+    "%1 is empty: there is no play text to parse": (
+        "%1 ist leer: Es gibt keinen Stücktext zum Einlesen", "%1 est vide : il n'y a aucun texte de pièce à analyser"),
+    "%1 is %2 MB, over the limit of %3 MB": (
+        "%1 ist %2 MB groß und überschreitet die Grenze von %3 MB", "%1 fait %2 Mo, au-delà de la limite de %3 Mo"),
+    "%1 is not a text file (it contains NUL bytes)": (
+        "%1 ist keine Textdatei (sie enthält NUL-Bytes)", "%1 n'est pas un fichier texte (il contient des octets NUL)"),
+    "%1 is not valid UTF-8 text": ("%1 ist kein gültiger UTF-8-Text", "%1 n'est pas du texte UTF-8 valide"),
+    "maxRetries %1 is out of range (0 to %2)": (
+        "maxRetries %1 liegt außerhalb des Bereichs (0 bis %2)", "maxRetries %1 est hors limites (0 à %2)"),
+    "chunkSize must be a positive number": ("chunkSize muss eine positive Zahl sein", "chunkSize doit être un nombre positif"),
+    # Stuck jobs in the metrics dock (the command line prints them in English).
+    "running, but the lock of worker %1 expired at %2": (
+        "läuft, aber die Sperre von Worker %1 ist um %2 abgelaufen", "en cours, mais le verrou du worker %1 a expiré à %2"),
+    "retried %1 times": ("%1-mal wiederholt", "relancée %1 fois"),
+    "retried %1 times; last error: %2": (
+        "%1-mal wiederholt; letzter Fehler: %2", "relancée %1 fois ; dernière erreur : %2"),
+    "paused since %1": ("pausiert seit %1", "en pause depuis %1"),
     "&Prune Finished Jobs…": ("Erledigte Aufträge &bereinigen…", "&Purger les tâches terminées…"),
     "Delete completed, failed and cancelled jobs older than a number of days, with their events (playbooks are kept)": (
         "Abgeschlossene, fehlgeschlagene und abgebrochene Aufträge löschen, die älter als eine Anzahl Tage sind, samt ihren Ereignissen (Playbooks bleiben erhalten)",
@@ -566,6 +593,17 @@ CONTEXT = {
 }
 
 
+def finished(message) -> bool:
+    """True when the .ts already holds a finished translation of this message."""
+    translation = message.find("translation")
+    if translation is None or translation.get("type") in ("unfinished", "vanished", "obsolete"):
+        return False
+    if message.get("numerus") == "yes":
+        forms = translation.findall("numerusform")
+        return bool(forms) and all((form.text or "").strip() for form in forms)
+    return bool((translation.text or "").strip())
+
+
 def fill(path: Path, column: int) -> list:
     tree = ET.parse(path)
     missing = []
@@ -576,7 +614,9 @@ def fill(path: Path, column: int) -> list:
             entry = CONTEXT.get((name, source), T.get(source))
             translation = message.find("translation")
             if entry is None:
-                missing.append(f"{name}: {source!r}")
+                # Translated in Linguist rather than here: kept as it is.
+                if not finished(message):
+                    missing.append(f"{name}: {source!r}")
                 continue
             value = entry[column]
             for child in list(translation):

@@ -9,6 +9,7 @@ root=$(pwd)
 bash scripts/install-deps.sh
 bash scripts/check-build-deps.sh
 bash scripts/check-layering.sh
+bash scripts/check-translations.sh
 bash scripts/build.sh
 
 pgdir=$(mktemp -d /tmp/callboard-pg.XXXXXX)

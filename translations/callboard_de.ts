@@ -299,162 +299,6 @@
 <context>
     <name>Engine</name>
     <message>
-        <source>config "provider" (%1) and "llmProvider" (%2) disagree</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config "provider" must be a string</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>unknown provider '%1'</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>no speeches found: this does not look like a play (no speaker labels such as "HAMLET." or "Nora:")</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server at %1 sent an answer without a chat completion</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server at %1 did not answer within %2 ms</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>cannot reach the LLM server at %1: %2</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server at %1 is rate limiting (429)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server at %1 failed (%2)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server requires an API key (401): set CALLBOARD_LLM_API_KEY or OPENAI_API_KEY</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server refused the API key (401)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server denied access (403)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server at %1 does not know model '%2' or the endpoint URL is wrong (404)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server rejected the request (400)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server refused a request this large (413): use a smaller chunkSize</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM server at %1 refused the request (%2)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source> (asked to wait %1 s)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>%1; gave up after 1 attempt</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>%1; gave up after %2 attempts</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config "%1" must be a whole number between %2 and %3</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config "%1" must be a string</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config must not hold the API key ("%1"): job configs are stored in the database; set CALLBOARD_LLM_API_KEY in the worker's environment instead</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM endpoint '%1' is not an http(s) URL</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>no model set for provider 'openai': set config "model" or CALLBOARD_LLM_MODEL</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config "temperature" must be a number between 0 and 2</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config "responseFormat" must be auto, json_schema, json_object or none</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM reply was not valid playbook JSON: %1</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>LLM reply was not valid playbook JSON after %1 attempts: %2</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>config "chunkSize" must be a whole number of lines between 1 and %1</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>the text is empty</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>this is not a text file (binary data or an unknown encoding)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>the text has nothing besides its Project Gutenberg header and footer</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>checkpoint has an unknown format</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>checkpoint belongs to a different text</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>checkpoint was written with a different chunk size or provider</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>checkpoint has an invalid chunk count</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>checkpoint is damaged (context or partial playbook unreadable)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>the run is already finished</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>no speeches found: this does not look like a play</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>The queue file %1 is damaged (%2). Callboard will not work on it; a copy of it was kept as %3. Restore a backup or choose another file in File → Connect to Database.</source>
         <translation>Die Warteschlangendatei %1 ist beschädigt (%2). Callboard arbeitet nicht damit; eine Kopie wurde als %3 aufbewahrt. Stellen Sie eine Sicherung wieder her oder wählen Sie unter Datei → Mit Datenbank verbinden eine andere Datei.</translation>
     </message>
@@ -485,10 +329,6 @@
     <message>
         <source>Job %1 is running (worker %2): pause or cancel it first, then restart it</source>
         <translation>Auftrag %1 läuft (Worker %2): zuerst pausieren oder abbrechen, dann neu beginnen</translation>
-    </message>
-    <message>
-        <source>stopped in the middle of a chunk</source>
-        <translation type="unfinished" />
     </message>
     <message>
         <source>SQLite database %1: %2</source>
@@ -641,6 +481,58 @@
     <message>
         <source>Job %1 failed for a reason no retry can fix: start it over (restart) with another configuration, or remove it</source>
         <translation>Auftrag %1 ist aus einem Grund gescheitert, den keine Wiederholung behebt: starten Sie ihn mit einer anderen Konfiguration neu (restart) oder entfernen Sie ihn</translation>
+    </message>
+    <message>
+        <source>The database did not answer and the connections were cut</source>
+        <translation>Die Datenbank hat nicht geantwortet, die Verbindungen wurden getrennt</translation>
+    </message>
+    <message>
+        <source>(no filename)</source>
+        <translation>(kein Dateiname)</translation>
+    </message>
+    <message>
+        <source>%1 is empty: there is no play text to parse</source>
+        <translation>%1 ist leer: Es gibt keinen Stücktext zum Einlesen</translation>
+    </message>
+    <message>
+        <source>%1 is %2 MB, over the limit of %3 MB</source>
+        <translation>%1 ist %2 MB groß und überschreitet die Grenze von %3 MB</translation>
+    </message>
+    <message>
+        <source>%1 is not a text file (it contains NUL bytes)</source>
+        <translation>%1 ist keine Textdatei (sie enthält NUL-Bytes)</translation>
+    </message>
+    <message>
+        <source>%1 is not valid UTF-8 text</source>
+        <translation>%1 ist kein gültiger UTF-8-Text</translation>
+    </message>
+    <message>
+        <source>maxRetries %1 is out of range (0 to %2)</source>
+        <translation>maxRetries %1 liegt außerhalb des Bereichs (0 bis %2)</translation>
+    </message>
+    <message>
+        <source>chunkSize must be a positive number</source>
+        <translation>chunkSize muss eine positive Zahl sein</translation>
+    </message>
+    <message>
+        <source>not a Callboard database (it holds %1): Callboard leaves it as it is; choose another file</source>
+        <translation>keine Callboard-Datenbank (sie enthält %1): Callboard lässt sie unverändert; bitte eine andere Datei wählen</translation>
+    </message>
+    <message>
+        <source>running, but the lock of worker %1 expired at %2</source>
+        <translation>läuft, aber die Sperre von Worker %1 ist um %2 abgelaufen</translation>
+    </message>
+    <message>
+        <source>retried %1 times</source>
+        <translation>%1-mal wiederholt</translation>
+    </message>
+    <message>
+        <source>retried %1 times; last error: %2</source>
+        <translation>%1-mal wiederholt; letzter Fehler: %2</translation>
+    </message>
+    <message>
+        <source>paused since %1</source>
+        <translation>pausiert seit %1</translation>
     </message>
 </context>
 <context>

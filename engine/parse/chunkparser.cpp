@@ -17,7 +17,7 @@ std::unique_ptr<ChunkParser> ChunkParser::create(const QJsonObject &jobConfig, P
     } else if (!seedProvider.isUndefined() && !seedProvider.isNull() && seedProvider != provider) {
         if (error) {
             error->permanent = true;
-            error->message = ParseTr::tr("config \"provider\" (%1) and \"llmProvider\" (%2) disagree")
+            error->message = ParseTr::english("config \"provider\" (%1) and \"llmProvider\" (%2) disagree")
                                  .arg(provider.toString(), seedProvider.toString());
         }
         return nullptr;
@@ -33,9 +33,9 @@ std::unique_ptr<ChunkParser> ChunkParser::create(const QJsonObject &jobConfig, P
     if (error) {
         error->permanent = true;
         if (!provider.isString())
-            error->message = ParseTr::tr("config \"provider\" must be a string");
+            error->message = ParseTr::english("config \"provider\" must be a string");
         else
-            error->message = ParseTr::tr("unknown provider '%1'").arg(provider.toString());
+            error->message = ParseTr::english("unknown provider '%1'").arg(provider.toString());
     }
     return nullptr;
 }

@@ -47,7 +47,7 @@ bool HeuristicChunkParser::prepare(const SourceLines &lines, const QString &meta
     if (profile.acceptedLabels() == 0) {
         if (error) {
             error->permanent = true;
-            error->message = ParseTr::tr("no speeches found: this does not look like a play "
+            error->message = ParseTr::english("no speeches found: this does not look like a play "
                                             "(no speaker labels such as \"HAMLET.\" or \"Nora:\")");
         }
         return false;

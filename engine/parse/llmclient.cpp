@@ -226,13 +226,13 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
             // A proxy's page or a half-written answer: worth another try.
             if (doc.isObject())
                 addUsage(usage, root);
-            problem = ParseTr::tr("LLM server at %1 sent an answer without a chat completion").arg(where);
+            problem = ParseTr::english("LLM server at %1 sent an answer without a chat completion").arg(where);
         } else if (a.status == 0) {
             if (a.timedOut)
-                problem = ParseTr::tr("LLM server at %1 did not answer within %2 ms")
+                problem = ParseTr::english("LLM server at %1 did not answer within %2 ms")
                               .arg(where).arg(m_config.timeoutMs);
             else
-                problem = ParseTr::tr("cannot reach the LLM server at %1: %2").arg(where, a.networkError);
+                problem = ParseTr::english("cannot reach the LLM server at %1: %2").arg(where, a.networkError);
             if (a.networkPermanent && !a.timedOut) {
                 fail(error, problem, true);
                 return false;
@@ -240,8 +240,8 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
         } else if (a.status == 408 || a.status == 429 || a.status >= 500) {
             const QString detail = serverMessage(a.body);
             problem = a.status == 429
-                          ? ParseTr::tr("LLM server at %1 is rate limiting (429)").arg(where)
-                          : ParseTr::tr("LLM server at %1 failed (%2)").arg(where).arg(a.status);
+                          ? ParseTr::english("LLM server at %1 is rate limiting (429)").arg(where)
+                          : ParseTr::english("LLM server at %1 failed (%2)").arg(where).arg(a.status);
             if (!detail.isEmpty())
                 problem += QStringLiteral(": ") + detail;
             waitMs = a.retryAfterMs;
@@ -251,27 +251,27 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
             switch (a.status) {
             case 401:
                 message = m_config.apiKey.isEmpty()
-                              ? ParseTr::tr("LLM server requires an API key (401): set "
-                                            "CALLBOARD_LLM_API_KEY or OPENAI_API_KEY")
-                              : ParseTr::tr("LLM server refused the API key (401)");
+                              ? ParseTr::english("LLM server requires an API key (401): set "
+                                                 "CALLBOARD_LLM_API_KEY or OPENAI_API_KEY")
+                              : ParseTr::english("LLM server refused the API key (401)");
                 break;
             case 403:
-                message = ParseTr::tr("LLM server denied access (403)");
+                message = ParseTr::english("LLM server denied access (403)");
                 break;
             case 404:
-                message = ParseTr::tr("LLM server at %1 does not know model '%2' or the endpoint URL "
-                                      "is wrong (404)")
+                message = ParseTr::english("LLM server at %1 does not know model '%2' or the endpoint URL "
+                                           "is wrong (404)")
                               .arg(where, m_config.model);
                 break;
             case 400:
-                message = ParseTr::tr("LLM server rejected the request (400)");
+                message = ParseTr::english("LLM server rejected the request (400)");
                 break;
             case 413:
-                message = ParseTr::tr("LLM server refused a request this large (413): use a smaller "
-                                      "chunkSize");
+                message = ParseTr::english("LLM server refused a request this large (413): use a smaller "
+                                           "chunkSize");
                 break;
             default:
-                message = ParseTr::tr("LLM server at %1 refused the request (%2)").arg(where).arg(a.status);
+                message = ParseTr::english("LLM server at %1 refused the request (%2)").arg(where).arg(a.status);
                 break;
             }
             if (!detail.isEmpty())
@@ -283,7 +283,7 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
         if (attempt >= m_config.maxAttempts)
             break;
         if (waitMs > m_config.maxBackoffMs) {
-            problem += ParseTr::tr(" (asked to wait %1 s)").arg((waitMs + 999) / 1000);
+            problem += ParseTr::english(" (asked to wait %1 s)").arg((waitMs + 999) / 1000);
             break;
         }
         if (waitMs < 0) {
@@ -297,8 +297,8 @@ bool LlmClient::complete(const QJsonObject &body, Reply *reply, QJsonObject *usa
         }
     }
     fail(error,
-         attempt == 1 ? ParseTr::tr("%1; gave up after 1 attempt").arg(problem)
-                      : ParseTr::tr("%1; gave up after %2 attempts").arg(problem).arg(attempt),
+         attempt == 1 ? ParseTr::english("%1; gave up after 1 attempt").arg(problem)
+                      : ParseTr::english("%1; gave up after %2 attempts").arg(problem).arg(attempt),
          false);
     return false;
 }

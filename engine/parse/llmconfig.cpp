@@ -28,7 +28,7 @@ bool readInt(const QJsonObject &config, const QString &key, int min, int max, in
         return true;
     const double d = v.toDouble(-1);
     if (!v.isDouble() || d != double(qint64(d)) || d < min || d > max) {
-        fail(error, ParseTr::tr("config \"%1\" must be a whole number between %2 and %3")
+        fail(error, ParseTr::english("config \"%1\" must be a whole number between %2 and %3")
                         .arg(key).arg(min).arg(max));
         return false;
     }
@@ -42,7 +42,7 @@ bool readString(const QJsonObject &config, const QString &key, QString *out, Par
     if (v.isUndefined() || v.isNull())
         return true;
     if (!v.isString()) {
-        fail(error, ParseTr::tr("config \"%1\" must be a string").arg(key));
+        fail(error, ParseTr::english("config \"%1\" must be a string").arg(key));
         return false;
     }
     *out = v.toString().trimmed();
@@ -58,9 +58,9 @@ std::optional<LlmConfig> LlmConfig::fromJob(const QJsonObject &jobConfig, ParseE
                                            QStringLiteral("token")};
     for (const QString &key : secretKeys) {
         if (jobConfig.contains(key)) {
-            fail(error, ParseTr::tr("config must not hold the API key (\"%1\"): job configs are stored "
-                                    "in the database; set CALLBOARD_LLM_API_KEY in the worker's "
-                                    "environment instead")
+            fail(error, ParseTr::english("config must not hold the API key (\"%1\"): job configs are stored "
+                                         "in the database; set CALLBOARD_LLM_API_KEY in the worker's "
+                                         "environment instead")
                             .arg(key));
             return std::nullopt;
         }
@@ -77,13 +77,13 @@ std::optional<LlmConfig> LlmConfig::fromJob(const QJsonObject &jobConfig, ParseE
     c.endpoint = QUrl(endpoint, QUrl::StrictMode);
     if (!c.endpoint.isValid() || c.endpoint.host().isEmpty()
         || (c.endpoint.scheme() != u"http" && c.endpoint.scheme() != u"https")) {
-        fail(error, ParseTr::tr("LLM endpoint '%1' is not an http(s) URL")
+        fail(error, ParseTr::english("LLM endpoint '%1' is not an http(s) URL")
                         .arg(QUrl(endpoint).toDisplayString(QUrl::RemoveUserInfo)));
         return std::nullopt;
     }
     if (c.model.isEmpty()) {
-        fail(error, ParseTr::tr("no model set for provider 'openai': set config \"model\" or "
-                                "CALLBOARD_LLM_MODEL"));
+        fail(error, ParseTr::english("no model set for provider 'openai': set config \"model\" or "
+                                     "CALLBOARD_LLM_MODEL"));
         return std::nullopt;
     }
 
@@ -91,7 +91,7 @@ std::optional<LlmConfig> LlmConfig::fromJob(const QJsonObject &jobConfig, ParseE
     if (!temperature.isUndefined() && !temperature.isNull()) {
         const double t = temperature.toDouble(-1);
         if (!temperature.isDouble() || t < 0 || t > 2) {
-            fail(error, ParseTr::tr("config \"temperature\" must be a number between 0 and 2"));
+            fail(error, ParseTr::english("config \"temperature\" must be a number between 0 and 2"));
             return std::nullopt;
         }
         c.temperature = t;
@@ -116,8 +116,8 @@ std::optional<LlmConfig> LlmConfig::fromJob(const QJsonObject &jobConfig, ParseE
     else if (format == u"none")
         c.responseFormat = ResponseFormat::None;
     else {
-        fail(error, ParseTr::tr("config \"responseFormat\" must be auto, json_schema, json_object "
-                                "or none"));
+        fail(error, ParseTr::english("config \"responseFormat\" must be auto, json_schema, json_object "
+                                     "or none"));
         return std::nullopt;
     }
 

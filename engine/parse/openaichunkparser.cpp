@@ -227,8 +227,8 @@ bool OpenAiChunkParser::parseChunk(const SourceLines &lines, int firstLine, int 
         error->permanent = false;
         const QString why = maskSecrets(problem, m_config.apiKey);
         error->message = asks == 1
-                             ? ParseTr::tr("LLM reply was not valid playbook JSON: %1").arg(why)
-                             : ParseTr::tr("LLM reply was not valid playbook JSON after %1 attempts: %2")
+                             ? ParseTr::english("LLM reply was not valid playbook JSON: %1").arg(why)
+                             : ParseTr::english("LLM reply was not valid playbook JSON after %1 attempts: %2")
                                    .arg(asks)
                                    .arg(why);
     }

@@ -53,7 +53,7 @@ bool looksLikeText(const QString &text)
 
 ParseError ParseError::stoppedMidChunk()
 {
-    return ParseError{ParseTr::tr("stopped in the middle of a chunk"), false, true};
+    return ParseError{ParseTr::english("stopped in the middle of a chunk"), false, true};
 }
 
 class ParseRunPrivate
@@ -98,7 +98,7 @@ bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig
     if (!size.isUndefined() && !size.isNull()) {
         const double v = size.toDouble(-1);
         if (!size.isDouble() || v != double(qint64(v)) || v < 1 || v > MaxChunkSize) {
-            fail(error, ParseTr::tr("config \"chunkSize\" must be a whole number of lines between 1 and %1")
+            fail(error, ParseTr::english("config \"chunkSize\" must be a whole number of lines between 1 and %1")
                             .arg(MaxChunkSize));
             return false;
         }
@@ -110,16 +110,16 @@ bool ParseRunPrivate::setUp(const QString &rawText, const QJsonObject &jobConfig
     provider = parser->name();
 
     if (rawText.trimmed().isEmpty()) {
-        fail(error, ParseTr::tr("the text is empty"));
+        fail(error, ParseTr::english("the text is empty"));
         return false;
     }
     if (!looksLikeText(rawText)) {
-        fail(error, ParseTr::tr("this is not a text file (binary data or an unknown encoding)"));
+        fail(error, ParseTr::english("this is not a text file (binary data or an unknown encoding)"));
         return false;
     }
     TextNormalizer::Result normalized = TextNormalizer::normalize(rawText);
     if (normalized.text.trimmed().isEmpty()) {
-        fail(error, ParseTr::tr("the text has nothing besides its Project Gutenberg header and footer"));
+        fail(error, ParseTr::english("the text has nothing besides its Project Gutenberg header and footer"));
         return false;
     }
     digest = textDigest(rawText);
@@ -164,22 +164,22 @@ std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonOb
         return nullptr;
     const QString format = currentState.value(QStringLiteral("format")).toString();
     if (format != StateFormat && format != StateFormatWithPlaybook) {
-        fail(error, ParseTr::tr("checkpoint has an unknown format"));
+        fail(error, ParseTr::english("checkpoint has an unknown format"));
         return nullptr;
     }
     if (currentState.value(QStringLiteral("textSha1")).toString() != d->digest) {
-        fail(error, ParseTr::tr("checkpoint belongs to a different text"));
+        fail(error, ParseTr::english("checkpoint belongs to a different text"));
         return nullptr;
     }
     if (currentState.value(QStringLiteral("chunkSize")).toInt() != d->chunkSize
         || currentState.value(QStringLiteral("provider")).toString() != d->provider
         || currentState.value(QStringLiteral("totalChunks")).toInt() != int(d->chunkStarts.size())) {
-        fail(error, ParseTr::tr("checkpoint was written with a different chunk size or provider"));
+        fail(error, ParseTr::english("checkpoint was written with a different chunk size or provider"));
         return nullptr;
     }
     const int completed = currentState.value(QStringLiteral("completedChunks")).toInt(-1);
     if (completed < 0 || completed > d->chunkStarts.size()) {
-        fail(error, ParseTr::tr("checkpoint has an invalid chunk count"));
+        fail(error, ParseTr::english("checkpoint has an invalid chunk count"));
         return nullptr;
     }
     auto context = ParsingContext::fromJson(currentState.value(QStringLiteral("context")).toObject());
@@ -203,7 +203,7 @@ std::unique_ptr<ParseRun> ParseRun::resume(const QString &rawText, const QJsonOb
             builder.reset();
     }
     if (!context || !builder) {
-        fail(error, ParseTr::tr("checkpoint is damaged (context or partial playbook unreadable)"));
+        fail(error, ParseTr::english("checkpoint is damaged (context or partial playbook unreadable)"));
         return nullptr;
     }
     d->context = std::move(*context);
@@ -232,7 +232,7 @@ bool ParseRun::finished() const
 bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
 {
     if (finished()) {
-        fail(error, ParseTr::tr("the run is already finished"));
+        fail(error, ParseTr::english("the run is already finished"));
         return false;
     }
     if (error)
@@ -256,7 +256,7 @@ bool ParseRun::runNextChunk(ChunkReport *report, ParseError *error)
     }
     if (last && d->builder.speechCount() == 0) {
         d->builder.rollback(mark);
-        fail(error, ParseTr::tr("no speeches found: this does not look like a play"));
+        fail(error, ParseTr::english("no speeches found: this does not look like a play"));
         return false;
     }
     d->context = std::move(context);

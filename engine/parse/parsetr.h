@@ -1,14 +1,17 @@
 #pragma once
 
-#include <QCoreApplication>
+#include <QString>
 
 namespace Engine {
 
-/// Translation context for the parse pipeline's user-visible messages (ParseError), which are
-/// shown in the job table and on the command line.
+/// The parse pipeline's messages (ParseError::message). They become the job's lastError and its
+/// event texts, which the web application reads from the database, and the job table shows that
+/// stored text: so they are English in every process, the window's included, whatever
+/// translator is installed. Deliberately not tr(): lupdate does not list them for translation
+/// (the messages a person reads that are not stored use Engine::Tr, engine/enginetr.h).
 struct ParseTr
 {
-    Q_DECLARE_TR_FUNCTIONS(Engine)
+    static QString english(const char *sourceText) { return QString::fromUtf8(sourceText); }
 };
 
 } // namespace Engine

@@ -1,6 +1,7 @@
 #include "engine/databaseurl.h"
 #include "engine/joberrors.h"
-#include "engine/parse/parsetr.h"
+#include "engine/jobqueue.h"
+#include "engine/parse/parserun.h"
 #include "testdatabase.h"
 #include "ui/languagesupport.h"
 #include "ui/mainwindow.h"
@@ -92,6 +93,7 @@ private slots:
     void noVisibleStringLeftUntranslated_data();
     void noVisibleStringLeftUntranslated();
     void engineMessagesFollowTheWindowsLanguage();
+    void enqueueErrorsFollowTheWindowsLanguage();
     void cleanup() { LanguageSupport::install(QStringLiteral("en")); }
 };
 
@@ -175,11 +177,49 @@ void TestTranslations::engineMessagesFollowTheWindowsLanguage()
     QVERIFY(LanguageSupport::install(QStringLiteral("fr")));
     QCOMPARE(Engine::JobNotFoundError(QStringLiteral("j1")).message(),
              QStringLiteral("Aucune tâche avec l'identifiant j1"));
-    QCOMPARE(Engine::ParseTr::tr("the text is empty"), QStringLiteral("the text is empty"));
+    // A parse error becomes the job's stored lastError: English whatever the window speaks.
+    Engine::ParseError parseError;
+    QVERIFY(!Engine::ParseRun::begin(QString(), {}, &parseError));
+    QCOMPARE(parseError.message, QStringLiteral("the text is empty"));
+
+    // A transition refused inside a worker's handler may be stored (what()): that copy stays
+    // English, the one shown (message()) follows the window.
+    QVERIFY(LanguageSupport::install(QStringLiteral("de")));
+    const Engine::JobTransitionError refused(QStringLiteral("j1"), Engine::JobStatus::Completed,
+                                             Engine::JobStatus::Running);
+    QVERIFY2(refused.message().startsWith(QStringLiteral("Auftrag j1 kann nicht von")),
+             qPrintable(refused.message()));
+    QVERIFY2(QString::fromUtf8(refused.what()).startsWith(QStringLiteral("Job j1 cannot go from")),
+             refused.what());
 
     LanguageSupport::install(QStringLiteral("en")); // English is the source: no file to load
     QVERIFY(!Engine::DatabaseUrl::parse(QStringLiteral("mysql://db/queue"), &error));
     QVERIFY2(error.startsWith(QStringLiteral("Unsupported database URL")), qPrintable(error));
+}
+
+// What the person adding plays is told when the queue refuses one: the window's language.
+void TestTranslations::enqueueErrorsFollowTheWindowsLanguage()
+{
+    TestDatabase test(QStringLiteral("sqlite"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    Engine::JobQueue queue(test.db());
+    Engine::EnqueueInput input;
+    input.filename = QStringLiteral("hamlet.txt");
+    input.rawText = "   \n";
+    auto refusal = [&] {
+        try {
+            queue.enqueue(input);
+        } catch (const Engine::JobEnqueueError &error) {
+            return error.message();
+        }
+        return QString();
+    };
+    QVERIFY(LanguageSupport::install(QStringLiteral("de")));
+    QCOMPARE(refusal(), QStringLiteral("hamlet.txt ist leer: Es gibt keinen Stücktext zum Einlesen"));
+    QVERIFY(LanguageSupport::install(QStringLiteral("fr")));
+    QCOMPARE(refusal(), QStringLiteral("hamlet.txt est vide : il n'y a aucun texte de pièce à analyser"));
+    LanguageSupport::install(QStringLiteral("en"));
+    QCOMPARE(refusal(), QStringLiteral("hamlet.txt is empty: there is no play text to parse"));
 }
 
 QTEST_MAIN(TestTranslations)
