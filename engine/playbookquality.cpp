@@ -1,11 +1,48 @@
 #include "engine/playbookquality.h"
 
+#include "engine/parse/characterindex.h"
 #include "engine/parse/linerecognizer.h"
 
 #include <QHash>
 #include <QJsonArray>
+#include <QSet>
 
 namespace Engine {
+
+namespace {
+
+/// Pairs of entries (by index, smaller first) whose speeches answer each other at least twice in
+/// a scene: two people talking, whatever their names look like (HIGGINS and MRS. HIGGINS).
+QSet<std::pair<int, int>> conversingEntries(const QJsonObject &playbook, const QJsonArray &characters)
+{
+    CharacterIndex index;
+    for (const QJsonValue &v : characters) {
+        const QJsonObject c = v.toObject();
+        QStringList aliases;
+        for (const QJsonValue &a : c.value(QStringLiteral("aliases")).toArray())
+            aliases << a.toString();
+        index.add(c.value(QStringLiteral("name")).toString(), aliases);
+    }
+    QHash<std::pair<int, int>, int> exchanges;
+    QSet<std::pair<int, int>> conversing;
+    for (const QJsonValue &act : playbook.value(QStringLiteral("acts")).toArray()) {
+        for (const QJsonValue &scene : act.toObject().value(QStringLiteral("scenes")).toArray()) {
+            int previous = -1;
+            for (const QJsonValue &speech : scene.toObject().value(QStringLiteral("speeches")).toArray()) {
+                const int current = index.find(speech.toObject().value(QStringLiteral("speaker")).toString());
+                if (current >= 0 && previous >= 0 && current != previous) {
+                    const auto pair = std::minmax(previous, current);
+                    if (++exchanges[pair] == 2)
+                        conversing.insert(pair);
+                }
+                previous = current;
+            }
+        }
+    }
+    return conversing;
+}
+
+} // namespace
 
 double PlaybookQuality::confidence(const QJsonObject &playbook)
 {
@@ -42,11 +79,15 @@ QList<QualityWarning> PlaybookQuality::warnings(const QJsonObject &playbook)
 
     // `Ham` beside `Hamlet`: consistent, but a reader looking up Hamlet finds the wrong entry.
     if (names.size() <= 300) {
-        for (const QString &a : std::as_const(names)) {
+        const QSet<std::pair<int, int>> conversing = conversingEntries(playbook, characters);
+        for (int i = 0; i < names.size(); ++i) {
+            const QString &a = names.at(i);
             const QString ka = LineRecognizer::foldName(a);
-            for (const QString &b : std::as_const(names)) {
+            for (int j = 0; j < names.size(); ++j) {
+                const QString &b = names.at(j);
                 const QString kb = LineRecognizer::foldName(b);
-                if (ka.size() >= 2 && ka != kb && LineRecognizer::abbreviates(ka, kb)) {
+                if (ka.size() >= 2 && ka != kb && LineRecognizer::abbreviates(ka, kb)
+                    && !conversing.contains(std::minmax(i, j))) {
                     out.append({QualityWarning::AbbreviatedName, {a, b}});
                     break;
                 }

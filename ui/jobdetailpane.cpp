@@ -117,6 +117,8 @@ JobDetailPane::JobDetailPane(Session *session, QWidget *parent)
     m_playbookView->setUniformRowHeights(true);
     m_playbookView->header()->setStretchLastSection(false);
     m_playbookView->header()->setSectionResizeMode(PlaybookModel::NameColumn, QHeaderView::Stretch);
+    m_playbookView->header()->setSectionResizeMode(PlaybookModel::SpeechesColumn,
+                                                   QHeaderView::ResizeToContents);
     m_exportButton = new QPushButton(JobPresentation::icon(QStringLiteral("export"),
                                                            QStringLiteral("document-save-as")),
                                      tr("Export JSON…"));
@@ -132,8 +134,9 @@ JobDetailPane::JobDetailPane(Session *session, QWidget *parent)
     playbookSplitter->addWidget(m_playbookView);
     playbookSplitter->addWidget(m_review);
     playbookSplitter->setStretchFactor(0, 1);
-    playbookSplitter->setStretchFactor(1, 4);
-    playbookSplitter->setSizes({240, 960});
+    playbookSplitter->setStretchFactor(1, 3);
+    // Wide enough for "MRS. EYNSFORD HILL" and its count: names cut to "MRS...." told nothing.
+    playbookSplitter->setSizes({330, 870});
     playbookLayout->addWidget(playbookSplitter, 1);
     connect(m_review, &PlaybookReviewPane::correctionRequested, this, &JobDetailPane::correct);
 

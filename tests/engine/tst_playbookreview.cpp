@@ -166,6 +166,36 @@ private slots:
         QVERIFY(!PlaybookQuality::needsReview(-1, 0));
     }
 
+    void peopleWhoAnswerEachOtherAreNotAbbreviations()
+    {
+        // HIGGINS and MRS. HIGGINS talk to each other: two people, not a short form of one name.
+        // HAM never speaks to HAMLET, so it still reads as a short form worth a look.
+        auto entry = [](const QString &name) {
+            return QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("speeches"), 2}};
+        };
+        auto speech = [](const QString &speaker) {
+            return QJsonObject{{QStringLiteral("speaker"), speaker}, {QStringLiteral("text"), QStringLiteral("…")}};
+        };
+        const QJsonObject playbook{
+            {QStringLiteral("characters"),
+             QJsonArray{entry(QStringLiteral("HIGGINS")), entry(QStringLiteral("MRS. HIGGINS")),
+                        entry(QStringLiteral("HAM")), entry(QStringLiteral("HAMLET"))}},
+            {QStringLiteral("acts"),
+             QJsonArray{QJsonObject{
+                 {QStringLiteral("scenes"),
+                  QJsonArray{QJsonObject{
+                      {QStringLiteral("speeches"),
+                       QJsonArray{speech(QStringLiteral("HIGGINS")), speech(QStringLiteral("MRS. HIGGINS")),
+                                  speech(QStringLiteral("HIGGINS")), speech(QStringLiteral("HAM")),
+                                  speech(QStringLiteral("HAM")), speech(QStringLiteral("HAMLET"))}}}}}}}}};
+        QStringList abbreviated;
+        for (const QualityWarning &w : PlaybookQuality::warnings(playbook)) {
+            if (w.kind == QualityWarning::AbbreviatedName)
+                abbreviated << w.names.join(QStringLiteral(" / "));
+        }
+        QCOMPARE(abbreviated, QStringList{QStringLiteral("HAM / HAMLET")});
+    }
+
     void correctionsAsRevisions_data()
     {
         TestDatabase::addBackendColumn();
