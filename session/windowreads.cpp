@@ -12,16 +12,17 @@
 
 namespace {
 
+// The job's columns and its playbook's review figures, joined once (two correlated subqueries
+// per row made the 100,000-row load look the playbook up twice per job).
 const QString kColumns = QStringLiteral(
-    R"("id", "type", "priority", "status", "filename", "config", "playbookId", "retryCount",
-       "maxRetries", "totalChunks", "completedChunks", "progress", "lastError",
-       "failureReason", "workerId", "lockedAt", "lockExpiry", "createdAt", "startedAt",
-       "completedAt", "updatedAt", "runAfter", "controlRequest", "sourcePath",
-       "failurePermanent",
-       (SELECT p."confidence" FROM "CallboardPlaybook" p WHERE p."id" = "ParseJob"."playbookId")
-           AS "reviewConfidence",
-       (SELECT p."warnings" FROM "CallboardPlaybook" p WHERE p."id" = "ParseJob"."playbookId")
-           AS "reviewWarnings")");
+    R"(j."id", j."type", j."priority", j."status", j."filename", j."config", j."playbookId",
+       j."retryCount", j."maxRetries", j."totalChunks", j."completedChunks", j."progress",
+       j."lastError", j."failureReason", j."workerId", j."lockedAt", j."lockExpiry",
+       j."createdAt", j."startedAt", j."completedAt", j."updatedAt", j."runAfter",
+       j."controlRequest", j."sourcePath", j."failurePermanent",
+       p."confidence" AS "reviewConfidence", p."warnings" AS "reviewWarnings")");
+const QString kJobsWithReview = QStringLiteral(
+    R"("ParseJob" j LEFT JOIN "CallboardPlaybook" p ON p."id" = j."playbookId")");
 
 } // namespace
 
@@ -53,8 +54,8 @@ QList<Engine::Job> WindowReads::readJobs(QSqlQuery &query)
 QList<Engine::Job> WindowReads::allJobs()
 {
     QSqlQuery &query =
-        m_statements.get(QStringLiteral(R"(SELECT %1 FROM "ParseJob" ORDER BY "createdAt")")
-                             .arg(kColumns));
+        m_statements.get(QStringLiteral(R"(SELECT %1 FROM %2 ORDER BY j."createdAt")")
+                             .arg(kColumns, kJobsWithReview));
     return readJobs(query);
 }
 
@@ -65,12 +66,12 @@ QList<Engine::Job> WindowReads::jobsByIds(const QStringList &ids)
     // One statement for any number of ids: an array parameter rather than a list of
     // placeholders, whose text (and so its prepared statement) would change with the count.
     QSqlQuery &query = m_statements.get(
-        m_postgres ? QStringLiteral(R"(SELECT %1 FROM "ParseJob"
-                                       WHERE "id" = ANY(string_to_array(:ids, ',')))")
-                         .arg(kColumns)
-                   : QStringLiteral(R"(SELECT %1 FROM "ParseJob"
-                                       WHERE "id" IN (SELECT value FROM json_each(:ids)))")
-                         .arg(kColumns));
+        m_postgres ? QStringLiteral(R"(SELECT %1 FROM %2
+                                       WHERE j."id" = ANY(string_to_array(:ids, ',')))")
+                         .arg(kColumns, kJobsWithReview)
+                   : QStringLiteral(R"(SELECT %1 FROM %2
+                                       WHERE j."id" IN (SELECT value FROM json_each(:ids)))")
+                         .arg(kColumns, kJobsWithReview));
     query.bindValue(QStringLiteral(":ids"),
                     m_postgres ? ids.join(QLatin1Char(','))
                                : QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(ids))
@@ -82,8 +83,8 @@ QList<Engine::Job> WindowReads::jobsChangedSince(const QDateTime &since)
 {
     const Engine::SqlDialect sql(m_db);
     QSqlQuery &query = m_statements.get(
-        QStringLiteral(R"(SELECT %1 FROM "ParseJob" WHERE "updatedAt" >= %2)")
-            .arg(kColumns, sql.timestamp(QStringLiteral(":since"))));
+        QStringLiteral(R"(SELECT %1 FROM %2 WHERE j."updatedAt" >= %3)")
+            .arg(kColumns, kJobsWithReview, sql.timestamp(QStringLiteral(":since"))));
     query.bindValue(QStringLiteral(":since"), Engine::isoUtc(since));
     return readJobs(query);
 }
