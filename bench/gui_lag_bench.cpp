@@ -121,10 +121,10 @@ int main(int argc, char **argv)
     const int perSecond = parser.value(QStringLiteral("per-second")).toInt();
     const int seconds = parser.value(QStringLiteral("seconds")).toInt();
 
-    QString error;
-    const auto admin = DatabaseUrl::parse(parser.value(QStringLiteral("pg")), &error);
+    const auto admin = DatabaseUrl::parse(parser.value(QStringLiteral("pg")));
     if (!admin || !admin->isPostgres()) {
-        out << "a PostgreSQL URL is needed (--pg or CALLBOARD_TEST_PG_URL): " << error << Qt::endl;
+        out << "a PostgreSQL URL is needed (--pg or CALLBOARD_TEST_PG_URL): "
+            << (admin ? QString() : admin.error().message) << Qt::endl;
         return 2;
     }
     DatabaseUrl url = *admin;
@@ -142,8 +142,11 @@ int main(int argc, char **argv)
     QStringList ids;
     {
         ScopedConnection connection(url, QStringLiteral("bench-fill"));
-        if (!connection.isOpen() || !Migrations::migrate(connection.database(), &error)) {
-            out << "cannot open the bench database: " << connection.error() << error << Qt::endl;
+        const auto migrated = connection.isOpen() ? Migrations::migrate(connection.database())
+                                                  : Expected<void>();
+        if (!connection.isOpen() || !migrated) {
+            out << "cannot open the bench database: " << connection.error()
+                << (migrated ? QString() : migrated.error().message) << Qt::endl;
             return 1;
         }
         JobQueue queue(connection.database());

@@ -67,12 +67,13 @@ int main(int argc, char **argv)
     DatabaseUrl url;
     url.sqlitePath = parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db"))
                                                           : dir.filePath(QStringLiteral("bench.db"));
-    QString error;
-    QSqlDatabase db = Database::open(url, QStringLiteral("bench"), &error);
-    if (!db.isOpen() || !Migrations::migrate(db, &error)) {
-        out << "cannot open " << url.sqlitePath << ": " << error << Qt::endl;
+    const auto opened = Database::open(url, QStringLiteral("bench"));
+    const auto migrated = opened ? Migrations::migrate(*opened) : Expected<void>(opened.error());
+    if (!migrated) {
+        out << "cannot open " << url.sqlitePath << ": " << migrated.error().message << Qt::endl;
         return 1;
     }
+    QSqlDatabase db = *opened;
     JobQueue queue(db);
     JobNotifier::instance()->blockSignals(true);  // filling is not what we measure
     QElapsedTimer timer;

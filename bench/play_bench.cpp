@@ -130,9 +130,8 @@ DatabaseUrl freshDatabase(bool postgres, const DatabaseUrl &admin, QTemporaryDir
         QSqlQuery(connection.database()).exec(QStringLiteral("CREATE DATABASE ") + url.database);
     }
     ScopedConnection connection(url, QStringLiteral("bench-migrate"));
-    QString error;
-    if (!Migrations::migrate(connection.database(), &error))
-        qFatal("migration failed: %s", qPrintable(error));
+    if (const auto migrated = Migrations::migrate(connection.database()); !migrated)
+        qFatal("migration failed: %s", qPrintable(migrated.error().message));
     return url;
 }
 
@@ -207,9 +206,8 @@ DrainFigures drain(const DatabaseUrl &url, const QList<Play> &plays, int workers
     const double cpuStart = processCpuMs();
     QElapsedTimer timer;
     timer.start();
-    QString error;
-    if (!pool.start(&error))
-        qFatal("pool: %s", qPrintable(error));
+    if (const auto started = pool.start(); !started)
+        qFatal("pool: %s", qPrintable(started.error().message));
     if (!drained.wait(1800000))
         qFatal("the drain did not finish");
     DrainFigures figures;
@@ -273,10 +271,9 @@ int main(int argc, char **argv)
     if (!parser.isSet(QStringLiteral("no-sqlite")))
         kinds << std::make_pair(QStringLiteral("sqlite"), false);
     if (parser.isSet(QStringLiteral("pg"))) {
-        QString error;
-        const auto url = DatabaseUrl::parse(parser.value(QStringLiteral("pg")), &error);
+        const auto url = DatabaseUrl::parse(parser.value(QStringLiteral("pg")));
         if (!url)
-            qFatal("%s", qPrintable(error));
+            qFatal("%s", qPrintable(url.error().message));
         admin = *url;
         kinds << std::make_pair(QStringLiteral("postgres"), true);
     }

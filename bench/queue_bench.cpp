@@ -56,9 +56,8 @@ DatabaseUrl freshDatabase(const QString &kind, const DatabaseUrl &admin, QTempor
         QSqlQuery(connection.database()).exec(QStringLiteral("CREATE DATABASE ") + url.database);
     }
     ScopedConnection connection(url, QStringLiteral("bench-migrate"));
-    QString error;
-    if (!Migrations::migrate(connection.database(), &error))
-        qFatal("migration failed: %s", qPrintable(error));
+    if (const auto migrated = Migrations::migrate(connection.database()); !migrated)
+        qFatal("migration failed: %s", qPrintable(migrated.error().message));
     // As the peers' harness does before every run: start without a pending checkpoint's writes.
     if (kind != QLatin1String("sqlite"))
         QSqlQuery(connection.database()).exec(QStringLiteral("CHECKPOINT"));
@@ -165,9 +164,8 @@ void drainRate(const QString &kind, const DatabaseUrl &url, int workers, int job
     QSignalSpy drained(&pool, &WorkerPool::drained);
     QElapsedTimer timer;
     timer.start();
-    QString error;
-    if (!pool.start(&error))
-        qFatal("pool: %s", qPrintable(error));
+    if (const auto started = pool.start(); !started)
+        qFatal("pool: %s", qPrintable(started.error().message));
     drained.wait(600000);
     const qint64 ms = timer.elapsed();
     pool.stop();
@@ -194,9 +192,8 @@ void latency(const QString &kind, const DatabaseUrl &url, int samples, int gapMs
         return JobOutcome::completed();
     };
     WorkerPool pool(options);
-    QString error;
-    if (!pool.start(&error))
-        qFatal("pool: %s", qPrintable(error));
+    if (const auto started = pool.start(); !started)
+        qFatal("pool: %s", qPrintable(started.error().message));
     QThread::msleep(300);
     ScopedConnection connection(url, QStringLiteral("bench-producer"));
     JobQueue queue(connection.database());
@@ -263,10 +260,9 @@ int main(int argc, char **argv)
     QStringList kinds{QStringLiteral("sqlite")};
     DatabaseUrl admin;
     if (parser.isSet(QStringLiteral("pg"))) {
-        QString error;
-        const auto url = DatabaseUrl::parse(parser.value(QStringLiteral("pg")), &error);
+        const auto url = DatabaseUrl::parse(parser.value(QStringLiteral("pg")));
         if (!url)
-            qFatal("%s", qPrintable(error));
+            qFatal("%s", qPrintable(url.error().message));
         admin = *url;
         kinds.prepend(QStringLiteral("postgres"));
     }

@@ -74,13 +74,15 @@ QString describeError(const QSqlError &error, const DatabaseUrl &url)
         .arg(where, text.section(QLatin1Char('\n'), 0, 0).trimmed());
 }
 
-QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString *error)
+Expected<QSqlDatabase> open(const DatabaseUrl &url, const QString &connectionName)
 {
+    const auto failed = [](const QString &message) {
+        return Error(Error::Kind::Database, message);
+    };
     if (url.isPostgres()) {
         if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL"))) {
-            *error = Tr::tr("The Qt PostgreSQL driver (QPSQL) is not installed "
-                            "(Debian package libqt6sql6-psql)");
-            return {};
+            return failed(Tr::tr("The Qt PostgreSQL driver (QPSQL) is not installed "
+                                 "(Debian package libqt6sql6-psql)"));
         }
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connectionName);
         db.setHostName(url.host);
@@ -101,10 +103,8 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
         // server expects ("callboard window", "callboard listener", a worker's id).
         options << QStringLiteral("application_name='%1'").arg(applicationName(connectionName));
         db.setConnectOptions(options.join(QLatin1Char(';')));
-        if (!db.open()) {
-            *error = describeError(db.lastError(), url);
-            return db;
-        }
+        if (!db.open())
+            return failed(describeError(db.lastError(), url));
         QSqlQuery setup(db);
         // Timestamps are stored as UTC "timestamp(3)" as Prisma does; the session zone makes
         // CURRENT_TIMESTAMP and LOCALTIMESTAMP agree with that.
@@ -115,13 +115,11 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
     }
 
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE"))) {
-        *error = Tr::tr("The Qt SQLite driver (QSQLITE) is not installed");
-        return {};
+        return failed(Tr::tr("The Qt SQLite driver (QSQLITE) is not installed"));
     }
     const QFileInfo info(url.sqlitePath);
     if (!QDir().mkpath(info.absolutePath())) {
-        *error = Tr::tr("Cannot create the folder %1").arg(info.absolutePath());
-        return {};
+        return failed(Tr::tr("Cannot create the folder %1").arg(info.absolutePath()));
     }
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connectionName);
     // A file this user may not write can still be read (list, show, stats): opened read-only,
@@ -139,16 +137,13 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
         db.setDatabaseName(url.sqlitePath);
     }
     db.setConnectOptions(options.join(QLatin1Char(';')));
-    if (!db.open()) {
-        *error = describeError(db.lastError(), url);
-        return db;
-    }
+    if (!db.open())
+        return failed(describeError(db.lastError(), url));
     // Checked before the pragmas below, which would switch another application's file to WAL.
-    QString foreign;
-    if (!Migrations::checkOwnership(db, &foreign)) {
-        *error = Tr::tr("SQLite database %1: %2").arg(url.sqlitePath, foreign);
+    if (const auto owned = Migrations::checkOwnership(db); !owned) {
         db.close();
-        return db;
+        return Error(owned.error().kind,
+                     Tr::tr("SQLite database %1: %2").arg(url.sqlitePath, owned.error().message));
     }
     QSqlQuery pragma(db);
     // WAL lets readers (the window) run beside the writing workers; NORMAL sync is durable
@@ -159,9 +154,9 @@ QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString
         statements.prepend("PRAGMA journal_mode=WAL");
     for (const char *statement : std::as_const(statements)) {
         if (!pragma.exec(QString::fromLatin1(statement))) {
-            *error = describeError(pragma.lastError(), url);
+            const QString message = describeError(pragma.lastError(), url);
             db.close();
-            return db;
+            return failed(message);
         }
     }
     return db;
@@ -235,13 +230,17 @@ ScopedConnection::ScopedConnection(const DatabaseUrl &url, const QString &prefix
     , m_registry(registry)
 {
     if (m_registry && m_registry->isInterrupted()) {
-        m_error = Tr::tr("The database did not answer and the connections were cut");
+        m_error = Error(Error::Kind::Database,
+                        Tr::tr("The database did not answer and the connections were cut"));
         return;
     }
-    m_db = Database::open(url, m_name, &m_error);
+    if (auto db = Database::open(url, m_name))
+        m_db = *db;
+    else
+        m_error = db.error();
     // Every caller reports the error its own way (once per outage, not once per attempt).
     if (!m_db.isOpen())
-        qCDebug(lcDb) << "connection failed:" << m_error;
+        qCDebug(lcDb) << "connection failed:" << m_error.message;
     else if (m_registry)
         m_registry->add(m_db);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/databaseurl.h"
+#include "engine/engineerror.h"
 
 #include <QHash>
 #include <QMutex>
@@ -13,9 +14,10 @@ namespace Engine {
 /// opens its own under a unique name and closes it with a ScopedConnection.
 namespace Database {
 
-/// Opens a new named connection; on failure returns an invalid/closed database and sets error
-/// to a clear one-line message (no password in it).
-QSqlDatabase open(const DatabaseUrl &url, const QString &connectionName, QString *error);
+/// Opens a new named connection; on failure a clear one-line message (no password in it), of
+/// kind Database, or Schema for a SQLite file that is not Callboard's. The connection name stays
+/// registered either way: remove it with QSqlDatabase::removeDatabase.
+Expected<QSqlDatabase> open(const DatabaseUrl &url, const QString &connectionName);
 /// A connection name unique to this process.
 QString uniqueConnectionName(const QString &prefix);
 /// What a connection of this name calls itself in pg_stat_activity ("callboard window").
@@ -71,14 +73,16 @@ public:
     ScopedConnection &operator=(const ScopedConnection &) = delete;
 
     bool isOpen() const { return m_db.isOpen(); }
-    QString error() const { return m_error; }
+    QString error() const { return m_error.message; }
+    /// Why it did not open, with its kind.
+    const Error &lastError() const { return m_error; }
     QSqlDatabase database() const { return m_db; }
     QString name() const { return m_name; }
 
 private:
     QString m_name;
     QSqlDatabase m_db;
-    QString m_error;
+    Error m_error;
     ConnectionRegistry *m_registry;
 };
 

@@ -17,9 +17,14 @@ const QStringList &sslModes()
                                    QStringLiteral("verify-ca"), QStringLiteral("verify-full")};
     return modes;
 }
+
+Error invalid(const QString &message)
+{
+    return Error(Error::Kind::InvalidInput, message);
+}
 } // namespace
 
-std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *error)
+Expected<DatabaseUrl> DatabaseUrl::parse(const QString &text)
 {
     const QString trimmed = text.trimmed();
     DatabaseUrl url;
@@ -28,8 +33,7 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
         if (path.startsWith(QLatin1String("//")))
             path = path.mid(2); // sqlite:///abs → /abs
         if (path.isEmpty()) {
-            *error = Tr::tr("Database URL '%1' names no SQLite file").arg(trimmed);
-            return std::nullopt;
+            return invalid(Tr::tr("Database URL '%1' names no SQLite file").arg(trimmed));
         }
         url.kind = Kind::Sqlite;
         url.sqlitePath = QDir::cleanPath(QDir::current().absoluteFilePath(path));
@@ -39,42 +43,37 @@ std::optional<DatabaseUrl> DatabaseUrl::parse(const QString &text, QString *erro
         || trimmed.startsWith(QLatin1String("postgresql://"))) {
         const QUrl parsed(trimmed, QUrl::StrictMode);
         if (!parsed.isValid() || parsed.host().isEmpty()) {
-            *error = Tr::tr("Database URL is not a valid postgres:// URL (expected "
-                            "postgres://user:password@host:port/database)");
-            return std::nullopt;
+            return invalid(Tr::tr("Database URL is not a valid postgres:// URL (expected "
+                            "postgres://user:password@host:port/database)"));
         }
         url.kind = Kind::Postgres;
         url.host = parsed.host();
         url.port = parsed.port(5432);
         if (url.port <= 0 || url.port > 65535) {
-            *error = Tr::tr("Database URL has an invalid port");
-            return std::nullopt;
+            return invalid(Tr::tr("Database URL has an invalid port"));
         }
         url.database = parsed.path().mid(1);
         // No silent default: "postgres" is the server's maintenance database, and migrating
         // the queue into it by accident is what a forgotten path used to do.
         if (url.database.isEmpty()) {
-            *error = Tr::tr("Database URL names no database (expected "
-                            "postgres://user@host:port/database)");
-            return std::nullopt;
+            return invalid(Tr::tr("Database URL names no database (expected "
+                            "postgres://user@host:port/database)"));
         }
         url.user = parsed.userName(QUrl::FullyDecoded);
         url.password = parsed.password(QUrl::FullyDecoded);
         const QUrlQuery query(parsed);
         url.sslMode = query.queryItemValue(QStringLiteral("sslmode"));
         if (!url.sslMode.isEmpty() && !sslModes().contains(url.sslMode)) {
-            *error = Tr::tr("Unknown sslmode '%1' (use one of %2)")
-                         .arg(url.sslMode, sslModes().join(QStringLiteral(", ")));
-            return std::nullopt;
+            return invalid(Tr::tr("Unknown sslmode '%1' (use one of %2)")
+                         .arg(url.sslMode, sslModes().join(QStringLiteral(", "))));
         }
         const QString timeout = query.queryItemValue(QStringLiteral("connect_timeout"));
         if (!timeout.isEmpty())
             url.connectTimeoutSeconds = qMax(1, timeout.toInt());
         return url;
     }
-    *error = Tr::tr("Unsupported database URL '%1': use sqlite:PATH or postgres://…")
-                 .arg(trimmed.section(QLatin1Char('@'), -1));
-    return std::nullopt;
+    return invalid(Tr::tr("Unsupported database URL '%1': use sqlite:PATH or postgres://…")
+                 .arg(trimmed.section(QLatin1Char('@'), -1)));
 }
 
 DatabaseUrl DatabaseUrl::defaultUrl()
@@ -85,12 +84,12 @@ DatabaseUrl DatabaseUrl::defaultUrl()
     return url;
 }
 
-std::optional<DatabaseUrl> DatabaseUrl::fromEnvironment(QString *error)
+Expected<DatabaseUrl> DatabaseUrl::fromEnvironment()
 {
     const QString env = qEnvironmentVariable("CALLBOARD_DB");
     if (env.isEmpty())
         return defaultUrl();
-    return parse(env, error);
+    return parse(env);
 }
 
 QString DatabaseUrl::displayString() const

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <QString>
+#include "engine/engineerror.h"
 
-#include <optional>
+#include <QString>
 
 namespace Engine {
 
@@ -22,11 +22,12 @@ struct DatabaseUrl
     QString sslMode;
     int connectTimeoutSeconds = 5;
 
-    static std::optional<DatabaseUrl> parse(const QString &url, QString *error);
+    /// The URL, or an InvalidInput error saying what is wrong with it.
+    static Expected<DatabaseUrl> parse(const QString &url);
     /// The embedded SQLite file in the app data folder.
     static DatabaseUrl defaultUrl();
     /// CALLBOARD_DB if set, else the default.
-    static std::optional<DatabaseUrl> fromEnvironment(QString *error);
+    static Expected<DatabaseUrl> fromEnvironment();
 
     bool isPostgres() const { return kind == Kind::Postgres; }
     /// The URL with the password masked: safe for titles, logs and error messages.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/engineerror.h"
 #include "engine/jobstatus.h"
 
 #include <QString>
@@ -12,31 +13,46 @@ namespace Engine {
 ///
 /// message() is for a person and speaks the window's language (Engine::Tr); what() is English
 /// whenever the English text is given, since a worker stores what() as a failed job's lastError.
+/// error() is the same failure as an Engine::Error, its kind set by the subclass, so that a
+/// caller that catches turns it into the engine's one error model with one call.
 class JobError : public std::runtime_error
 {
 public:
-    JobError(const QString &jobId, const QString &message);
-    JobError(const QString &jobId, const QString &message, const QString &englishMessage);
-    QString jobId() const { return m_jobId; }
-    QString message() const { return m_message; }
+    QString jobId() const { return m_error.jobId; }
+    QString message() const { return m_error.message; }
+    const Error &error() const { return m_error; }
+
+protected:
+    JobError(Error::Kind kind, const QString &jobId, const QString &message);
+    JobError(Error::Kind kind, const QString &jobId, const QString &message,
+             const QString &englishMessage);
 
 private:
-    QString m_jobId;
-    QString m_message;
+    Error m_error;
 };
 
 /// Bad input to enqueue (empty text, no filename, not UTF-8, too large, values out of range).
 class JobEnqueueError final : public JobError
 {
 public:
-    using JobError::JobError;
+    JobEnqueueError(const QString &jobId, const QString &message)
+        : JobError(Error::Kind::InvalidInput, jobId, message)
+    {}
+    JobEnqueueError(const QString &jobId, const QString &message, const QString &englishMessage)
+        : JobError(Error::Kind::InvalidInput, jobId, message, englishMessage)
+    {}
 };
 
 /// A worker no longer owns the job it tries to write (its lock expired and was taken over).
 class JobLockError final : public JobError
 {
 public:
-    using JobError::JobError;
+    JobLockError(const QString &jobId, const QString &message)
+        : JobError(Error::Kind::LockLost, jobId, message)
+    {}
+    JobLockError(const QString &jobId, const QString &message, const QString &englishMessage)
+        : JobError(Error::Kind::LockLost, jobId, message, englishMessage)
+    {}
 };
 
 /// A status change the state machine does not allow.
@@ -58,7 +74,12 @@ public:
 class DatabaseError final : public JobError
 {
 public:
-    using JobError::JobError;
+    DatabaseError(const QString &jobId, const QString &message)
+        : JobError(Error::Kind::Database, jobId, message)
+    {}
+    DatabaseError(const QString &jobId, const QString &message, const QString &englishMessage)
+        : JobError(Error::Kind::Database, jobId, message, englishMessage)
+    {}
 };
 
 } // namespace Engine

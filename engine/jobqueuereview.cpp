@@ -79,10 +79,9 @@ int JobQueue::correctPlaybook(const QString &jobId, const QJsonObject &correctio
     const std::optional<PlaybookRecord> latest = playbook(jobId);
     if (!latest)
         throw JobNotFoundError(jobId);
-    QString why;
-    std::optional<QJsonObject> corrected = PlaybookCorrection::apply(latest->document, correction, &why);
+    Expected<QJsonObject> corrected = PlaybookCorrection::apply(latest->document, correction);
     if (!corrected)
-        throw JobTransitionError(jobId, why);
+        throw JobTransitionError(jobId, corrected.error().message);
     const int revision = latest->revision + 1;
     QJsonObject meta = corrected->value(QStringLiteral("meta")).toObject();
     meta.insert(QStringLiteral("revision"), revision);

@@ -200,8 +200,12 @@ QString LegacyImport::placeholderText(const QString &legacyId)
     return QStringLiteral("(legacy session %1: no text stored)").arg(legacyId);
 }
 
-bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
+Expected<void> LegacyImport::run(bool dryRun, LegacyImportReport *report)
 {
+    QString failure;
+    QString *error = &failure;
+    // No legacy table, or one without ids, is a Schema error; reading or the check, Database.
+    Error::Kind kind = Error::Kind::Database;
     *report = LegacyImportReport();
     report->dryRun = dryRun;
     const bool postgres = Database::isPostgres(m_db);
@@ -209,10 +213,12 @@ bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
 
     const QStringList columns = legacyColumns(m_db, postgres, error);
     if (columns.isEmpty()) {
-        if (error->isEmpty())
+        if (error->isEmpty()) {
+            kind = Error::Kind::Schema;
             *error = QStringLiteral("This database has no legacy \"%1\" table: nothing to import")
                          .arg(legacyTableName());
-        return false;
+        }
+        return Error(kind, failure);
     }
     QHash<QString, QString> byNormalized;
     for (const QString &column : columns)
@@ -233,8 +239,9 @@ bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
             report->columnsMissing << roleName;
     }
     if (!column.contains(QStringLiteral("id"))) {
+        kind = Error::Kind::Schema;
         *error = QStringLiteral("The legacy \"%1\" table has no \"id\" column").arg(legacyTableName());
-        return false;
+        return Error(kind, failure);
     }
 
     // Enums and jsonb come back as text on PostgreSQL only when asked to.
@@ -266,7 +273,7 @@ bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
                            .arg(select.join(QStringLiteral(", ")), quoted(legacyTableName()), order))) {
             *error = QStringLiteral("Cannot read the legacy \"%1\" table: %2")
                          .arg(legacyTableName(), read.lastError().text());
-            return false;
+            return Error(kind, failure);
         }
         QList<Plan> plans;
         while (read.next()) {
@@ -499,10 +506,10 @@ bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
                          .arg(presentCount)
                          .arg(report->imported)
                          .arg(report->alreadyPresent);
-            return false;
+            return Error(kind, failure);
         }
         if (dryRun)
-            return true; // the Transaction rolls back
+            return {}; // the Transaction rolls back
         if (postgres && report->imported > 0) {
             QSqlQuery notify(m_db);
             notify.exec(QStringLiteral("SELECT pg_notify('%1', '*')")
@@ -510,14 +517,13 @@ bool LegacyImport::run(bool dryRun, LegacyImportReport *report, QString *error)
         }
         transaction.commit();
     } catch (const JobError &e) {
-        *error = e.message();
-        return false;
+        return Error(e.error().kind, e.message());
     }
     if (report->imported > 0)
         JobNotifier::instance()->publish({QStringLiteral("*")});
     qCInfo(lcQueue) << "legacy import:" << report->imported << "imported,"
                     << report->alreadyPresent << "already present";
-    return true;
+    return {};
 }
 
 } // namespace Engine

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/engineerror.h"
 #include "engine/jobstatus.h"
 
 #include <QList>
@@ -57,8 +58,9 @@ class LegacyImport final
 public:
     explicit LegacyImport(QSqlDatabase db);
 
-    /// Runs the import. On failure returns false with a one-line message; nothing is changed.
-    bool run(bool dryRun, LegacyImportReport *report, QString *error);
+    /// Runs the import. On failure a one-line message (Schema: there is nothing to import from;
+    /// Database: reading or the check failed); nothing is changed.
+    Expected<void> run(bool dryRun, LegacyImportReport *report);
 
     /// The ParseJob status a legacy "ParsingStatus" value maps to; nullopt for unknown values.
     static std::optional<JobStatus> mapStatus(const QString &legacyStatus);

@@ -472,7 +472,9 @@ int latestVersion()
     return migrations().constLast().version;
 }
 
-int currentVersion(QSqlDatabase db, QString *error)
+namespace {
+
+int readVersion(QSqlDatabase db, QString *error)
 {
     // Reading the version writes nothing, so a role that may only read and write rows (and a
     // read-only SQLite file) can run every command on an up-to-date schema.
@@ -492,7 +494,8 @@ int currentVersion(QSqlDatabase db, QString *error)
     return query.value(0).toInt();
 }
 
-bool checkOwnership(QSqlDatabase db, QString *error)
+/// Sets *kind to Schema when the database is someone else's (Database: it could not be read).
+bool checkOwner(QSqlDatabase db, QString *error, Error::Kind *kind)
 {
     QString failure;
     if (tableExists(db, QStringLiteral("_CallboardMigration"), &failure))
@@ -514,6 +517,7 @@ bool checkOwnership(QSqlDatabase db, QString *error)
             tables << QLatin1Char('"') + query.value(0).toString() + QLatin1Char('"');
         if (tables.isEmpty())
             return true;
+        *kind = Error::Kind::Schema;
         *error = Tr::tr("not a Callboard database (it holds %1): Callboard leaves it as it is; "
                         "choose another file")
                      .arg(tables.mid(0, 5).join(QStringLiteral(", "))
@@ -533,6 +537,7 @@ bool checkOwnership(QSqlDatabase db, QString *error)
             continue;
         for (const QString &column : required) {
             if (!columns.contains(column)) {
+                *kind = Error::Kind::Schema;
                 *error = Tr::tr("The table \"%1\" in database %2 is not Callboard's (it "
                                 "has no column \"%3\"): Callboard leaves it as it is; "
                                         "use another database")
@@ -544,13 +549,16 @@ bool checkOwnership(QSqlDatabase db, QString *error)
     return true;
 }
 
-bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVersion)
+/// Sets *kind to Schema for a database this build may not or cannot migrate.
+bool runMigrations(QSqlDatabase db, QString *error, Error::Kind *kind, QStringList *applied,
+                   int targetVersion)
 {
     const bool postgres = Database::isPostgres(db);
-    int version = currentVersion(db, error);
+    int version = readVersion(db, error);
     if (version < 0)
         return false;
     if (version > latestVersion()) {
+        *kind = Error::Kind::Schema;
         *error = Tr::tr("The database schema is version %1, newer than this Callboard "
                         "understands (%2): upgrade Callboard")
                      .arg(version)
@@ -560,7 +568,7 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
     const int target = targetVersion > 0 ? targetVersion : latestVersion();
     if (version >= target)
         return true;
-    if (version == 0 && !checkOwnership(db, error))
+    if (version == 0 && !checkOwner(db, error, kind))
         return false;
 
     QSqlQuery query(db);
@@ -570,6 +578,7 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
         if (!isPermissionError(sqlError, postgres))
             return false;
         const QString detail = sqlError.databaseText().section(QLatin1Char('\n'), 0, 0).trimmed();
+        *kind = Error::Kind::Schema;
         *error = postgres
             ? Tr::tr("The database schema is at version %1 and needs migrating to %2, "
                      "but user '%3' may not change the schema (%4): run `callboard "
@@ -613,7 +622,7 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
         if (postgres && !exec(query, QStringLiteral("SELECT pg_advisory_xact_lock(74201)"), error))
             return fail(*error);
         QString check;
-        const int now = currentVersion(db, &check);
+        const int now = readVersion(db, &check);
         if (now >= migration.version) {
             query.exec(QStringLiteral("COMMIT"));
             continue;
@@ -639,6 +648,35 @@ bool migrate(QSqlDatabase db, QString *error, QStringList *applied, int targetVe
                 QString::fromUtf8(migration.name)));
     }
     return true;
+}
+
+} // namespace
+
+Expected<int> currentVersion(QSqlDatabase db)
+{
+    QString error;
+    const int version = readVersion(db, &error);
+    if (version < 0)
+        return Error(Error::Kind::Database, error);
+    return version;
+}
+
+Expected<void> checkOwnership(QSqlDatabase db)
+{
+    QString error;
+    Error::Kind kind = Error::Kind::Database;
+    if (!checkOwner(db, &error, &kind))
+        return Error(kind, error);
+    return {};
+}
+
+Expected<void> migrate(QSqlDatabase db, QStringList *applied, int targetVersion)
+{
+    QString error;
+    Error::Kind kind = Error::Kind::Database;
+    if (!runMigrations(db, &error, &kind, applied, targetVersion))
+        return Error(kind, error);
+    return {};
 }
 
 } // namespace Engine::Migrations

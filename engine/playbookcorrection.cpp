@@ -126,15 +126,13 @@ QJsonObject PlaybookCorrection::moveSpeech(int act, int scene, int speech, const
             {QStringLiteral("to"), to}};
 }
 
-std::optional<QJsonObject> PlaybookCorrection::apply(const QJsonObject &original,
-                                                     const QJsonObject &correction, QString *error)
+Expected<QJsonObject> PlaybookCorrection::apply(const QJsonObject &original,
+                                                const QJsonObject &correction)
 {
     QJsonObject playbook = original;
     QJsonArray characters = playbook.value(QStringLiteral("characters")).toArray();
-    const auto fail = [error](const QString &why) -> std::optional<QJsonObject> {
-        if (error)
-            *error = why;
-        return std::nullopt;
+    const auto fail = [](const QString &why) -> Expected<QJsonObject> {
+        return Error(Error::Kind::InvalidInput, why);
     };
     const auto entry = [&](const QString &key, int *index) {
         const QString name = correction.value(key).toString();

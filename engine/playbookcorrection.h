@@ -1,10 +1,10 @@
 #pragma once
 
+#include "engine/engineerror.h"
+
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
-
-#include <optional>
 
 namespace Engine {
 
@@ -28,10 +28,9 @@ public:
     static QJsonObject split(const QString &character, const QStringList &aliases, const QString &name);
     static QJsonObject moveSpeech(int act, int scene, int speech, const QString &to);
 
-    /// The corrected playbook, or nullopt and why (an unknown character, a name taken, a speech
-    /// that does not exist) in a sentence for the editor.
-    static std::optional<QJsonObject> apply(const QJsonObject &playbook, const QJsonObject &correction,
-                                            QString *error);
+    /// The corrected playbook, or an InvalidInput error saying why (an unknown character, a name
+    /// taken, a speech that does not exist) in a sentence for the editor.
+    static Expected<QJsonObject> apply(const QJsonObject &playbook, const QJsonObject &correction);
 };
 
 } // namespace Engine

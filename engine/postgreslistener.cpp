@@ -36,17 +36,17 @@ void PostgresListener::closeConnection()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-bool PostgresListener::start(QString *error)
+Expected<void> PostgresListener::start()
 {
-    m_db = Database::open(m_url, m_connectionName, error);
-    if (!m_db.isOpen())
-        return false;
+    auto db = Database::open(m_url, m_connectionName);
+    if (!db)
+        return db.error();
+    m_db = *db;
     if (m_registry)
         m_registry->add(m_db);
-    if (!m_db.driver()->subscribeToNotification(QString::fromLatin1(kNotifyChannel))) {
-        *error = Tr::tr("Cannot LISTEN on %1").arg(QLatin1String(kNotifyChannel));
-        return false;
-    }
+    if (!m_db.driver()->subscribeToNotification(QString::fromLatin1(kNotifyChannel)))
+        return Error(Error::Kind::Database,
+                     Tr::tr("Cannot LISTEN on %1").arg(QLatin1String(kNotifyChannel)));
     connect(m_db.driver(), &QSqlDriver::notification, this, &PostgresListener::onNotification,
             Qt::UniqueConnection);
     m_listening = true;
@@ -57,7 +57,7 @@ bool PostgresListener::start(QString *error)
         connect(m_healthTimer, &QTimer::timeout, this, &PostgresListener::checkConnection);
         m_healthTimer->start();
     }
-    return true;
+    return {};
 }
 
 bool PostgresListener::isListening() const
@@ -102,8 +102,7 @@ void PostgresListener::checkConnection()
     const int wait = qMin(30000, 2000 << qMin(m_failures - 1, 4));
     m_healthTimer->setInterval(wait);
     closeConnection();
-    QString error;
-    if (start(&error)) {
+    if (start()) {
         m_failures = 0;
         m_healthTimer->setInterval(2000);
         qCInfo(lcNotify) << "listening connection restored";

@@ -25,8 +25,8 @@ public:
                               QObject *parent = nullptr);
     ~PostgresListener() override;
 
-    /// Opens the connection and subscribes; false + message when the server is not reachable.
-    bool start(QString *error);
+    /// Opens the connection and subscribes; a Database error when the server is not reachable.
+    Expected<void> start();
     bool isListening() const;
 
 signals:

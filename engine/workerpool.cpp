@@ -169,25 +169,21 @@ bool WorkerPool::abandonedWorkers() const
     return d->abandoned;
 }
 
-bool WorkerPool::start(QString *error)
+Expected<void> WorkerPool::start()
 {
     if (d->running)
-        return true;
-    if (!d->options.handler) {
-        *error = QStringLiteral("WorkerPool: no job handler was given");
-        return false;
-    }
+        return {};
+    if (!d->options.handler)
+        return Error(Error::Kind::InvalidInput, QStringLiteral("WorkerPool: no job handler was given"));
     d->connections.reset();
     {
         // Fail early and clearly when the database is not usable, and migrate it once here
         // rather than racing N workers at it.
         ScopedConnection connection(d->options.url, QStringLiteral("pool-start"));
-        if (!connection.isOpen()) {
-            *error = connection.error();
-            return false;
-        }
-        if (!Migrations::migrate(connection.database(), error))
-            return false;
+        if (!connection.isOpen())
+            return connection.lastError();
+        if (auto migrated = Migrations::migrate(connection.database()); !migrated)
+            return migrated.error();
         // Seen by every reader from the start, not only after the first heartbeat.
         {
             QMutexLocker lock(&d->registryMutex);
@@ -214,7 +210,13 @@ bool WorkerPool::start(QString *error)
         d->listener->moveToThread(d->listenerThread.get());
         QString listenError;
         QMetaObject::invokeMethod(
-            d->listener, [&] { listening = d->listener->start(&listenError); },
+            d->listener,
+            [&] {
+                const auto started = d->listener->start();
+                listening = started.ok();
+                if (!listening)
+                    listenError = started.error().message;
+            },
             Qt::BlockingQueuedConnection);
         if (!listening)
             qCWarning(lcNotify) << "no LISTEN, polling only:" << listenError;
@@ -261,7 +263,7 @@ bool WorkerPool::start(QString *error)
     d->heartbeat.reset(QThread::create([this] { d->heartbeatLoop(); }));
     d->heartbeat->start();
     setWorkerCount(d->options.workers);
-    return true;
+    return {};
 }
 
 void WorkerPool::setWorkerCount(int count)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/databaseurl.h"
+#include "engine/engineerror.h"
 #include "engine/job.h"
 #include "engine/jobqueue.h"
 
@@ -105,7 +106,8 @@ public:
     explicit WorkerPool(WorkerPoolOptions options, QObject *parent = nullptr);
     ~WorkerPool() override;
 
-    bool start(QString *error);
+    /// Opens and migrates the database, then starts the workers; the Error says why not.
+    Expected<void> start();
     /// Adjusts the number of workers while running; 0 leaves a monitor-only window.
     void setWorkerCount(int count);
     int workerCount() const;

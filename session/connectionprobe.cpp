@@ -13,12 +13,13 @@ Result run(const Engine::DatabaseUrl &url)
     Result result;
     const QString name = Engine::Database::uniqueConnectionName(QStringLiteral("probe"));
     {
-        QString error;
-        QSqlDatabase db = Engine::Database::open(url, name, &error);
-        if (!db.isOpen()) {
-            result.message = error;
+        const auto opened = Engine::Database::open(url, name);
+        if (!opened) {
+            result.message = opened.error().message;
         } else {
-            const int version = Engine::Migrations::currentVersion(db, &error);
+            QSqlDatabase db = *opened;
+            const auto current = Engine::Migrations::currentVersion(db);
+            const int version = current ? *current : -1;
             QString server;
             QSqlQuery query(db);
             if (url.isPostgres() && query.exec(QStringLiteral("SHOW server_version")) && query.next())

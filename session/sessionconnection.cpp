@@ -73,7 +73,8 @@ bool SessionConnection::open(QString *error, bool *damaged)
     }
     if (!reopen(error))
         return false;
-    if (!Engine::Migrations::migrate(m_db, error)) {
+    if (const auto migrated = Engine::Migrations::migrate(m_db); !migrated) {
+        *error = migrated.error().message;
         closeConnection();
         return false;
     }
@@ -94,7 +95,13 @@ bool SessionConnection::open(QString *error, bool *damaged)
         QString listenError;
         bool listening = false;
         QMetaObject::invokeMethod(
-            m_listener, [&] { listening = m_listener->start(&listenError); },
+            m_listener,
+            [&] {
+                const auto started = m_listener->start();
+                listening = started.ok();
+                if (!listening)
+                    listenError = started.error().message;
+            },
             Qt::BlockingQueuedConnection);
         if (!listening)
             qCWarning(lcNotify) << "LISTEN failed, the window polls instead:" << listenError;
@@ -111,9 +118,12 @@ bool SessionConnection::reopen(QString *error)
     QSqlDatabase::removeDatabase(m_connectionName);
     if (m_registry.isInterrupted())
         return false;
-    m_db = Engine::Database::open(m_url, m_connectionName, error);
-    if (!m_db.isOpen())
+    const auto opened = Engine::Database::open(m_url, m_connectionName);
+    if (!opened) {
+        *error = opened.error().message;
         return false;
+    }
+    m_db = *opened;
     m_registry.add(m_db);
     m_queue = std::make_unique<Engine::JobQueue>(m_db);
     m_reads = std::make_unique<WindowReads>(m_db);

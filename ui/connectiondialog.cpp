@@ -181,8 +181,7 @@ void ConnectionDialog::applyRecent(int index)
     const QString text = m_recent->itemData(index).toString();
     if (text.isEmpty())
         return;
-    QString error;
-    if (const auto url = Engine::DatabaseUrl::parse(text, &error))
+    if (const auto url = Engine::DatabaseUrl::parse(text))
         setUrl(*url);
 }
 

@@ -28,9 +28,8 @@ void CliSession::open(bool migrate)
     if (!m_connection->isOpen())
         throw CliError(m_connection->error());
     if (migrate) {
-        QString error;
-        if (!Engine::Migrations::migrate(m_connection->database(), &error))
-            throw CliError(error);
+        if (const auto migrated = Engine::Migrations::migrate(m_connection->database()); !migrated)
+            throw CliError(migrated.error().message);
     }
 }
 

@@ -230,13 +230,12 @@ int CommandLine::prepare()
         // Stray positional arguments mean a mistyped command rather than a wish for the GUI.
     }
 
-    QString error;
-    const std::optional<Engine::DatabaseUrl> url
+    const Engine::Expected<Engine::DatabaseUrl> url
         = parser.isSet(QStringLiteral("db"))
-              ? Engine::DatabaseUrl::parse(parser.value(QStringLiteral("db")), &error)
-              : Engine::DatabaseUrl::fromEnvironment(&error);
+              ? Engine::DatabaseUrl::parse(parser.value(QStringLiteral("db")))
+              : Engine::DatabaseUrl::fromEnvironment();
     if (!url)
-        return fail(error, CliError::Failure);
+        return fail(url.error().message, CliError::Failure);
     m_url = *url;
     return -1;
 }

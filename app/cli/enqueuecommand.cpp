@@ -35,10 +35,9 @@ int runMigrate(CommandContext &context)
 {
     CliSession session(context.url());
     session.open(false);
-    QString error;
     QStringList applied;
-    if (!Engine::Migrations::migrate(session.database(), &error, &applied))
-        throw CliError(error);
+    if (const auto migrated = Engine::Migrations::migrate(session.database(), &applied); !migrated)
+        throw CliError(migrated.error().message);
     for (const QString &migration : std::as_const(applied))
         context.out() << "applied " << migration << '\n';
     context.out() << "schema version " << Engine::Migrations::latestVersion() << " at "

@@ -18,9 +18,8 @@ int runImportLegacy(CommandContext &context)
     session.open();
     Engine::LegacyImport import(session.database());
     Engine::LegacyImportReport report;
-    QString error;
-    if (!import.run(dryRun, &report, &error))
-        throw CliError(error);
+    if (const auto imported = import.run(dryRun, &report); !imported)
+        throw CliError(imported.error().message);
 
     auto actionName = [&](const Engine::LegacySessionOutcome &outcome) {
         if (outcome.action == Engine::LegacySessionOutcome::AlreadyPresent)

@@ -89,15 +89,15 @@ int runWorker(CommandContext &context)
         throw CliError(integrity.problem);
 
     Engine::WorkerPool pool(options);
-    QString error;
-    if (!pool.start(&error))
-        throw CliError(error);
+    if (const auto started = pool.start(); !started)
+        throw CliError(started.error().message);
     std::unique_ptr<MetricsServer> metrics;
     if (metricsPort) {
         metricsOptions.url = context.url();
         metricsOptions.port = quint16(*metricsPort);
         metricsOptions.healthProbe = [&pool] { return pool.isRunning(); };
         metrics = std::make_unique<MetricsServer>(metricsOptions);
+        QString error;
         if (!metrics->start(&error)) {
             pool.stop();
             throw CliError(error);
@@ -140,10 +140,9 @@ int runWorker(CommandContext &context)
                 return;
             }
             lastStart.start();
-            QString error;
             drainedNow = false;
-            if (!pool.start(&error)) {
-                qCWarning(lcCli).noquote() << error;
+            if (const auto started = pool.start(); !started) {
+                qCWarning(lcCli).noquote() << started.error().message;
                 QCoreApplication::exit(1);
             }
             return;

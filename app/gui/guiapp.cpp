@@ -64,9 +64,11 @@ public:
         // start only on a database the window could open.
         m_window = std::make_unique<MainWindow>(url, pool);
 #ifdef CALLBOARD_HAVE_WORKERPOOL
-        QString poolError;
-        if (m_window->isConnected() && !m_pool->start(&poolError))
-            qWarning("The worker pool did not start: %s", qPrintable(poolError));
+        if (m_window->isConnected()) {
+            if (const auto started = m_pool->start(); !started)
+                qWarning("The worker pool did not start: %s",
+                         qPrintable(started.error().message));
+        }
 #endif
         QObject::connect(m_window.get(), &MainWindow::connectionRequested, this,
                          [this](const Engine::DatabaseUrl &next) {
@@ -176,8 +178,9 @@ Engine::DatabaseUrl startUrl(const Engine::DatabaseUrl &url)
     if (!isDefault || qEnvironmentVariableIsSet("CALLBOARD_DB"))
         return url;
     const QString last = QSettings().value(QStringLiteral("Connection/Last")).toString();
-    QString error;
-    const auto parsed = last.isEmpty() ? std::nullopt : Engine::DatabaseUrl::parse(last, &error);
+    if (last.isEmpty())
+        return url;
+    const auto parsed = Engine::DatabaseUrl::parse(last);
     return parsed ? *parsed : url;
 }
 

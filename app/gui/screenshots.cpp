@@ -174,10 +174,12 @@ int main(int argc, char **argv)
     QTemporaryDir dir;
     DatabaseUrl url;
     url.sqlitePath = dir.filePath(QStringLiteral("callboard.db"));
-    QString error;
-    QSqlDatabase db = Database::open(url, QStringLiteral("stage"), &error);
-    if (!db.isOpen() || !Migrations::migrate(db, &error))
-        qFatal("%s", qPrintable(error));
+    const auto opened = Database::open(url, QStringLiteral("stage"));
+    if (!opened)
+        qFatal("%s", qPrintable(opened.error().message));
+    QSqlDatabase db = *opened;
+    if (const auto migrated = Migrations::migrate(db); !migrated)
+        qFatal("%s", qPrintable(migrated.error().message));
     JobQueue queue(db);
     const Staged staged = stage(queue, plays);
 
@@ -222,7 +224,7 @@ int main(int argc, char **argv)
         pg.password = QStringLiteral("secret");
         pg.sslMode = QStringLiteral("prefer");
         const QString testUrl = qEnvironmentVariable("CALLBOARD_SCREENSHOT_PG_URL");
-        if (const auto parsed = DatabaseUrl::parse(testUrl, &error); !testUrl.isEmpty() && parsed)
+        if (const auto parsed = DatabaseUrl::parse(testUrl); !testUrl.isEmpty() && parsed)
             pg = *parsed;
         dialog.setUrl(pg);
         dialog.show();

@@ -208,11 +208,16 @@ bool MetricsServer::connectDatabase(QString *error)
         *error = QStringLiteral("shutting down");
         return false;
     }
-    m_db = Engine::Database::open(m_options.url, m_connection, error);
-    m_broken = !m_db.isOpen();
-    if (!m_broken)
-        m_connections.add(m_db);
-    return !m_broken;
+    const auto opened = Engine::Database::open(m_options.url, m_connection);
+    m_broken = !opened;
+    if (m_broken) {
+        *error = opened.error().message;
+        QSqlDatabase::removeDatabase(m_connection);
+        return false;
+    }
+    m_db = *opened;
+    m_connections.add(m_db);
+    return true;
 }
 
 void MetricsServer::closeDatabase()

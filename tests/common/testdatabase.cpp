@@ -41,16 +41,21 @@ TestDatabase::TestDatabase(const QString &backend)
         const QString admin = postgresAdminUrl(&m_error);
         if (admin.isEmpty())
             return;
-        const auto adminUrl = Engine::DatabaseUrl::parse(admin, &m_error);
-        if (!adminUrl)
+        const auto adminUrl = Engine::DatabaseUrl::parse(admin);
+        if (!adminUrl) {
+            m_error = adminUrl.error().message;
             return;
+        }
         const QString name = QStringLiteral("cbtest_")
                              + QUuid::createUuid().toString(QUuid::Id128).left(16);
         {
-            QSqlDatabase adminDb = Engine::Database::open(*adminUrl, m_connection + QStringLiteral("-admin"),
-                                                          &m_error);
-            if (!adminDb.isOpen())
+            const auto opened
+                = Engine::Database::open(*adminUrl, m_connection + QStringLiteral("-admin"));
+            if (!opened) {
+                m_error = opened.error().message;
                 return;
+            }
+            QSqlDatabase adminDb = *opened;
             QSqlQuery create(adminDb);
             if (!create.exec(QStringLiteral("CREATE DATABASE %1").arg(name))) {
                 m_error = create.lastError().text();
@@ -62,11 +67,16 @@ TestDatabase::TestDatabase(const QString &backend)
         m_url = *adminUrl;
         m_url.database = name;
     }
-    m_db = Engine::Database::open(m_url, m_connection, &m_error);
-    if (!m_db.isOpen())
+    const auto opened = Engine::Database::open(m_url, m_connection);
+    if (!opened) {
+        m_error = opened.error().message;
         return;
-    if (!Engine::Migrations::migrate(m_db, &m_error))
+    }
+    m_db = *opened;
+    if (const auto migrated = Engine::Migrations::migrate(m_db); !migrated) {
+        m_error = migrated.error().message;
         return;
+    }
     m_valid = true;
 }
 

@@ -9,6 +9,13 @@
 
 #include <memory>
 
+/// Verifies that an Engine::Expected succeeded, and prints its error otherwise.
+#define QVERIFY_OK(expression)                                                                    \
+    do {                                                                                          \
+        const auto expected_ = (expression);                                                      \
+        QVERIFY2(expected_.ok(), qPrintable(expected_.error().message));                          \
+    } while (false)
+
 /// A fresh, migrated database for one test: a new SQLite file, or a new database on the
 /// PostgreSQL server that the test run started (CALLBOARD_TEST_PG_URL). There is no skipping:
 /// a test asked to run on PostgreSQL fails when the server is not there.

@@ -146,7 +146,7 @@ private slots:
         QString error;
         const QString admin = TestDatabase::postgresAdminUrl(&error);
         QVERIFY2(!admin.isEmpty(), qPrintable(error));
-        auto url = Engine::DatabaseUrl::parse(admin, &error);
+        auto url = Engine::DatabaseUrl::parse(admin);
         QVERIFY(url);
         url->database = QStringLiteral("cbtest_no_such_database");
         const Result missing = run({"--db", url->toUrlString(), "stats"});

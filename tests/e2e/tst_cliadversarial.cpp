@@ -43,7 +43,7 @@ public:
     EmptyPostgresDatabase()
     {
         QString error;
-        const auto admin = Engine::DatabaseUrl::parse(TestDatabase::postgresAdminUrl(&error), &error);
+        const auto admin = Engine::DatabaseUrl::parse(TestDatabase::postgresAdminUrl(&error));
         if (!admin)
             return;
         m_admin = *admin;
@@ -54,7 +54,8 @@ public:
             Engine::ScopedConnection connection(m_admin, QStringLiteral("foreign-admin"));
             QSqlQuery(connection.database()).exec(QStringLiteral("CREATE DATABASE ") + m_url.database);
         }
-        m_db = Engine::Database::open(m_url, m_name, &error);
+        if (const auto opened = Engine::Database::open(m_url, m_name))
+            m_db = *opened;
     }
     ~EmptyPostgresDatabase()
     {
@@ -157,8 +158,7 @@ private slots:
         QVERIFY2(old.err.contains(role) && old.err.contains("may not change the schema")
                      && old.err.contains("callboard migrate"),
                  qPrintable(old.err));
-        QString error;
-        QCOMPARE(Engine::Migrations::currentVersion(db.db(), &error), 5);
+        QCOMPARE(*Engine::Migrations::currentVersion(db.db()), 5);
         QCOMPARE(run(db, {"migrate"}).exitCode, 0);
         QCOMPARE(run(asRole + QStringList{"list"}).exitCode, 0);
         admin.exec(QStringLiteral("DROP OWNED BY %1").arg(role));
@@ -294,7 +294,7 @@ private slots:
     void postgresUrlNeedsDatabase()
     {
         QString error;
-        auto url = Engine::DatabaseUrl::parse(TestDatabase::postgresAdminUrl(&error), &error);
+        auto url = Engine::DatabaseUrl::parse(TestDatabase::postgresAdminUrl(&error));
         QVERIFY(url);
         const QString withoutDatabase = QStringLiteral("postgres://%1@%2:%3")
                                             .arg(url->user, url->host).arg(url->port);

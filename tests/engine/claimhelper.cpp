@@ -12,8 +12,7 @@ int main(int argc, char **argv)
     const QStringList args = app.arguments();
     if (args.size() < 3)
         return 2;
-    QString error;
-    const auto url = Engine::DatabaseUrl::parse(args.at(1), &error);
+    const auto url = Engine::DatabaseUrl::parse(args.at(1));
     if (!url)
         return 2;
     Engine::ScopedConnection connection(*url, QStringLiteral("claimhelper"));

@@ -19,22 +19,20 @@ private slots:
 
 void TestDatabaseUrl::sqliteForms()
 {
-    QString error;
-    auto absolute = DatabaseUrl::parse(QStringLiteral("sqlite:///tmp/x/queue.db"), &error);
+    auto absolute = DatabaseUrl::parse(QStringLiteral("sqlite:///tmp/x/queue.db"));
     QVERIFY(absolute);
     QCOMPARE(absolute->kind, DatabaseUrl::Kind::Sqlite);
     QCOMPARE(absolute->sqlitePath, QStringLiteral("/tmp/x/queue.db"));
-    auto relative = DatabaseUrl::parse(QStringLiteral("sqlite:data/q.db"), &error);
+    auto relative = DatabaseUrl::parse(QStringLiteral("sqlite:data/q.db"));
     QVERIFY(relative);
     QCOMPARE(relative->sqlitePath, QDir::current().absoluteFilePath(QStringLiteral("data/q.db")));
 }
 
 void TestDatabaseUrl::postgresForm()
 {
-    QString error;
     auto url = DatabaseUrl::parse(
-        QStringLiteral("postgres://ann:s%40cret@db.example:6543/plays?sslmode=require"), &error);
-    QVERIFY2(url, qPrintable(error));
+        QStringLiteral("postgres://ann:s%40cret@db.example:6543/plays?sslmode=require"));
+    QVERIFY2(url, qPrintable(url.error().message));
     QVERIFY(url->isPostgres());
     QCOMPARE(url->host, QStringLiteral("db.example"));
     QCOMPARE(url->port, 6543);
@@ -42,15 +40,14 @@ void TestDatabaseUrl::postgresForm()
     QCOMPARE(url->user, QStringLiteral("ann"));
     QCOMPARE(url->password, QStringLiteral("s@cret"));
     QCOMPARE(url->sslMode, QStringLiteral("require"));
-    auto back = DatabaseUrl::parse(url->toUrlString(), &error);
+    auto back = DatabaseUrl::parse(url->toUrlString());
     QVERIFY(back);
     QCOMPARE(back->password, QStringLiteral("s@cret"));
 }
 
 void TestDatabaseUrl::passwordIsMasked()
 {
-    QString error;
-    auto url = DatabaseUrl::parse(QStringLiteral("postgres://ann:topsecret@h:5432/d"), &error);
+    auto url = DatabaseUrl::parse(QStringLiteral("postgres://ann:topsecret@h:5432/d"));
     QVERIFY(url);
     QVERIFY(!url->displayString().contains(QStringLiteral("topsecret")));
     QVERIFY(url->displayString().contains(QStringLiteral("ann:***@h:5432/d")));
@@ -73,8 +70,10 @@ void TestDatabaseUrl::rejectsBadUrls()
 {
     QFETCH(QString, url);
     QFETCH(QString, expected);
-    QString error;
-    QVERIFY(!DatabaseUrl::parse(url, &error));
+    const auto parsed = DatabaseUrl::parse(url);
+    QVERIFY(!parsed);
+    QCOMPARE(parsed.error().kind, Error::Kind::InvalidInput);
+    const QString error = parsed.error().message;
     QVERIFY2(error.contains(expected), qPrintable(error));
 }
 

@@ -65,8 +65,7 @@ bool TestMigrations::emptyDatabase(TestDatabase &test, int keepVersion)
     }
     if (test.isPostgres() && !sql.exec(QStringLiteral(R"(DROP TYPE "JobStatus"; DROP TYPE "JobType")")))
         return false;
-    QString error;
-    return keepVersion == 0 || Migrations::migrate(test.db(), &error, nullptr, keepVersion);
+    return keepVersion == 0 || Migrations::migrate(test.db(), nullptr, keepVersion).ok();
 }
 
 bool TestMigrations::hasMigrationTable(const TestDatabase &test)
@@ -84,8 +83,7 @@ void TestMigrations::readingTheVersionWritesNothing()
 {
     OPEN_TEST_DATABASE(test);
     QVERIFY(QSqlQuery(test.db()).exec(QStringLiteral(R"(DROP TABLE "_CallboardMigration")")));
-    QString error;
-    QCOMPARE(Migrations::currentVersion(test.db(), &error), 0);
+    QCOMPARE(*Migrations::currentVersion(test.db()), 0);
     QVERIFY(!hasMigrationTable(test));
 }
 
@@ -99,11 +97,10 @@ void TestMigrations::webApplicationTablesAreAdopted()
     for (const char *statement : {R"(DROP TABLE "_CallboardMigration")", R"(DROP TABLE "CallboardPlaybookRevision")", R"(DROP TABLE "CallboardPlaybook")",
                                   R"(CREATE TABLE "ParsingSession" ("id" TEXT PRIMARY KEY))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
-    QString error;
     QStringList applied;
-    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(test.db(), &applied));
     QCOMPARE(applied.size(), Migrations::latestVersion());
-    QCOMPARE(Migrations::currentVersion(test.db(), &error), Migrations::latestVersion());
+    QCOMPARE(*Migrations::currentVersion(test.db()), Migrations::latestVersion());
 }
 
 // A table with Callboard's name but not its columns is someone else's: refused, not altered.
@@ -116,9 +113,10 @@ void TestMigrations::foreignTableIsRefused()
                                   R"(DROP TABLE "JobEvent")", R"(DROP TABLE "ParseJob")",
                                   R"(CREATE TABLE "ParseJob" ("id" INTEGER PRIMARY KEY, "title" TEXT))"})
         QVERIFY2(sql.exec(QString::fromLatin1(statement)), statement);
-    QString error;
-    QVERIFY(!Migrations::checkOwnership(test.db(), &error));
-    QVERIFY(!Migrations::migrate(test.db(), &error));
+    QVERIFY(!Migrations::checkOwnership(test.db()));
+    const auto migrated = Migrations::migrate(test.db());
+    QVERIFY(!migrated);
+    const QString error = migrated.error().message;
     QVERIFY2(error.contains(QStringLiteral("not Callboard's"))
                  || error.contains(QStringLiteral("not a Callboard database")),
              qPrintable(error));
@@ -142,9 +140,8 @@ void TestMigrations::foreignPlaybookTableIsLeftAlone()
              qPrintable(sql.lastError().text()));
     QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "Playbook" VALUES ('pb-1', 'Hamlet', 'u-1',
         TRUE))")));
-    QString error;
     QStringList applied;
-    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(test.db(), &applied));
     QVERIFY(!applied.filter(QRegularExpression(QStringLiteral("^8 "))).isEmpty());
     QVERIFY(hasTable(test, QStringLiteral("CallboardPlaybook")));
 
@@ -182,7 +179,7 @@ void TestMigrations::foreignPlaybookTableIsLeftAlone()
                                  QStringLiteral("ownerId"), QStringLiteral("public")}));
     // And a second migrate, as every command does on open, still leaves it be.
     applied.clear();
-    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(test.db(), &applied));
     QVERIFY(applied.isEmpty());
 }
 
@@ -214,9 +211,8 @@ void TestMigrations::oldPlaybookTableIsMoved()
         QVERIFY2(sql.exec(statement), qPrintable(sql.lastError().text()));
     QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "_CallboardMigration" ("version", "name")
         VALUES (3, 'Playbook table'))")));
-    QString error;
-    QVERIFY2(Migrations::migrate(test.db(), &error, nullptr, 6), qPrintable(error));
-    QCOMPARE(Migrations::currentVersion(test.db(), &error), 6);
+    QVERIFY_OK(Migrations::migrate(test.db(), nullptr, 6));
+    QCOMPARE(*Migrations::currentVersion(test.db()), 6);
     QVERIFY(!hasTable(test, QStringLiteral("CallboardPlaybook")));
 
     QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "status", "rawText",
@@ -227,7 +223,7 @@ void TestMigrations::oldPlaybookTableIsMoved()
         '{"title":"Old Play"}'), ('pb-other', 'gone-job', 'Other', 1, '{"title":"Other"}'))")));
 
     QStringList applied;
-    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(test.db(), &applied));
     QVERIFY(!applied.filter(QRegularExpression(QStringLiteral("^8 "))).isEmpty());
     QVERIFY(!hasTable(test, QStringLiteral("Playbook")));
     QVERIFY(sql.exec(QStringLiteral(R"(SELECT "id", "title", "speechCount" FROM "CallboardPlaybook"
@@ -255,10 +251,9 @@ void TestMigrations::oldPlaybookTableIsMoved()
 void TestMigrations::migrateIsIdempotent()
 {
     OPEN_TEST_DATABASE(test);
-    QString error;
-    QCOMPARE(Migrations::currentVersion(test.db(), &error), Migrations::latestVersion());
+    QCOMPARE(*Migrations::currentVersion(test.db()), Migrations::latestVersion());
     QStringList applied;
-    QVERIFY2(Migrations::migrate(test.db(), &error, &applied), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(test.db(), &applied));
     QVERIFY(applied.isEmpty());
     QSqlQuery count(test.db());
     QVERIFY(count.exec(QStringLiteral(R"(SELECT COUNT(*) FROM "_CallboardMigration")")));
@@ -280,16 +275,15 @@ void TestMigrations::olderDatabaseIsMigrated()
         QVERIFY2(reset.exec(QString::fromLatin1(sql)), qPrintable(reset.lastError().text()));
     if (fresh.isPostgres())
         QVERIFY(reset.exec(QStringLiteral(R"(DROP TYPE "JobStatus"; DROP TYPE "JobType")")));
-    QString error;
     QStringList applied;
-    QVERIFY2(Migrations::migrate(fresh.db(), &error, &applied, 1), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(fresh.db(), &applied, 1));
     QCOMPARE(applied.size(), 1);
-    QCOMPARE(Migrations::currentVersion(fresh.db(), &error), 1);
+    QCOMPARE(*Migrations::currentVersion(fresh.db()), 1);
     QVERIFY(reset.exec(QStringLiteral(R"(INSERT INTO "ParseJob" ("id", "rawText", "filename",
         "updatedAt") VALUES ('old-1', 'A. Hi.', 'old.txt', '2026-01-01T00:00:00.000Z'))")));
 
     applied.clear();
-    QVERIFY2(Migrations::migrate(fresh.db(), &error, &applied), qPrintable(error));
+    QVERIFY_OK(Migrations::migrate(fresh.db(), &applied));
     QCOMPARE(applied.size(), Migrations::latestVersion() - 1);
     QVERIFY(reset.exec(QStringLiteral(R"(SELECT "filename", "runAfter", "controlRequest"
         FROM "ParseJob" WHERE "id" = 'old-1')")));
@@ -305,8 +299,9 @@ void TestMigrations::newerDatabaseIsRefused()
     QSqlQuery query(test.db());
     QVERIFY(query.exec(QStringLiteral(
         R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (999, 'from the future'))")));
-    QString error;
-    QVERIFY(!Migrations::migrate(test.db(), &error));
+    const auto migrated = Migrations::migrate(test.db());
+    QVERIFY(!migrated);
+    const QString error = migrated.error().message;
     QVERIFY2(error.contains(QStringLiteral("newer")), qPrintable(error));
     QVERIFY(error.contains(QStringLiteral("999")));
 }

@@ -149,8 +149,7 @@ void TestSeedDefaults::claimHoldsTheLockTenMinutes()
     };
     o.shutdownSeconds = 5;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Running, 10000);
     const auto job = queue.job(id);
     QVERIFY(job->lockedAt.isValid());
@@ -190,8 +189,7 @@ void TestSeedDefaults::stopWaitsForAJobFinishingInsideTheGrace()
     o.shutdownSeconds = 30; // the seed's grace
     WorkerPool pool(o);
     QSignalSpy stopped(&pool, &WorkerPool::stopped);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     QTRY_VERIFY_WITH_TIMEOUT(started.load(), 10000);
     QElapsedTimer timer;
     timer.start();
@@ -240,8 +238,7 @@ void TestSeedDefaults::throwingHandlerLeavesItsWorkerRunning()
     o.drain = true;
     WorkerPool pool(o);
     QSignalSpy drained(&pool, &WorkerPool::drained);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     QVERIFY(drained.wait(30000));
     pool.stop();
     QCOMPARE(queue.job(throwing)->status, JobStatus::Failed);

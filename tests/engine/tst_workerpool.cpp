@@ -135,8 +135,9 @@ void TestWorkerPool::aPoolWithoutAHandlerIsRefused()
     WorkerPoolOptions o = options(test, 1);
     o.handler = nullptr;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(!pool.start(&error));
+    const auto started = pool.start();
+    QVERIFY(!started);
+    const QString error = started.error().message;
     QVERIFY2(error.contains(QStringLiteral("no job handler")), qPrintable(error));
     QCOMPARE(queue.countsByStatus().value(JobStatus::Queued), 1);
 }
@@ -153,8 +154,7 @@ void TestWorkerPool::drainsTheQueue()
     o.drain = true;
     WorkerPool pool(o);
     QSignalSpy drained(&pool, &WorkerPool::drained);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     QVERIFY(drained.wait(30000));
     pool.stop();
     QCOMPARE(queue.countsByStatus().value(JobStatus::Completed), 60);
@@ -170,8 +170,7 @@ void TestWorkerPool::parsesAPlayEndToEnd()
     o.drain = true;
     WorkerPool pool(o);
     QSignalSpy drained(&pool, &WorkerPool::drained);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QVERIFY(drained.wait(30000));
     pool.stop();
     const auto job = queue.job(id);
@@ -192,8 +191,7 @@ void TestWorkerPool::pauseStopsAtChunkBoundaryAndResumeContinues()
     WorkerPoolOptions o = options(test, 1, chunkedHandler(40, 50, &chunksRun));
     o.progressIntervalMs = 60000;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_VERIFY_WITH_TIMEOUT(chunksRun >= 3, 10000);
     QCOMPARE(queue.job(id)->completedChunks, 0); // nothing written yet
     queue.pause(id);
@@ -219,8 +217,7 @@ void TestWorkerPool::longJobOutlivesLockThroughHeartbeat()
     o.lockSeconds = 1;
     o.heartbeatSeconds = 0.2;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     // A second process would reclaim the job if the lock were allowed to expire.
     QueueOptions thief;
     thief.lockSeconds = 1;
@@ -245,8 +242,7 @@ void TestWorkerPool::lostLockAbandonsTheJob()
     WorkerPoolOptions o = options(test, 1, chunkedHandler(40, 50));
     o.heartbeatSeconds = 0.2;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_VERIFY_WITH_TIMEOUT(queue.job(id)->completedChunks >= 1, 10000);
     // Another worker takes the job over (as after a lock expiry): renewal now fails.
     QSqlQuery steal(test.db());
@@ -269,8 +265,7 @@ void TestWorkerPool::shutdownReleasesRunningJobs()
     WorkerPoolOptions o = options(test, 1, chunkedHandler(100, 50));
     o.shutdownSeconds = 0.3;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_VERIFY_WITH_TIMEOUT(queue.job(id)->completedChunks >= 2, 10000);
     QElapsedTimer timer;
     timer.start();
@@ -297,8 +292,7 @@ void TestWorkerPool::failuresGoThroughRetryPolicy()
         return JobOutcome::failed(QStringLiteral("provider timeout"), false);
     });
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(bad)->status, JobStatus::Failed, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(flaky)->status, JobStatus::Failed, 10000);
     pool.stop();
@@ -315,8 +309,7 @@ void TestWorkerPool::notifyWakesIdleWorker()
     WorkerPoolOptions o = options(test, 2, chunkedHandler(1, 0));
     o.pollMs = 20000; // only a notification can wake the workers in time
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QThread::msleep(300); // let the workers go idle
     // Enqueue as another process (or the web application) would: its row and its NOTIFY in one
     // transaction, nothing published in this process, so only the server can wake the pool.
@@ -341,8 +334,7 @@ void TestWorkerPool::workerCountAdjustsWhileRunning()
 {
     OPEN_TEST_DATABASE(test);
     WorkerPool pool(options(test, 2, chunkedHandler(1, 0)));
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QCOMPARE(pool.workers().size(), 2);
     pool.setWorkerCount(0);
     QCOMPARE(pool.workers().size(), 0);
@@ -370,8 +362,7 @@ void TestWorkerPool::prefetchHoldsJobsAheadAndGivesThemBack()
     o.prefetchPatienceMs = 60000; // they wait as long as it takes
     o.shutdownSeconds = 0.3;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     // One job runs and three wait behind it, all locked in the one worker's name; one is left.
     const QString running = QStringLiteral(R"(SELECT COUNT(*) FROM "ParseJob" WHERE "status" = 'running' AND "workerId" = '%1-0')")
                                 .arg(o.workerIdPrefix);
@@ -397,8 +388,7 @@ void TestWorkerPool::prefetchedJobsDoNotWaitBehindASlowOne()
     o.prefetchPatienceMs = 200;
     o.shutdownSeconds = 0.3;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     const QString released = QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'released' AND CAST("details" AS TEXT) LIKE '%slow job%')");
     // The three waiting jobs go back to the queue, where another machine could take them, and
     // no more are claimed behind the slow job.
@@ -420,8 +410,7 @@ void TestWorkerPool::automaticPrefetchLeavesSlowJobsInTheQueue()
     QCOMPARE(o.prefetch, -1); // automatic is the default
     o.shutdownSeconds = 0.3;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_COMPARE_WITH_TIMEOUT(queue.countsByStatus().value(JobStatus::Running), 1, 5000);
     QThread::msleep(500);
     QCOMPARE(queue.countsByStatus().value(JobStatus::Running), 1);
@@ -446,8 +435,7 @@ void TestWorkerPool::prefetchDrainsEveryJobOnce()
     o.drain = true;
     WorkerPool pool(o);
     QSignalSpy drained(&pool, &WorkerPool::drained);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QVERIFY(drained.wait(30000));
     pool.stop();
     QCOMPARE(runs.load(), 300);
@@ -472,10 +460,9 @@ void TestWorkerPool::idlePoolWakesWhenARetryOrScheduleIsDue()
     });
     o.pollMs = 30000; // nothing announces the moment a backoff or a schedule runs out
     WorkerPool pool(o);
-    QString error;
     QElapsedTimer timer;
     timer.start();
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(flaky)->status, JobStatus::Completed, 6000);
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(scheduled)->status, JobStatus::Completed, 6000);
     QVERIFY(timer.elapsed() < 6000);
@@ -504,8 +491,7 @@ void TestWorkerPool::progressIsWrittenOncePerInterval()
         o.drain = true;
         WorkerPool pool(o);
         QSignalSpy drained(&pool, &WorkerPool::drained);
-        QString error;
-        QVERIFY2(pool.start(&error), qPrintable(error));
+        QVERIFY_OK(pool.start());
         QVERIFY(drained.wait(30000));
         pool.stop();
         QCOMPARE(queue.job(id)->status, JobStatus::Completed);
@@ -540,8 +526,7 @@ void TestWorkerPool::heldBackProgressIsWrittenBeforeAFailure()
     });
     o.progressIntervalMs = 60000;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(id)->status, JobStatus::Failed, 15000);
     pool.stop();
     const auto job = queue.job(id, true);
@@ -572,8 +557,7 @@ void TestWorkerPool::stopTokenReachesInsideAChunk()
         return JobOutcome::completed();
     });
     WorkerPool pool(o);
-    QString error;
-    QVERIFY(pool.start(&error));
+    QVERIFY_OK(pool.start());
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(paused)->status, JobStatus::Running, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(queue.job(cancelled)->status, JobStatus::Running, 10000);
     QElapsedTimer timer;
@@ -608,8 +592,7 @@ void TestWorkerPool::shutdownLeavesAHandlerThatNeverReturns()
     QElapsedTimer timer;
     {
         WorkerPool pool(o);
-        QString error;
-        QVERIFY(pool.start(&error));
+        QVERIFY_OK(pool.start());
         QTRY_VERIFY_WITH_TIMEOUT(started.load(), 10000); // claimed is not enough: it must run
         timer.start();
         pool.stop();
@@ -640,8 +623,7 @@ void TestWorkerPool::heartbeatKeepsThePoolsRow()
     o.lockSeconds = 2;
     o.heartbeatSeconds = 0.2;
     WorkerPool pool(o);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     WorkerRegistry registry(test.db());
     // Written at start, before any heartbeat.
     QList<WorkerRecord> rows = registry.workers();

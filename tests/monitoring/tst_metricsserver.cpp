@@ -218,10 +218,14 @@ void TestMetricsServer::healthzFollowsDatabase()
     // From the server's maintenance database: refuse new connections to the test database and
     // end the sessions in it (the metrics server's among them).
     QString adminError;
-    const auto adminUrl = DatabaseUrl::parse(TestDatabase::postgresAdminUrl(&adminError), &adminError);
-    QVERIFY2(adminUrl, qPrintable(adminError));
-    QSqlDatabase adminDb = Database::open(*adminUrl, QStringLiteral("healthz-admin"), &adminError);
-    QVERIFY2(adminDb.isOpen(), qPrintable(adminError));
+    const auto adminUrl = DatabaseUrl::parse(TestDatabase::postgresAdminUrl(&adminError));
+    QVERIFY2(adminUrl, qPrintable(adminError + adminUrl.error().message));
+    QSqlDatabase adminDb;
+    {
+        const auto opened = Database::open(*adminUrl, QStringLiteral("healthz-admin"));
+        QVERIFY2(opened, qPrintable(opened.error().message));
+        adminDb = *opened;
+    }
     QSqlQuery admin(adminDb);
     QVERIFY2(admin.exec(QStringLiteral("ALTER DATABASE %1 WITH ALLOW_CONNECTIONS false")
                             .arg(test.url().database)),

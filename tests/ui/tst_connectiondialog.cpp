@@ -130,10 +130,9 @@ void TestConnectionDialog::sqliteFileIsTheDefault()
 
 void TestConnectionDialog::passwordNeverInSettingsAndAskedAgainWithoutKeychain()
 {
-    QString error;
     auto url = DatabaseUrl::parse(
-        QStringLiteral("postgres://editor:Very$ecret@db.example.org:5433/plays?sslmode=require"), &error);
-    QVERIFY2(url, qPrintable(error));
+        QStringLiteral("postgres://editor:Very$ecret@db.example.org:5433/plays?sslmode=require"));
+    QVERIFY2(url, qPrintable(url.error().message));
     {
         ConnectionDialog dialog;
         dialog.setUrl(*url);

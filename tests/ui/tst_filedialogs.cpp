@@ -217,16 +217,14 @@ void TestFileDialogs::dialogsNeverOpenTheQueueFiles()
     QFETCH(QString, which);
     QTemporaryDir dir;
     const QString dbPath = dir.filePath(QStringLiteral("queue.db"));
-    QString error;
-    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath, &error);
-    QVERIFY2(url, qPrintable(error));
+    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath);
+    QVERIFY2(url, qPrintable(url.error().message));
     const QString urlText = url->toUrlString();
     {
         // A completed job with a playbook, so that Export is offered.
         ScopedConnection setup(*url, QStringLiteral("setup"));
         QVERIFY2(setup.isOpen(), qPrintable(setup.error()));
-        QString migrateError;
-        QVERIFY(Engine::Migrations::migrate(setup.database(), &migrateError));
+        QVERIFY_OK(Engine::Migrations::migrate(setup.database()));
         JobQueue queue(setup.database());
         EnqueueInput input;
         input.filename = QStringLiteral("done.txt");
@@ -291,8 +289,7 @@ void TestFileDialogs::droppedQueueFileIsRefusedUnread()
 {
     QTemporaryDir dir;
     const QString dbPath = dir.filePath(QStringLiteral("queue.db"));
-    QString error;
-    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath, &error);
+    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath);
     QVERIFY(url);
     MainWindow window(*url, nullptr);
     QStringList titles, texts;
@@ -316,8 +313,7 @@ void TestFileDialogs::addPlaysDialogListsQueueFilesUnread()
 {
     QTemporaryDir dir;
     const QString dbPath = dir.filePath(QStringLiteral("queue.db"));
-    QString error;
-    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath, &error);
+    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + dbPath);
     QVERIFY(url);
     MainWindow window(*url, nullptr);
     QVERIFY(window.isConnected());

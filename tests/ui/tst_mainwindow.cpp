@@ -182,12 +182,11 @@ void TestMainWindow::damagedFileIsSaidAndCopiedAside()
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("queue.db"));
-    QString error;
-    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + path, &error);
+    const auto url = DatabaseUrl::parse(QStringLiteral("sqlite://") + path);
     QVERIFY(url);
     {
         ScopedConnection setup(*url, QStringLiteral("setup"));
-        QVERIFY(Engine::Migrations::migrate(setup.database(), &error));
+        QVERIFY_OK(Engine::Migrations::migrate(setup.database()));
         JobQueue queue(setup.database());
         for (int i = 0; i < 40; ++i)
             queue.enqueue(play(QStringLiteral("play-%1.txt").arg(i)));
@@ -279,8 +278,7 @@ void TestMainWindow::closingWithRunningPlaysAsks()
         return JobOutcome::completed(QJsonObject{{QStringLiteral("title"), QStringLiteral("Long")}});
     };
     WorkerPool pool(options);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     auto window = std::make_unique<MainWindow>(test.url(), &pool);
     window->show();
     QTRY_VERIFY(window->jobModel()->rowOfJob(id) >= 0);  // the session's first batch is in
@@ -766,8 +764,7 @@ void TestMainWindow::settingsRoundTrip()
 
 void TestMainWindow::titleShowsDatabaseWithoutPassword()
 {
-    QString error;
-    auto url = DatabaseUrl::parse(QStringLiteral("postgres://someone:s3cret@127.0.0.1:1/nothing"), &error);
+    auto url = DatabaseUrl::parse(QStringLiteral("postgres://someone:s3cret@127.0.0.1:1/nothing"));
     QVERIFY(url);
     url->connectTimeoutSeconds = 1;
     MainWindow window(*url, nullptr);
@@ -793,8 +790,7 @@ void TestMainWindow::embeddedWorkersParseADroppedPlay()
     options.workers = 1;
     options.pollMs = 200;
     WorkerPool pool(options);
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
     Messages messages;
     auto window = std::make_unique<MainWindow>(test.url(), &pool);
     window->setMessageHandler([&](const QString &, const QString &text) { messages.texts << text; });

@@ -213,8 +213,7 @@ void TestRemoteWindow::oneListenerPerProcessAndEveryConnectionNamed()
     WorkerPool pool(options);
     MainWindow window(test.url(), &pool);
     QVERIFY2(window.isConnected(), qPrintable(window.connectionError()));
-    QString error;
-    QVERIFY2(pool.start(&error), qPrintable(error));
+    QVERIFY_OK(pool.start());
 
     auto names = [&] {
         QSqlQuery query(test.db());
