@@ -604,11 +604,6 @@ bool runMigrations(QSqlDatabase db, QString *error, Error::Kind *kind, QStringLi
             continue;
         if (migration.version > target)
             break;
-        if (!exec(query, postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"),
-                  error)) {
-            refused(query.lastError());
-            return false;
-        }
         auto fail = [&](const QString &what) {
             const QSqlError sqlError = query.lastError();
             *error = Tr::tr("Migration %1 (%2) failed: %3")
@@ -618,30 +613,60 @@ bool runMigrations(QSqlDatabase db, QString *error, Error::Kind *kind, QStringLi
             query.exec(QStringLiteral("ROLLBACK"));
             return false;
         };
-        // Two processes may start at once: the loser waits here, then sees the version moved.
-        if (postgres && !exec(query, QStringLiteral("SELECT pg_advisory_xact_lock(74201)"), error))
-            return fail(*error);
-        QString check;
-        const int now = readVersion(db, &check);
-        if (now >= migration.version) {
-            query.exec(QStringLiteral("COMMIT"));
-            continue;
-        }
-        for (const QString &statement : postgres ? migration.postgres : migration.sqlite) {
-            if (!exec(query, statement, error))
+        const MigrationStep step = stepOf(migration.version);
+        const QString record =
+            QStringLiteral(R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (%1, '%2'))")
+                .arg(migration.version)
+                .arg(QString::fromUtf8(migration.name).replace(QLatin1Char('\''), QLatin1String("''")));
+        if (postgres) {
+            // Each of these strings is one round trip (PostgreSQL's simple query protocol runs
+            // them in order and stops at the first error): a database on another host paid one
+            // per statement, 18 s for a new database at a 100 ms round trip.
+            // Two processes may start at once: the loser waits for the lock, then sees the
+            // version moved.
+            if (!exec(query, QStringLiteral("BEGIN; SELECT pg_advisory_xact_lock(74201)"), error))
+                return fail(*error);
+            // The table exists by now: one statement, not readVersion's check and read.
+            if (!exec(query,
+                      QStringLiteral(
+                          R"(SELECT COALESCE(MAX("version"), 0) FROM "_CallboardMigration")"),
+                      error)
+                || !query.next())
+                return fail(query.lastError().text());
+            if (query.value(0).toInt() >= migration.version) {
+                query.exec(QStringLiteral("COMMIT"));
+                continue;
+            }
+            QStringList batch = migration.postgres;
+            if (!step)
+                batch << record << QStringLiteral("COMMIT");
+            if (!batch.isEmpty() && !exec(query, batch.join(QStringLiteral(";\n")), error))
+                return fail(*error);
+            if (step) {
+                if (!step(db, postgres, version, error))
+                    return fail(*error);
+                if (!exec(query, record + QStringLiteral("; COMMIT"), error))
+                    return fail(*error);
+            }
+        } else {
+            if (!exec(query, QStringLiteral("BEGIN IMMEDIATE"), error)) {
+                refused(query.lastError());
+                return false;
+            }
+            QString check;
+            if (readVersion(db, &check) >= migration.version) {
+                query.exec(QStringLiteral("COMMIT"));
+                continue;
+            }
+            for (const QString &statement : migration.sqlite) {
+                if (!exec(query, statement, error))
+                    return fail(*error);
+            }
+            if (step && !step(db, postgres, version, error))
+                return fail(*error);
+            if (!exec(query, record, error) || !exec(query, QStringLiteral("COMMIT"), error))
                 return fail(*error);
         }
-        if (const MigrationStep step = stepOf(migration.version);
-            step && !step(db, postgres, version, error))
-            return fail(*error);
-        query.prepare(QStringLiteral(
-            R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (:v, :n))"));
-        query.bindValue(QStringLiteral(":v"), migration.version);
-        query.bindValue(QStringLiteral(":n"), QString::fromUtf8(migration.name));
-        if (!query.exec())
-            return fail(query.lastError().text());
-        if (!exec(query, QStringLiteral("COMMIT"), error))
-            return fail(*error);
         qCDebug(lcDb) << "applied migration" << migration.version << migration.name;
         if (applied)
             applied->append(QStringLiteral("%1 %2").arg(migration.version).arg(
