@@ -197,10 +197,16 @@ Statements build()
                                  CAST(:playbooks AS text[]), CAST(:titles AS text[]),
                                  CAST(:characters AS integer[]), CAST(:acts AS integer[]),
                                  CAST(:scenes AS integer[]), CAST(:speeches AS integer[]),
-                                 CAST(:docStarts AS integer[]), CAST(:docLengths AS integer[]),
+                                 CAST(:docIndexes AS integer[]),
+                                 CAST(:confidences AS double precision[]),
+                                 CAST(:warnings AS integer[]),
                                  CAST(:completedChunks AS integer[]), CAST(:totalChunks AS integer[]))
                 AS t("id", "worker", "playbookId", "title", "characters", "acts", "scenes",
-                     "speeches", "docStart", "docLength", "completedChunks", "totalChunks")),
+                     "speeches", "docIndex", "confidence", "warnings", "completedChunks",
+                     "totalChunks")),
+        document AS (
+            SELECT * FROM unnest(string_to_array(CAST(:documents AS text), chr(1)))
+                WITH ORDINALITY AS t("text", "index")),
         done AS (
             UPDATE "ParseJob" j SET "status" = 'completed', "completedAt" = LOCALTIMESTAMP(3),
                 "progress" = 100, "workerId" = NULL, "lockedAt" = NULL, "lockExpiry" = NULL,
@@ -213,12 +219,12 @@ Statements build()
             RETURNING j."id", i."worker", i."playbookId"),
         playbook AS (
             INSERT INTO "CallboardPlaybook" ("id", "jobId", "title", "characterCount", "actCount",
-                                    "sceneCount", "speechCount", "document", "createdAt")
+                                    "sceneCount", "speechCount", "document", "createdAt",
+                                    "confidence", "warnings")
             SELECT i."playbookId", i."id", i."title", i."characters", i."acts", i."scenes",
-                   i."speeches",
-                   CAST(substr(CAST(:documents AS text), i."docStart", i."docLength") AS jsonb),
-                   LOCALTIMESTAMP(3)
-            FROM done d JOIN input i ON i."id" = d."id"
+                   i."speeches", CAST(doc."text" AS jsonb), LOCALTIMESTAMP(3), i."confidence",
+                   i."warnings"
+            FROM done d JOIN input i ON i."id" = d."id" JOIN document doc ON doc."index" = i."docIndex"
             WHERE i."playbookId" IS NOT NULL),
         scratch AS (
             DELETE FROM "CallboardChunkResult" c USING done d WHERE c."jobId" = d."id"),

@@ -196,6 +196,56 @@ private slots:
         QCOMPARE(abbreviated, QStringList{QStringLiteral("HAM / HAMLET")});
     }
 
+    // A pool completes through completeAndClaim, which on PostgreSQL is one statement of its own.
+    void batchedCompletionsStoreTheReviewFigures_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+    void batchedCompletionsStoreTheReviewFigures()
+    {
+        OPEN_TEST_DATABASE(test);
+        JobQueue queue(test.db());
+        QStringList ids;
+        for (int i = 0; i < 3; ++i) {
+            EnqueueInput input;
+            input.filename = QStringLiteral("test-%1.txt").arg(i);
+            input.rawText = kPlay.toUtf8() + QByteArray(i, ' ');
+            ids << queue.enqueue(input);
+        }
+        const BatchResult claimed = queue.completeAndClaim({}, {QStringLiteral("w-1"), QStringLiteral("w-2"),
+                                                                QStringLiteral("w-3")});
+        QCOMPARE(claimed.claimed.size(), 3);
+        // Two playbooks and one job without (a no-op job) in one batch: each document goes
+        // to its own job.
+        const QJsonObject playbook = parse(kPlay, 200);
+        QJsonObject other = playbook;
+        // The separator the batch splits its documents at, inside a document.
+        other.insert(QStringLiteral("title"),
+                     QStringLiteral("Another ") + QChar(1) + QStringLiteral(" \"title\" é"));
+        QList<Completion> completions;
+        for (const Job &job : claimed.claimed)
+            completions << Completion{job.id, job.workerId, QJsonObject(), -1, -1};
+        completions[0].playbook = playbook;
+        completions[2].playbook = other;
+        const BatchResult done = queue.completeAndClaim(completions, {});
+        QCOMPARE(done.completed.size(), 3);
+
+        QCOMPARE(queue.playbook(completions[0].jobId)->document, playbook);
+        QCOMPARE(queue.playbook(completions[2].jobId)->document, other);
+        QVERIFY(!queue.playbook(completions[1].jobId));
+        QSqlQuery stored(test.db());
+        QVERIFY(stored.exec(QStringLiteral(R"(SELECT "confidence", "warnings" FROM "CallboardPlaybook")")));
+        int rows = 0;
+        while (stored.next()) {
+            ++rows;
+            QCOMPARE(stored.value(0).toDouble(), PlaybookQuality::confidence(playbook));
+            QCOMPARE(stored.value(1).toInt(),
+                     PlaybookQuality::seriousCount(PlaybookQuality::warnings(playbook)));
+        }
+        QCOMPARE(rows, 2);
+    }
+
     void correctionsAsRevisions_data()
     {
         TestDatabase::addBackendColumn();
