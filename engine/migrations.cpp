@@ -290,6 +290,14 @@ const QList<Migration> &migrations()
                 END IF;
             END $$)"}),
          {}},
+        // Until this version a pool's batched completion on PostgreSQL stored its playbooks
+        // without their confidence, so the job table's Needs review badge stayed blank for
+        // them. Those get it from their document, as migration 11 gave older ones. SQLite's
+        // completions always stored it.
+        {13, "confidence of playbooks a pool completed on PostgreSQL",
+         s({R"(UPDATE "CallboardPlaybook" SET "confidence" = ("document"->'meta'->>'confidence')::double precision
+               WHERE "confidence" IS NULL AND jsonb_typeof("document"->'meta'->'confidence') = 'number')"}),
+         {}},
     };
     return list;
 }

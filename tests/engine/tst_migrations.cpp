@@ -33,6 +33,7 @@ private slots:
     void foreignPlaybookTableIsLeftAlone();
     void oldPlaybookTableIsMoved_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
     void oldPlaybookTableIsMoved();
+    void missingConfidenceIsFilledIn();
 
 private:
     static bool hasMigrationTable(const TestDatabase &test);
@@ -246,6 +247,32 @@ void TestMigrations::oldPlaybookTableIsMoved()
                                           "'CallboardPlaybook_jobId_idx'")));
     QVERIFY(sql.next());
     QCOMPARE(sql.value(0).toInt(), 1);
+}
+
+void TestMigrations::missingConfidenceIsFilledIn()
+{
+    // Playbooks a pool completed on PostgreSQL before version 13 have no confidence column
+    // value: the badge reads it, so migration 13 takes it from the document.
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    QVERIFY(emptyDatabase(test, 12));
+    QSqlQuery sql(test.db());
+    QVERIFY2(sql.exec(QStringLiteral(R"(INSERT INTO "CallboardPlaybook" ("id", "jobId", "title",
+        "document", "confidence") VALUES
+        ('pb-blank', NULL, 'Blank', '{"meta":{"confidence":0.62}}', NULL),
+        ('pb-judged', NULL, 'Judged', '{"meta":{"confidence":0.62}}', 0.9),
+        ('pb-none', NULL, 'None', '{"title":"None"}', NULL))")),
+             qPrintable(sql.lastError().text()));
+    QVERIFY_OK(Migrations::migrate(test.db()));
+    QVERIFY(sql.exec(QStringLiteral(
+        R"(SELECT "id", "confidence" FROM "CallboardPlaybook" ORDER BY "id")")));
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(0).toString(), QStringLiteral("pb-blank"));
+    QCOMPARE(sql.value(1).toDouble(), 0.62);
+    QVERIFY(sql.next());
+    QCOMPARE(sql.value(1).toDouble(), 0.9); // judged when stored: kept
+    QVERIFY(sql.next());
+    QVERIFY(sql.value(1).isNull()); // nothing to take it from
 }
 
 void TestMigrations::migrateIsIdempotent()
