@@ -2,6 +2,7 @@
 
 #include "engine/parse/characterindex.h"
 #include "engine/parse/linerecognizer.h"
+#include "engine/parse/parsingcontext.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -85,6 +86,9 @@ QList<QualityWarning> PlaybookQuality::warnings(const QJsonObject &playbook)
             const QString ka = LineRecognizer::foldName(a);
             for (int j = 0; j < names.size(); ++j) {
                 const QString &b = names.at(j);
+                // `Jack and Algernon` speak together: Jack is one of them, not its short form.
+                if (ParsingContext::isJointLabel(b))
+                    continue;
                 const QString kb = LineRecognizer::foldName(b);
                 if (ka.size() >= 2 && ka != kb && LineRecognizer::abbreviates(ka, kb)
                     && !conversing.contains(std::minmax(i, j))) {

@@ -169,7 +169,8 @@ private slots:
     void peopleWhoAnswerEachOtherAreNotAbbreviations()
     {
         // HIGGINS and MRS. HIGGINS talk to each other: two people, not a short form of one name.
-        // HAM never speaks to HAMLET, so it still reads as a short form worth a look.
+        // HAM never speaks to HAMLET, so it still reads as a short form worth a look. JACK AND
+        // ALGERNON speak together: JACK is one of them, not a short form of the pair.
         auto entry = [](const QString &name) {
             return QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("speeches"), 2}};
         };
@@ -179,7 +180,8 @@ private slots:
         const QJsonObject playbook{
             {QStringLiteral("characters"),
              QJsonArray{entry(QStringLiteral("HIGGINS")), entry(QStringLiteral("MRS. HIGGINS")),
-                        entry(QStringLiteral("HAM")), entry(QStringLiteral("HAMLET"))}},
+                        entry(QStringLiteral("HAM")), entry(QStringLiteral("HAMLET")),
+                        entry(QStringLiteral("JACK")), entry(QStringLiteral("JACK AND ALGERNON"))}},
             {QStringLiteral("acts"),
              QJsonArray{QJsonObject{
                  {QStringLiteral("scenes"),
