@@ -81,18 +81,24 @@ QList<QualityWarning> PlaybookQuality::warnings(const QJsonObject &playbook)
     // `Ham` beside `Hamlet`: consistent, but a reader looking up Hamlet finds the wrong entry.
     if (names.size() <= 300) {
         const QSet<std::pair<int, int>> conversing = conversingEntries(playbook, characters);
+        QStringList keys;
+        QList<bool> joint;
+        for (const QString &name : std::as_const(names)) {
+            keys << LineRecognizer::foldName(name);
+            joint << ParsingContext::isJointLabel(name);
+        }
         for (int i = 0; i < names.size(); ++i) {
-            const QString &a = names.at(i);
-            const QString ka = LineRecognizer::foldName(a);
+            const QString &ka = keys.at(i);
+            if (ka.size() < 2)
+                continue;
             for (int j = 0; j < names.size(); ++j) {
-                const QString &b = names.at(j);
                 // `Jack and Algernon` speak together: Jack is one of them, not its short form.
-                if (ParsingContext::isJointLabel(b))
+                if (joint.at(j))
                     continue;
-                const QString kb = LineRecognizer::foldName(b);
-                if (ka.size() >= 2 && ka != kb && LineRecognizer::abbreviates(ka, kb)
+                const QString &kb = keys.at(j);
+                if (ka != kb && LineRecognizer::abbreviates(ka, kb)
                     && !conversing.contains(std::minmax(i, j))) {
-                    out.append({QualityWarning::AbbreviatedName, {a, b}});
+                    out.append({QualityWarning::AbbreviatedName, {names.at(i), names.at(j)}});
                     break;
                 }
             }
