@@ -154,6 +154,8 @@ void ParsingContext::registerSpeaker(const QString &label)
     }
     if (candidates.size() == 1) // more is ambiguous: `Gent.` for two gentlemen
         persona = candidates.first();
+    else if (candidates.isEmpty()) // `KING.` for the cast list's `Claudius, King of Denmark`
+        persona = m_profile.personaTitled(key);
     if (!persona.isEmpty()) {
         const QString personaKey = LineRecognizer::foldName(persona);
         target = findCharacter(personaKey);

@@ -5,6 +5,7 @@
 
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 
@@ -47,6 +48,20 @@ QString personaName(QStringView entry)
     if (LineRecognizer::isCapsName(name) || LineRecognizer::isMixedName(name))
         return name.toString();
     return {};
+}
+
+/// The rank an entry gives its person, `King` in `Claudius, King of Denmark`: one or two
+/// capitalised words followed by `of` and a capitalised place. Plays print such people's
+/// speeches under the title (`KING.`), never under their name.
+QString personaTitle(QStringView entry, const QString &name)
+{
+    static const QRegularExpression re(QStringLiteral(
+        R"(^\s*(?:the\s+)?(\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?)\s+of\s+(?:the\s+)?\p{Lu})"));
+    const qsizetype comma = entry.indexOf(u',', name.size());
+    if (comma < 0)
+        return {};
+    const QRegularExpressionMatch m = re.match(entry.mid(comma + 1));
+    return m.hasMatch() ? m.captured(1) : QString();
 }
 
 bool isTitleNoise(QStringView line)
@@ -122,6 +137,7 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
             continue;
         ++p.m_paragraphs;
         if (LineRecognizer::isPersonaeHeading(t) && p.m_personaeRanges.size() < 4) {
+            QSet<QString> ambiguousTitles;
             ++p.m_explained;
             int j = i + 1;
             int blanks = 0;
@@ -150,8 +166,19 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
                         p.m_castWords.append(LineRecognizer::foldName(w));
                 }
                 const QString name = personaName(e);
-                if (!name.isEmpty() && p.m_personae.size() < MaxPersonae && !p.m_personae.contains(name))
+                if (!name.isEmpty() && p.m_personae.size() < MaxPersonae && !p.m_personae.contains(name)) {
                     p.m_personae.append(name);
+                    if (const QString title = personaTitle(e, name); !title.isEmpty()) {
+                        const QString key = LineRecognizer::foldName(title);
+                        // Two dukes: the title names neither.
+                        if (ambiguousTitles.contains(key) || p.m_personaTitles.contains(key)) {
+                            p.m_personaTitles.remove(key);
+                            ambiguousTitles.insert(key);
+                        } else {
+                            p.m_personaTitles.insert(key, name);
+                        }
+                    }
+                }
             }
             p.m_personaeRanges.append({i, j});
             i = j - 1;
@@ -314,6 +341,9 @@ QJsonObject PlayProfile::toJson() const
     QJsonObject vocabulary;
     for (auto it = m_vocabulary.cbegin(); it != m_vocabulary.cend(); ++it)
         vocabulary.insert(it.key(), it.value());
+    QJsonObject titles;
+    for (auto it = m_personaTitles.cbegin(); it != m_personaTitles.cend(); ++it)
+        titles.insert(it.key(), it.value());
     return QJsonObject{{QStringLiteral("styles"), m_styles},
                        {QStringLiteral("dominantStyle"), m_dominantStyle},
                        {QStringLiteral("genericHeadings"), m_genericHeadings},
@@ -324,6 +354,7 @@ QJsonObject PlayProfile::toJson() const
                        {QStringLiteral("title"), m_title},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("castWords"), QJsonArray::fromStringList(m_castWords)},
+                       {QStringLiteral("personaTitles"), titles},
                        {QStringLiteral("personaeRanges"), ranges},
                        {QStringLiteral("vocabulary"), vocabulary}};
 }
@@ -345,6 +376,10 @@ std::optional<PlayProfile> PlayProfile::fromJson(const QJsonObject &json)
         p.m_personae.append(v.toString());
     for (const QJsonValue &v : json.value(QStringLiteral("castWords")).toArray())
         p.m_castWords.append(v.toString());
+    // A checkpoint written before titles were read has none: its parse goes on without them.
+    const QJsonObject titles = json.value(QStringLiteral("personaTitles")).toObject();
+    for (auto it = titles.constBegin(); it != titles.constEnd(); ++it)
+        p.m_personaTitles.insert(it.key(), it.value().toString());
     for (const QJsonValue &v : json.value(QStringLiteral("personaeRanges")).toArray()) {
         const QJsonArray r = v.toArray();
         if (r.size() != 2)

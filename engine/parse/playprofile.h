@@ -48,6 +48,9 @@ public:
     int acceptedLabels() const { return m_acceptedLabels; }
     const QString &title() const { return m_title; }
     const QStringList &personae() const { return m_personae; }
+    /// The cast-list name whose entry gives it this title (`Claudius, King of Denmark` for the
+    /// folded `king`), when exactly one entry does; empty otherwise.
+    QString personaTitled(const QString &foldedTitle) const { return m_personaTitles.value(foldedTitle); }
     int labelCount(const QString &foldedName) const { return m_vocabulary.value(foldedName); }
 
     /// The layout recognised, for the playbook's `meta`: label styles, headings, character list.
@@ -70,6 +73,7 @@ private:
     QString m_title;
     QStringList m_personae;
     QStringList m_castWords; ///< folded name-like parts of the character list entries
+    QHash<QString, QString> m_personaTitles; ///< folded title -> cast-list name (unambiguous)
     QList<LineRange> m_personaeRanges;
     QHash<QString, int> m_vocabulary; ///< folded label -> occurrences (>= 2 only)
 };

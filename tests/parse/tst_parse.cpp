@@ -330,6 +330,29 @@ private slots:
                  QJsonArray{QStringLiteral("Ham")});
     }
 
+    void titledLabelsResolveThroughPersonae()
+    {
+        // `KING.` is the cast list's `Claudius, King of Denmark`; two dukes leave `DUKE.` alone.
+        const QString text = QStringLiteral(
+            "THE TRAGEDY\n\nDramatis Personae\n\nClaudius, King of Denmark.\n"
+            "Gertrude, Queen of Denmark, and Mother of Hamlet.\nOrsino, Duke of Illyria.\n"
+            "Frederick, Duke of Milan.\n\n\n"
+            "ACT I.\n\nKING.\nWho is there?\n\nQUEEN.\nA friend.\n\nDUKE.\nWelcome.\n\n"
+            "KING.\nThanks.\n");
+        const QJsonObject pb = parseAll(text, config(60));
+        QCOMPARE(allSpeeches(pb).size(), 4);
+        QHash<QString, QJsonObject> byName;
+        for (const QJsonValue &c : pb.value(QStringLiteral("characters")).toArray())
+            byName.insert(c[QStringLiteral("name")].toString(), c.toObject());
+        QCOMPARE(byName.value(QStringLiteral("Claudius")).value(QStringLiteral("speeches")).toInt(), 2);
+        QCOMPARE(byName.value(QStringLiteral("Claudius")).value(QStringLiteral("aliases")).toArray(),
+                 QJsonArray{QStringLiteral("KING")});
+        QCOMPARE(byName.value(QStringLiteral("Gertrude")).value(QStringLiteral("speeches")).toInt(), 1);
+        QCOMPARE(byName.value(QStringLiteral("DUKE")).value(QStringLiteral("speeches")).toInt(), 1);
+        QVERIFY(!byName.contains(QStringLiteral("KING")));
+        QCOMPARE(byName.value(QStringLiteral("Orsino")).value(QStringLiteral("speeches")).toInt(), 0);
+    }
+
     void speechesWithoutBlankLines()
     {
         // the layout of many Shakespeare etexts: every speech starts a line, verse indented below
