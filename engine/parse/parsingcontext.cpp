@@ -79,7 +79,9 @@ bool isAbbreviationOf(const QString &shortKey, const QString &longKey)
     return cut && (s.size() > 1 || s.first().size() >= 2);
 }
 
-QStringList jointParts(const QString &label)
+} // namespace
+
+QStringList ParsingContext::jointParts(const QString &label)
 {
     QString s = label;
     static const QRegularExpression connectors(
@@ -95,7 +97,6 @@ QStringList jointParts(const QString &label)
     return parts;
 }
 
-} // namespace
 
 void ParsingContext::registerSpeaker(const QString &label)
 {

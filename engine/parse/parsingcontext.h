@@ -82,6 +82,8 @@ public:
     void registerSpeaker(const QString &label);
     /// Whether a label names several people at once (`MAR. AND BER.`, `BOTH`, `ALLE`).
     static bool isJointLabel(const QString &label);
+    /// The people a joint label names (`MAR. AND BER.` -> `MAR`, `BER`).
+    static QStringList jointParts(const QString &label);
     const QList<Character> &characters() const { return m_characters; }
 
     OpenSpeech &speech() { return m_speech; }

@@ -1,6 +1,7 @@
 #include "engine/parse/playprofile.h"
 
 #include "engine/parse/linerecognizer.h"
+#include "engine/parse/parsingcontext.h"
 #include "engine/parse/sourcelines.h"
 
 #include <QJsonArray>
@@ -166,7 +167,16 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
                         p.m_castWords.append(LineRecognizer::foldName(w));
                 }
                 const QString name = personaName(e);
-                if (!name.isEmpty() && p.m_personae.size() < MaxPersonae && !p.m_personae.contains(name)) {
+                // `PHILLY CULLEN AND JIMMY FARRELL, small farmers`: two people, each an entry
+                // of their own (a `JIMMY.` label is one of them, not the pair).
+                if (!name.isEmpty() && ParsingContext::isJointLabel(name)) {
+                    for (const QString &part : ParsingContext::jointParts(name)) {
+                        if (p.m_personae.size() < MaxPersonae && !p.m_personae.contains(part)
+                            && (LineRecognizer::isCapsName(part) || LineRecognizer::isMixedName(part)))
+                            p.m_personae.append(part);
+                    }
+                } else if (!name.isEmpty() && p.m_personae.size() < MaxPersonae
+                           && !p.m_personae.contains(name)) {
                     p.m_personae.append(name);
                     if (const QString title = personaTitle(e, name); !title.isEmpty()) {
                         const QString key = LineRecognizer::foldName(title);

@@ -353,6 +353,24 @@ private slots:
         QCOMPARE(byName.value(QStringLiteral("Orsino")).value(QStringLiteral("speeches")).toInt(), 0);
     }
 
+    void jointCastEntryIsTwoPeople()
+    {
+        // One cast entry for two men: `JIMMY.` is Jimmy Farrell, not the pair.
+        const QString text = QStringLiteral(
+            "THE PLAY\n\nPERSONS IN THE PLAY\n\nPEGEEN MIKE, a girl\n"
+            "PHILLY CULLEN AND JIMMY FARRELL, small farmers\n\n\n"
+            "ACT I\n\nJIMMY. Good day.\n\nPHILLY. Good day to you.\n\nPEGEEN. Come in.\n\n"
+            "JIMMY. I will.\n");
+        const QJsonObject pb = parseAll(text, config(60));
+        QCOMPARE(allSpeeches(pb).size(), 4);
+        QHash<QString, QJsonObject> byName;
+        for (const QJsonValue &c : pb.value(QStringLiteral("characters")).toArray())
+            byName.insert(c[QStringLiteral("name")].toString(), c.toObject());
+        QCOMPARE(byName.value(QStringLiteral("JIMMY FARRELL")).value(QStringLiteral("speeches")).toInt(), 2);
+        QCOMPARE(byName.value(QStringLiteral("PHILLY CULLEN")).value(QStringLiteral("speeches")).toInt(), 1);
+        QVERIFY(!byName.contains(QStringLiteral("PHILLY CULLEN AND JIMMY FARRELL")));
+    }
+
     void speechesWithoutBlankLines()
     {
         // the layout of many Shakespeare etexts: every speech starts a line, verse indented below
