@@ -5,6 +5,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/tablewriter.h"
 #include "engine/joberrors.h"
+#include "engine/playbookquality.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -31,6 +32,83 @@ QString progressText(const Engine::Job &job)
 QString orDash(const QString &text)
 {
     return text.isEmpty() ? QStringLiteral("-") : text;
+}
+
+QString warningKind(Engine::QualityWarning::Kind kind)
+{
+    using W = Engine::QualityWarning;
+    switch (kind) {
+    case W::SilentCastMember: return QStringLiteral("silent-cast-member");
+    case W::UnknownSpeaker: return QStringLiteral("speaker-not-in-cast");
+    case W::CaseVariant: return QStringLiteral("case-variant");
+    case W::AbbreviatedName: return QStringLiteral("abbreviated-name");
+    case W::SpellingVariant: return QStringLiteral("spelling-variant");
+    case W::LowConfidenceScene: return QStringLiteral("low-confidence-scene");
+    case W::SpeechWithoutSpeaker: return QStringLiteral("speeches-without-speaker");
+    }
+    return QString();
+}
+
+/// A serious warning in the words of the window's review pane (the CLI speaks English).
+QString warningText(const Engine::QualityWarning &warning)
+{
+    using W = Engine::QualityWarning;
+    const QString first = warning.names.value(0);
+    const QString second = warning.names.value(1);
+    switch (warning.kind) {
+    case W::CaseVariant: return QStringLiteral("names differing only in case: %1 / %2").arg(first, second);
+    case W::AbbreviatedName: return QStringLiteral("abbreviated name: %1 (for %2?)").arg(first, second);
+    case W::SpellingVariant: return QStringLiteral("spelling variants: %1").arg(warning.names.join(QStringLiteral(" / ")));
+    case W::SpeechWithoutSpeaker: return QStringLiteral("speeches without a speaker: %1").arg(first);
+    default: return warningKind(warning.kind) + QStringLiteral(": ") + warning.names.join(QStringLiteral(", "));
+    }
+}
+
+/// What the window's Needs review badge and review pane say of a playbook.
+struct Review
+{
+    double confidence = -1;
+    QList<Engine::QualityWarning> warnings;
+
+    int serious() const { return Engine::PlaybookQuality::seriousCount(warnings); }
+    bool needed() const { return Engine::PlaybookQuality::needsReview(confidence, serious()); }
+
+    QString summary() const
+    {
+        const QString figure = confidence < 0 ? QStringLiteral("confidence unknown")
+                                              : QStringLiteral("confidence %1 %").arg(qRound(confidence * 100));
+        const int n = serious();
+        return QStringLiteral("%1 (%2, %3 serious warning%4)")
+            .arg(needed() ? QStringLiteral("needs review") : QStringLiteral("ok"), figure)
+            .arg(n)
+            .arg(n == 1 ? QString() : QStringLiteral("s"));
+    }
+
+    QJsonObject toJson() const
+    {
+        QJsonArray list;
+        for (const Engine::QualityWarning &w : warnings)
+            list.append(QJsonObject{{QStringLiteral("kind"), warningKind(w.kind)},
+                                    {QStringLiteral("names"), QJsonArray::fromStringList(w.names)},
+                                    {QStringLiteral("serious"), w.serious()}});
+        return QJsonObject{{QStringLiteral("needsReview"), needed()},
+                           {QStringLiteral("confidence"),
+                            confidence < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(confidence)},
+                           {QStringLiteral("seriousWarnings"), serious()},
+                           {QStringLiteral("warnings"), list}};
+    }
+};
+
+std::optional<Review> reviewOf(CliSession &session, const Engine::Job &job)
+{
+    if (job.playbookId.isEmpty())
+        return std::nullopt;
+    // The latest revision: an editor's corrections may have answered the warnings.
+    const std::optional<Engine::PlaybookRecord> playbook = session.queue().playbook(job.id);
+    if (!playbook)
+        return std::nullopt;
+    return Review{Engine::PlaybookQuality::confidence(playbook->document),
+                  Engine::PlaybookQuality::warnings(playbook->document)};
 }
 
 } // namespace
@@ -91,8 +169,11 @@ int runShow(CommandContext &context)
     const bool withEvents = context.isSet(QStringLiteral("events"));
     const QList<Engine::JobEvent> events = withEvents ? session.queue().events(id)
                                                       : QList<Engine::JobEvent>();
+    const std::optional<Review> review = reviewOf(session, *job);
     if (context.json()) {
         QJsonObject object = job->toJson();
+        if (review)
+            object.insert(QStringLiteral("review"), review->toJson());
         if (withEvents) {
             QJsonArray array;
             for (const Engine::JobEvent &event : events)
@@ -126,6 +207,13 @@ int runShow(CommandContext &context)
     if (job->runAfter.isValid())
         add("run after", shortTime(job->runAfter));
     add("playbook", orDash(job->playbookId));
+    if (review) {
+        add("review", review->summary());
+        for (const Engine::QualityWarning &warning : review->warnings) {
+            if (warning.serious())
+                add("", warningText(warning));
+        }
+    }
     if (!job->lastError.isEmpty())
         add("last error", job->lastError);
     if (!job->failureReason.isEmpty())

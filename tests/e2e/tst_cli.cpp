@@ -417,6 +417,42 @@ private slots:
         QCOMPARE(run(db, {"show", id, "--json"}).json()["status"].toString(), "queued");
     }
 
+    void showSaysWhatNeedsReview_data()
+    {
+        TestDatabase::addBackendColumn();
+        TestDatabase::addBackendRows();
+    }
+
+    // The window's Needs review badge and its serious warnings, headless: what an operator on
+    // a worker machine sees of a parse.
+    void showSaysWhatNeedsReview()
+    {
+        OPEN_TEST_DATABASE(db);
+        const QString variants = writeFile(
+            "variants.txt", "THE TEST PLAY\n\nACT I.\n\nSCENE I. A room.\n\nSHAWN KEOGH. Who is there?\n\n"
+                            "PEGEEN. A friend to this ground.\n\nSHAWN KEOUGH. Then stand.\n\n"
+                            "PEGEEN. Go on.\n\nSHAWN KEOUGH. I will.\n");
+        const QString clean = writeFile("clean.txt", kPlay);
+        const QString variantsId = run(db, {"enqueue", variants}).outLines().value(0);
+        const QString cleanId = run(db, {"enqueue", clean}).outLines().value(0);
+        QCOMPARE(run(db, {"worker", "--drain"}, 120000).exitCode, 0);
+
+        const Result text = run(db, {"show", variantsId});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.contains("needs review (confidence"), qPrintable(text.out));
+        QVERIFY2(text.out.contains("spelling variants: SHAWN KEOGH / SHAWN KEOUGH"), qPrintable(text.out));
+        const QJsonObject review = run(db, {"show", variantsId, "--json"}).json()["review"].toObject();
+        QCOMPARE(review["needsReview"].toBool(), true);
+        QCOMPARE(review["seriousWarnings"].toInt(), 1);
+        QVERIFY(review["confidence"].isDouble());
+
+        const QJsonObject cleanReview = run(db, {"show", cleanId, "--json"}).json()["review"].toObject();
+        QCOMPARE(cleanReview["needsReview"].toBool(), false);
+        QCOMPARE(cleanReview["seriousWarnings"].toInt(), 0);
+        QVERIFY2(run(db, {"show", cleanId}).out.contains("review       ok ("),
+                 qPrintable(run(db, {"show", cleanId}).out));
+    }
+
     void parse_data()
     {
         TestDatabase::addBackendColumn();
