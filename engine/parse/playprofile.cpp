@@ -171,7 +171,9 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
                 // of their own (a `JIMMY.` label is one of them, not the pair).
                 if (!name.isEmpty() && ParsingContext::isJointLabel(name)) {
                     for (const QString &part : ParsingContext::jointParts(name)) {
+                        // `Mr. and Mrs. Smith`: a bare `Mr` names nobody.
                         if (p.m_personae.size() < MaxPersonae && !p.m_personae.contains(part)
+                            && LineRecognizer::foldName(part).size() >= 3
                             && (LineRecognizer::isCapsName(part) || LineRecognizer::isMixedName(part)))
                             p.m_personae.append(part);
                     }

@@ -358,7 +358,7 @@ private slots:
         // One cast entry for two men: `JIMMY.` is Jimmy Farrell, not the pair.
         const QString text = QStringLiteral(
             "THE PLAY\n\nPERSONS IN THE PLAY\n\nPEGEEN MIKE, a girl\n"
-            "PHILLY CULLEN AND JIMMY FARRELL, small farmers\n\n\n"
+            "PHILLY CULLEN AND JIMMY FARRELL, small farmers\nMR. AND MRS. QUIN, neighbours\n\n\n"
             "ACT I\n\nJIMMY. Good day.\n\nPHILLY. Good day to you.\n\nPEGEEN. Come in.\n\n"
             "JIMMY. I will.\n");
         const QJsonObject pb = parseAll(text, config(60));
@@ -369,6 +369,8 @@ private slots:
         QCOMPARE(byName.value(QStringLiteral("JIMMY FARRELL")).value(QStringLiteral("speeches")).toInt(), 2);
         QCOMPARE(byName.value(QStringLiteral("PHILLY CULLEN")).value(QStringLiteral("speeches")).toInt(), 1);
         QVERIFY(!byName.contains(QStringLiteral("PHILLY CULLEN AND JIMMY FARRELL")));
+        QVERIFY(byName.contains(QStringLiteral("MRS. QUIN"))); // listed, silent
+        QVERIFY(!byName.contains(QStringLiteral("MR"))); // a bare title names nobody
     }
 
     void speechesWithoutBlankLines()
