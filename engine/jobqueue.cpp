@@ -452,7 +452,7 @@ QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbo
     insert.bindValue(QStringLiteral(":confidence"),
                      confidence < 0 ? QVariant(QMetaType::fromType<double>()) : QVariant(confidence));
     insert.bindValue(QStringLiteral(":warnings"),
-                     PlaybookQuality::seriousCount(PlaybookQuality::warnings(playbook)));
+                     PlaybookQuality::seriousWarningCount(playbook));
     exec(insert, jobId);
     return playbookId;
 }

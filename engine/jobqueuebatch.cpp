@@ -103,8 +103,7 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
             const double confidence = PlaybookQuality::confidence(completion.playbook);
             confidences << (confidence < 0 ? QStringLiteral("NULL")
                                            : QString::number(confidence, 'g', 17));
-            warnings << QString::number(PlaybookQuality::seriousCount(
-                PlaybookQuality::warnings(completion.playbook)));
+            warnings << QString::number(PlaybookQuality::seriousWarningCount(completion.playbook));
         } else {
             docIndexes << QStringLiteral("NULL");
             confidences << QStringLiteral("NULL");

@@ -104,7 +104,7 @@ int JobQueue::correctPlaybook(const QString &jobId, const QJsonObject &correctio
     QSqlQuery &warnings = prepared(QStringLiteral(
         R"(UPDATE "CallboardPlaybook" SET "warnings" = :warnings WHERE "id" = :playbookId)"));
     warnings.bindValue(QStringLiteral(":warnings"),
-                       PlaybookQuality::seriousCount(PlaybookQuality::warnings(*corrected)));
+                       PlaybookQuality::seriousWarningCount(*corrected));
     warnings.bindValue(QStringLiteral(":playbookId"), latest->id);
     exec(warnings, jobId);
     QSqlQuery &touch = prepared(QStringLiteral(

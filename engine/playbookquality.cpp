@@ -2,7 +2,6 @@
 
 #include "engine/parse/characterindex.h"
 #include "engine/parse/linerecognizer.h"
-#include "engine/parse/parsingcontext.h"
 
 #include <QHash>
 #include <QJsonArray>
@@ -85,7 +84,7 @@ QList<QualityWarning> PlaybookQuality::warnings(const QJsonObject &playbook)
         QList<bool> joint;
         for (const QString &name : std::as_const(names)) {
             keys << LineRecognizer::foldName(name);
-            joint << ParsingContext::isJointLabel(name);
+            joint << LineRecognizer::isJointLabel(name);
         }
         for (int i = 0; i < names.size(); ++i) {
             const QString &ka = keys.at(i);

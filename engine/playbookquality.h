@@ -47,6 +47,11 @@ public:
 
     static QList<QualityWarning> warnings(const QJsonObject &playbook);
     static int seriousCount(const QList<QualityWarning> &warnings);
+    /// The count stored beside a playbook for the Needs review badge.
+    static int seriousWarningCount(const QJsonObject &playbook)
+    {
+        return seriousCount(warnings(playbook));
+    }
     /// meta.confidence; -1 when the playbook has none (an older parse).
     static double confidence(const QJsonObject &playbook);
     /// confidence < 0: not known, judged by the warnings alone.

@@ -570,4 +570,39 @@ LabelMatch LineRecognizer::matchLabel(QStringView line)
     return m;
 }
 
+bool LineRecognizer::isJointLabel(const QString &label)
+{
+    const QString key = foldName(label);
+    static const QStringList everyone = {
+        QStringLiteral("all"),    QStringLiteral("both"),  QStringLiteral("tous"),
+        QStringLiteral("toutes"), QStringLiteral("alle"),  QStringLiteral("beide"),
+        QStringLiteral("tutti"),  QStringLiteral("todos"), QStringLiteral("omnes"),
+        QStringLiteral("all together"), QStringLiteral("alle zusammen")};
+    if (everyone.contains(key))
+        return true;
+    const QStringList tokens = key.split(u' ');
+    for (int i = 1; i + 1 < tokens.size(); ++i) {
+        const QString &t = tokens.at(i);
+        if (t == QLatin1String("and") || t == QLatin1String("und") || t == QLatin1String("et"))
+            return true;
+    }
+    return label.contains(u'&') || (label.contains(u',') && tokens.size() >= 2 && !label.endsWith(u','));
+}
+
+QStringList LineRecognizer::jointParts(const QString &label)
+{
+    QString s = label;
+    static const QRegularExpression connectors(
+        QStringLiteral("\\s+(?:and|AND|And|und|UND|Und|et|ET|Et)\\s+|\\s*[,&]\\s*"));
+    QStringList parts;
+    for (const QString &p : s.split(connectors, Qt::SkipEmptyParts)) {
+        QString t = p.trimmed();
+        while (t.endsWith(u'.'))
+            t.chop(1);
+        if (!t.isEmpty())
+            parts << t;
+    }
+    return parts;
+}
+
 } // namespace Engine

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QStringView>
 
 namespace Engine {
@@ -59,6 +60,10 @@ public:
     /// `ham` abbreviates `hamlet`, `p king` abbreviates `player king`, `helmer` names
     /// `torvald helmer`. Both arguments are folded names.
     static bool abbreviates(const QString &shortKey, const QString &longKey);
+    /// Whether a label names several people at once (`MAR. AND BER.`, `BOTH`, `ALLE`).
+    static bool isJointLabel(const QString &label);
+    /// The people a joint label names (`MAR. AND BER.` -> `MAR`, `BER`).
+    static QStringList jointParts(const QString &label);
 };
 
 } // namespace Engine

@@ -39,24 +39,6 @@ int ParsingContext::findCharacter(const QString &key) const
     return m_characterIndex.value(key, -1);
 }
 
-bool ParsingContext::isJointLabel(const QString &label)
-{
-    const QString key = LineRecognizer::foldName(label);
-    static const QStringList everyone = {
-        QStringLiteral("all"),    QStringLiteral("both"),  QStringLiteral("tous"),
-        QStringLiteral("toutes"), QStringLiteral("alle"),  QStringLiteral("beide"),
-        QStringLiteral("tutti"),  QStringLiteral("todos"), QStringLiteral("omnes"),
-        QStringLiteral("all together"), QStringLiteral("alle zusammen")};
-    if (everyone.contains(key))
-        return true;
-    const QStringList tokens = key.split(u' ');
-    for (int i = 1; i + 1 < tokens.size(); ++i) {
-        const QString &t = tokens.at(i);
-        if (t == QLatin1String("and") || t == QLatin1String("und") || t == QLatin1String("et"))
-            return true;
-    }
-    return label.contains(u'&') || (label.contains(u',') && tokens.size() >= 2 && !label.endsWith(u','));
-}
 
 namespace {
 
@@ -81,23 +63,6 @@ bool isAbbreviationOf(const QString &shortKey, const QString &longKey)
 
 } // namespace
 
-QStringList ParsingContext::jointParts(const QString &label)
-{
-    QString s = label;
-    static const QRegularExpression connectors(
-        QStringLiteral("\\s+(?:and|AND|And|und|UND|Und|et|ET|Et)\\s+|\\s*[,&]\\s*"));
-    QStringList parts;
-    for (const QString &p : s.split(connectors, Qt::SkipEmptyParts)) {
-        QString t = p.trimmed();
-        while (t.endsWith(u'.'))
-            t.chop(1);
-        if (!t.isEmpty())
-            parts << t;
-    }
-    return parts;
-}
-
-
 void ParsingContext::registerSpeaker(const QString &label)
 {
     const QString key = LineRecognizer::foldName(label);
@@ -117,9 +82,9 @@ void ParsingContext::registerSpeaker(const QString &label)
     if (m_characters.size() >= MaxCharacters)
         return;
 
-    if (isJointLabel(label)) {
+    if (LineRecognizer::isJointLabel(label)) {
         Character group{label, {}, true, {}};
-        for (const QString &part : jointParts(label)) {
+        for (const QString &part : LineRecognizer::jointParts(label)) {
             const QString partKey = LineRecognizer::foldName(part);
             int member = findCharacter(partKey);
             for (int i = 0; i < m_characters.size() && member < 0; ++i) {

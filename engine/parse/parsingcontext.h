@@ -80,10 +80,6 @@ public:
     /// becomes an alias of that character, whose name is the fullest form. A joint label
     /// (`A AND B`, `ALL`) becomes a group entry with its members, never an alias of one of them.
     void registerSpeaker(const QString &label);
-    /// Whether a label names several people at once (`MAR. AND BER.`, `BOTH`, `ALLE`).
-    static bool isJointLabel(const QString &label);
-    /// The people a joint label names (`MAR. AND BER.` -> `MAR`, `BER`).
-    static QStringList jointParts(const QString &label);
     const QList<Character> &characters() const { return m_characters; }
 
     OpenSpeech &speech() { return m_speech; }

@@ -1,7 +1,6 @@
 #include "engine/parse/playprofile.h"
 
 #include "engine/parse/linerecognizer.h"
-#include "engine/parse/parsingcontext.h"
 #include "engine/parse/sourcelines.h"
 
 #include <QJsonArray>
@@ -169,8 +168,8 @@ PlayProfile PlayProfile::scan(const SourceLines &lines, const QString &metaTitle
                 const QString name = personaName(e);
                 // `PHILLY CULLEN AND JIMMY FARRELL, small farmers`: two people, each an entry
                 // of their own (a `JIMMY.` label is one of them, not the pair).
-                if (!name.isEmpty() && ParsingContext::isJointLabel(name)) {
-                    for (const QString &part : ParsingContext::jointParts(name)) {
+                if (!name.isEmpty() && LineRecognizer::isJointLabel(name)) {
+                    for (const QString &part : LineRecognizer::jointParts(name)) {
                         // `Mr. and Mrs. Smith`: a bare `Mr` names nobody.
                         if (p.m_personae.size() < MaxPersonae && !p.m_personae.contains(part)
                             && LineRecognizer::foldName(part).size() >= 3

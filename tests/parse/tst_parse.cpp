@@ -63,6 +63,14 @@ int countSpeeches(const QJsonObject &playbook)
     return n;
 }
 
+QHash<QString, QJsonObject> charactersByName(const QJsonObject &playbook)
+{
+    QHash<QString, QJsonObject> byName;
+    for (const QJsonValue &c : playbook.value(QStringLiteral("characters")).toArray())
+        byName.insert(c[QStringLiteral("name")].toString(), c.toObject());
+    return byName;
+}
+
 QJsonArray allSpeeches(const QJsonObject &playbook)
 {
     QJsonArray out;
@@ -341,9 +349,7 @@ private slots:
             "KING.\nThanks.\n");
         const QJsonObject pb = parseAll(text, config(60));
         QCOMPARE(allSpeeches(pb).size(), 4);
-        QHash<QString, QJsonObject> byName;
-        for (const QJsonValue &c : pb.value(QStringLiteral("characters")).toArray())
-            byName.insert(c[QStringLiteral("name")].toString(), c.toObject());
+        const QHash<QString, QJsonObject> byName = charactersByName(pb);
         QCOMPARE(byName.value(QStringLiteral("Claudius")).value(QStringLiteral("speeches")).toInt(), 2);
         QCOMPARE(byName.value(QStringLiteral("Claudius")).value(QStringLiteral("aliases")).toArray(),
                  QJsonArray{QStringLiteral("KING")});
@@ -363,9 +369,7 @@ private slots:
             "JIMMY. I will.\n");
         const QJsonObject pb = parseAll(text, config(60));
         QCOMPARE(allSpeeches(pb).size(), 4);
-        QHash<QString, QJsonObject> byName;
-        for (const QJsonValue &c : pb.value(QStringLiteral("characters")).toArray())
-            byName.insert(c[QStringLiteral("name")].toString(), c.toObject());
+        const QHash<QString, QJsonObject> byName = charactersByName(pb);
         QCOMPARE(byName.value(QStringLiteral("JIMMY FARRELL")).value(QStringLiteral("speeches")).toInt(), 2);
         QCOMPARE(byName.value(QStringLiteral("PHILLY CULLEN")).value(QStringLiteral("speeches")).toInt(), 1);
         QVERIFY(!byName.contains(QStringLiteral("PHILLY CULLEN AND JIMMY FARRELL")));
