@@ -25,6 +25,12 @@ int main(int argc, char **argv)
     if (!qEnvironmentVariableIsSet("PGOPTIONS"))
         qputenv("PGOPTIONS", "-c client_min_messages=warning");
 
+    // With TZ unset, glibc's mktime stats /etc/localtime on every call, and QPSQL turns every
+    // timestamp it reads into a local QDateTime through mktime: 15 % of a worker's CPU on small
+    // plays. Naming the default zone keeps the same zone without the per-call lookup.
+    if (!qEnvironmentVariableIsSet("TZ"))
+        qputenv("TZ", ":/etc/localtime");
+
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);

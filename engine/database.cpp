@@ -1,6 +1,7 @@
 #include "engine/database.h"
 
 #include "engine/enginetr.h"
+#include "engine/libpq.h"
 #include "engine/logging.h"
 #include "engine/migrations.h"
 
@@ -12,7 +13,6 @@
 #include <QSqlQuery>
 #include <QUrl>
 
-#include <dlfcn.h>
 #include <sys/socket.h>
 
 namespace Engine {
@@ -164,32 +164,9 @@ Expected<QSqlDatabase> open(const DatabaseUrl &url, const QString &connectionNam
 
 } // namespace Database
 
-namespace {
-
-// The socket of a QPSQL connection. PQsocket comes from the libpq that the QPSQL plugin loaded,
-// so that one function does not make libpq's headers a build dependency.
-int postgresSocket(const QSqlDatabase &db)
-{
-    using PQsocketFunction = int (*)(const void *);
-    static const PQsocketFunction pqSocket = []() -> PQsocketFunction {
-        void *libpq = dlopen("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
-        return libpq ? reinterpret_cast<PQsocketFunction>(dlsym(libpq, "PQsocket")) : nullptr;
-    }();
-    if (!pqSocket || !Database::isPostgres(db) || !db.isOpen())
-        return -1;
-    const QVariant handle = db.driver()->handle();
-    // A PGconn* (its metatype is named after the struct, "pg_conn*").
-    if (!handle.isValid() || !(handle.metaType().flags() & QMetaType::IsPointer))
-        return -1;
-    const void *connection = *static_cast<void *const *>(handle.constData());
-    return connection ? pqSocket(connection) : -1;
-}
-
-} // namespace
-
 void ConnectionRegistry::add(const QSqlDatabase &db)
 {
-    const int socket = postgresSocket(db);
+    const int socket = Libpq::socket(db);
     if (socket < 0)
         return;
     QMutexLocker lock(&m_mutex);

@@ -287,7 +287,7 @@ private:
     struct PreparedRows
     {
         QStringList ids;
-        QString document;
+        QByteArray document; ///< UTF-8 JSON, sent as it is
     };
     static PreparedRows prepareRows(const QList<EnqueueInput> &inputs, qsizetype begin,
                                     qsizetype end);

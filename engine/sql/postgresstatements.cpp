@@ -91,20 +91,22 @@ Statements build()
     s.isPostgres = true;
     s.buildCommon();
 
+    // Run through libpq with its parameters out of line (Libpq::execParams): $1 the rows, $2
+    // the actor, $3 whether to announce each job.
     s.insertJobs = QStringLiteral(R"(
         WITH inserted AS (
             INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
                 "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
                 "createdAt", "updatedAt")
             SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   CAST(:actor AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
+                   CAST($2 AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
                    LOCALTIMESTAMP(3)
-            FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(
+            FROM jsonb_to_recordset(CAST($1 AS jsonb)) AS x(
                 "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
                 "maxRetries" integer, "runAfter" timestamp(3), "sourcePath" text,
                 "contentHash" text)
             RETURNING "id")
-        SELECT pg_notify('%1', CASE WHEN CAST(:few AS boolean)
+        SELECT pg_notify('%1', CASE WHEN CAST($3 AS boolean)
                                                 THEN "id" || ':queued' ELSE '*' END)
         FROM inserted)")
                        .arg(QLatin1String(kNotifyChannel));

@@ -35,7 +35,7 @@ struct Statements
 
     // Producers
     QString insertJob;           ///< one job, :id … :contentHash
-    QString insertJobs;          ///< many jobs from a JSON document (:rows, :actor, :few)
+    QString insertJobs;          ///< many jobs from a JSON document ($1 rows, $2 actor, $3 few)
     QString insertEventValues;   ///< :id, :jobId, :event, :details
     QString notify;              ///< :payload; SQLite: none (JobNotifier only)
 
