@@ -40,6 +40,28 @@ QString applicationName(const QString &connectionName)
     return value.left(63);
 }
 
+namespace {
+
+/// The settings every session needs, for the connection's startup message: there they cost no
+/// round trip, where a SET after connecting costs one each. Timestamps are stored as UTC
+/// "timestamp(3)" as Prisma does, and the session zone makes CURRENT_TIMESTAMP and
+/// LOCALTIMESTAMP agree with that; libpq would print server NOTICEs ("already exists,
+/// skipping") on stderr, which is not for users. An operator's PGOPTIONS is kept before them
+/// (libpq reads it only when the connection names no options). Empty when PGOPTIONS cannot be
+/// carried (QPSQL turns every ';' of the options into a space): the caller SETs them instead.
+QString sessionSettings()
+{
+    QString operatorOptions = qEnvironmentVariable("PGOPTIONS");
+    if (operatorOptions.contains(QLatin1Char(';')))
+        return {};
+    operatorOptions.replace(QLatin1Char('\\'), QStringLiteral("\\\\"))
+        .replace(QLatin1Char('\''), QStringLiteral("\\'"));
+    return (operatorOptions + QStringLiteral(" -c TimeZone=UTC -c client_min_messages=warning"))
+        .trimmed();
+}
+
+} // namespace
+
 bool isPostgres(const QSqlDatabase &db)
 {
     return db.driverName() == QLatin1String("QPSQL");
@@ -102,15 +124,17 @@ Expected<QSqlDatabase> open(const DatabaseUrl &url, const QString &connectionNam
         // Each connection names itself in pg_stat_activity, as an administrator of a shared
         // server expects ("callboard window", "callboard listener", a worker's id).
         options << QStringLiteral("application_name='%1'").arg(applicationName(connectionName));
+        const QString settings = sessionSettings();
+        if (!settings.isEmpty())
+            options << QStringLiteral("options='%1'").arg(settings);
         db.setConnectOptions(options.join(QLatin1Char(';')));
         if (!db.open())
             return failed(describeError(db.lastError(), url));
-        QSqlQuery setup(db);
-        // Timestamps are stored as UTC "timestamp(3)" as Prisma does; the session zone makes
-        // CURRENT_TIMESTAMP and LOCALTIMESTAMP agree with that.
-        setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"));
-        // libpq prints server NOTICEs ("already exists, skipping") on stderr: not for users.
-        setup.exec(QStringLiteral("SET client_min_messages = warning"));
+        if (settings.isEmpty()) {
+            QSqlQuery setup(db);
+            setup.exec(QStringLiteral("SET TIME ZONE 'UTC'"));
+            setup.exec(QStringLiteral("SET client_min_messages = warning"));
+        }
         return db;
     }
 

@@ -7,6 +7,7 @@
 #include "engine/jobrowreader.h"
 #include "engine/jobstatemachine.h"
 #include "engine/logging.h"
+#include "engine/oneshotquery.h"
 #include "engine/playbookquality.h"
 #include "engine/sqldialect.h"
 #include "engine/rowid.h"
@@ -96,9 +97,12 @@ void JobQueue::execAutocommit(QSqlQuery &query, const QString &jobId)
 
 void JobQueue::exec(QSqlQuery &query, const QString &jobId)
 {
-    if (query.exec())
-        return;
-    const QSqlError error = query.lastError();
+    if (!query.exec())
+        throwStatementError(query.lastError(), jobId);
+}
+
+void JobQueue::throwStatementError(const QSqlError &error, const QString &jobId)
+{
     qCWarning(lcQueue) << "statement failed:" << error.text();
     throw DatabaseError(jobId, error.databaseText().isEmpty() ? error.text()
                                                               : error.databaseText().trimmed());
@@ -916,14 +920,15 @@ QList<Job> JobQueue::jobs(const JobFilter &filter)
     text += QStringLiteral(R"( ORDER BY "createdAt" ASC, "id" ASC)");
     if (filter.limit > 0)
         text += QStringLiteral(" LIMIT %1").arg(filter.limit);
+    Bindings bindings;
+    if (!filter.text.isEmpty())
+        bindings.append({QStringLiteral(":text"), QLatin1Char('%') + filter.text + QLatin1Char('%')});
+    if (filter.changedSince.isValid())
+        bindings.append({QStringLiteral(":since"), isoUtc(filter.changedSince)});
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    query.prepare(text);
-    if (!filter.text.isEmpty())
-        query.bindValue(QStringLiteral(":text"), QLatin1Char('%') + filter.text + QLatin1Char('%'));
-    if (filter.changedSince.isValid())
-        query.bindValue(QStringLiteral(":since"), isoUtc(filter.changedSince));
-    exec(query);
+    if (!execOneShot(query, text, bindings))
+        throwStatementError(query.lastError());
     QList<Job> result;
     JobRowReader reader(query.record());
     while (query.next())

@@ -13,9 +13,14 @@
 #include <optional>
 #include <unordered_map>
 
+class QSqlError;
+
 namespace Engine {
 
 class Transaction;
+namespace Libpq {
+class Pipeline;
+}
 
 struct QueueOptions
 {
@@ -275,6 +280,7 @@ public:
 private:
     QSqlQuery &prepared(const QString &sql);
     void exec(QSqlQuery &query, const QString &jobId = {});
+    [[noreturn]] static void throwStatementError(const QSqlError &error, const QString &jobId = {});
     void execAutocommit(QSqlQuery &query, const QString &jobId = {});
     void insertJob(const QString &id, const EnqueueInput &input, const QString &text,
                    const QString &actor);
@@ -291,7 +297,10 @@ private:
     };
     static PreparedRows prepareRows(const QList<EnqueueInput> &inputs, qsizetype begin,
                                     qsizetype end);
-    void insertPreparedRows(const PreparedRows &rows, const QString &actor);
+    /// Sends one batch's insert; throws the error of this or an earlier batch of the pipeline.
+    void sendPreparedRows(Libpq::Pipeline &pipeline, const PreparedRows &rows,
+                          const QString &actor);
+    static void finishInserts(Libpq::Pipeline &pipeline);
     /// inTransaction: the caller's transaction holds the batches together.
     QStringList insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,
                                   bool inTransaction = false);

@@ -24,6 +24,12 @@ struct Functions
     using ErrorMessage = char *(*)(const void *conn);
     using Clear = void (*)(void *result);
     using Socket = int (*)(const void *conn);
+    using SendQueryParams = int (*)(void *conn, const char *command, int nParams,
+                                    const unsigned *paramTypes, const char *const *paramValues,
+                                    const int *paramLengths, const int *paramFormats,
+                                    int resultFormat);
+    using GetResult = void *(*)(void *conn);
+    using ConnFunction = int (*)(void *conn);
 
     ExecParams execParams = nullptr;
     ResultStatus resultStatus = nullptr;
@@ -31,6 +37,18 @@ struct Functions
     ErrorMessage errorMessage = nullptr;
     Clear clear = nullptr;
     Socket socket = nullptr;
+    // Pipeline mode (libpq 14 and later): all set, or none used.
+    SendQueryParams sendQueryParams = nullptr;
+    GetResult getResult = nullptr;
+    ConnFunction enterPipelineMode = nullptr;
+    ConnFunction exitPipelineMode = nullptr;
+    ConnFunction pipelineSync = nullptr;
+
+    bool hasPipelineMode() const
+    {
+        return sendQueryParams && getResult && enterPipelineMode && exitPipelineMode
+               && pipelineSync;
+    }
 
     bool complete() const
     {
@@ -41,6 +59,8 @@ struct Functions
 // libpq-fe.h's values (part of its ABI).
 constexpr int kCommandOk = 1;     // PGRES_COMMAND_OK
 constexpr int kTuplesOk = 2;      // PGRES_TUPLES_OK
+constexpr int kPipelineSync = 10;    // PGRES_PIPELINE_SYNC
+constexpr int kPipelineAborted = 11; // PGRES_PIPELINE_ABORTED
 constexpr int kSqlStateField = 'C'; // PG_DIAG_SQLSTATE
 
 /// The functions of the libpq that the QPSQL plugin loaded; none before it was loaded (the
@@ -59,6 +79,14 @@ const Functions *functions()
         f.errorMessage = reinterpret_cast<Functions::ErrorMessage>(dlsym(libpq, "PQerrorMessage"));
         f.clear = reinterpret_cast<Functions::Clear>(dlsym(libpq, "PQclear"));
         f.socket = reinterpret_cast<Functions::Socket>(dlsym(libpq, "PQsocket"));
+        f.sendQueryParams =
+            reinterpret_cast<Functions::SendQueryParams>(dlsym(libpq, "PQsendQueryParams"));
+        f.getResult = reinterpret_cast<Functions::GetResult>(dlsym(libpq, "PQgetResult"));
+        f.enterPipelineMode =
+            reinterpret_cast<Functions::ConnFunction>(dlsym(libpq, "PQenterPipelineMode"));
+        f.exitPipelineMode =
+            reinterpret_cast<Functions::ConnFunction>(dlsym(libpq, "PQexitPipelineMode"));
+        f.pipelineSync = reinterpret_cast<Functions::ConnFunction>(dlsym(libpq, "PQpipelineSync"));
         dlclose(libpq); // the plugin keeps it loaded
         return f;
     }();
@@ -75,6 +103,38 @@ void *connection(const QSqlDatabase &db)
     if (!handle.isValid() || !(handle.metaType().flags() & QMetaType::IsPointer))
         return nullptr;
     return *static_cast<void *const *>(handle.constData());
+}
+
+/// Parameters as libpq takes them: pointers (null for NULL) and lengths.
+struct ParamArrays
+{
+    explicit ParamArrays(const QList<QByteArray> &params)
+    {
+        values.reserve(params.size());
+        lengths.reserve(params.size());
+        for (const QByteArray &param : params) {
+            values << (param.isNull() ? nullptr : param.constData());
+            lengths << int(param.size());
+        }
+    }
+    QList<const char *> values;
+    QList<int> lengths;
+};
+
+/// No error for a result that succeeded; otherwise the error worded as QPSQL words it, so that
+/// callers read both the same way (a null result: the connection's message).
+QSqlError resultError(const Functions &f, void *conn, const void *result)
+{
+    const int status = result ? f.resultStatus(result) : -1;
+    if (status == kCommandOk || status == kTuplesOk)
+        return {};
+    const QString code = result ? QString::fromLatin1(f.resultErrorField(result, kSqlStateField))
+                                : QString();
+    QString message = QString::fromUtf8(f.errorMessage(conn));
+    if (!code.isEmpty())
+        message += QStringLiteral("(%1)").arg(code);
+    return QSqlError(QStringLiteral("QPSQL: Unable to create query"), message,
+                     QSqlError::StatementError, code);
 }
 
 } // namespace
@@ -95,30 +155,95 @@ QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
         return QSqlError(QStringLiteral("libpq"),
                          QStringLiteral("Not an open PostgreSQL connection"),
                          QSqlError::ConnectionError);
-    QList<const char *> values;
-    QList<int> lengths;
-    values.reserve(params.size());
-    lengths.reserve(params.size());
-    for (const QByteArray &param : params) {
-        values << (param.isNull() ? nullptr : param.constData());
-        lengths << int(param.size());
-    }
+    const ParamArrays arrays(params);
     void *result = f->execParams(conn, sql.constData(), int(params.size()), nullptr,
-                                 values.constData(), lengths.constData(), nullptr, 0);
-    const int status = result ? f->resultStatus(result) : -1;
-    QSqlError error;
-    if (status != kCommandOk && status != kTuplesOk) {
-        // Worded as QPSQL words it, so that callers read both the same way.
-        const QString code = result ? QString::fromLatin1(f->resultErrorField(result, kSqlStateField))
-                                    : QString();
-        QString message = QString::fromUtf8(f->errorMessage(conn));
-        if (!code.isEmpty())
-            message += QStringLiteral("(%1)").arg(code);
-        error = QSqlError(QStringLiteral("QPSQL: Unable to create query"), message,
-                          QSqlError::StatementError, code);
-    }
+                                 arrays.values.constData(), arrays.lengths.constData(), nullptr, 0);
+    const QSqlError error = resultError(*f, conn, result);
     if (result)
         f->clear(result);
+    return error;
+}
+
+Pipeline::Pipeline(const QSqlDatabase &db)
+    : m_conn(connection(db))
+    , m_db(db)
+{
+    const Functions *f = m_conn ? functions() : nullptr;
+    m_pipelined = f && f->hasPipelineMode() && f->enterPipelineMode(m_conn) == 1;
+}
+
+Pipeline::~Pipeline()
+{
+    finish();
+}
+
+QSqlError Pipeline::send(const QByteArray &sql, const QList<QByteArray> &params)
+{
+    if (!m_pipelined) {
+        if (!m_error.isValid())
+            m_error = execParams(m_db, sql, params);
+        return m_error;
+    }
+    const Functions *f = functions();
+    if (m_inFlight >= 2) {
+        const QSqlError error = receiveOldest();
+        if (!m_error.isValid())
+            m_error = error;
+    }
+    if (m_error.isValid())
+        return m_error;
+    const ParamArrays arrays(params);
+    if (f->sendQueryParams(m_conn, sql.constData(), int(params.size()), nullptr,
+                           arrays.values.constData(), arrays.lengths.constData(), nullptr, 0) != 1
+        || f->pipelineSync(m_conn) != 1) {
+        m_error = resultError(*f, m_conn, nullptr);
+        return m_error;
+    }
+    ++m_inFlight;
+    return {};
+}
+
+QSqlError Pipeline::finish()
+{
+    if (!m_pipelined)
+        return m_error;
+    while (m_inFlight > 0) {
+        const QSqlError error = receiveOldest();
+        if (!m_error.isValid())
+            m_error = error;
+    }
+    functions()->exitPipelineMode(m_conn);
+    m_pipelined = false;
+    return m_error;
+}
+
+QSqlError Pipeline::receiveOldest()
+{
+    // A statement's results, then a null, then its sync's result. Two nulls in a row mean the
+    // connection broke: nothing more will come.
+    const Functions *f = functions();
+    QSqlError error;
+    int nulls = 0;
+    for (;;) {
+        void *result = f->getResult(m_conn);
+        if (!result) {
+            if (++nulls == 2) {
+                m_inFlight = 0;
+                return error.isValid() ? error : resultError(*f, m_conn, nullptr);
+            }
+            continue;
+        }
+        nulls = 0;
+        const int status = f->resultStatus(result);
+        if (status == kPipelineSync) {
+            f->clear(result);
+            break;
+        }
+        if (!error.isValid() && status != kPipelineAborted)
+            error = resultError(*f, m_conn, result);
+        f->clear(result);
+    }
+    --m_inFlight;
     return error;
 }
 

@@ -2,9 +2,8 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QSqlDatabase>
 #include <QSqlError>
-
-class QSqlDatabase;
 
 namespace Engine::Libpq {
 
@@ -23,5 +22,38 @@ int socket(const QSqlDatabase &db);
 /// pending on it, as for any QSqlQuery.
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
                      const QList<QByteArray> &params);
+
+/// Statements sent one after another on an open QPSQL connection without waiting for each
+/// one's result (libpq's pipeline mode): the server starts the next as soon as it finished the
+/// last, instead of idling for a round trip and for the client to send it. At most two are in
+/// flight. Meant inside a transaction, where a failed statement fails the ones after it, so
+/// that the first error is the one that counts. Where libpq has no pipeline mode (before 14)
+/// each statement runs as execParams does.
+///
+/// While a Pipeline lives, nothing else may use the connection: QSqlQuery's synchronous calls
+/// fail in pipeline mode. The destructor waits for what is in flight and leaves the mode.
+class Pipeline
+{
+public:
+    explicit Pipeline(const QSqlDatabase &db);
+    ~Pipeline();
+    Pipeline(const Pipeline &) = delete;
+    Pipeline &operator=(const Pipeline &) = delete;
+
+    /// Sends one statement ($1, $2, … as text); the error of an earlier statement, if one came
+    /// back meanwhile (this one is then not sent).
+    QSqlError send(const QByteArray &sql, const QList<QByteArray> &params);
+    /// Waits for every statement sent; the first error among them.
+    QSqlError finish();
+
+private:
+    QSqlError receiveOldest();
+
+    void *m_conn = nullptr;
+    bool m_pipelined = false;
+    QSqlDatabase m_db;
+    int m_inFlight = 0;
+    QSqlError m_error;
+};
 
 } // namespace Engine::Libpq

@@ -1,6 +1,7 @@
 #include "engine/migrations.h"
 
 #include "engine/database.h"
+#include "engine/oneshotquery.h"
 #include "engine/enginetr.h"
 #include "engine/logging.h"
 
@@ -325,12 +326,10 @@ bool tableExists(QSqlDatabase db, const QString &table, QString *error)
 {
     QSqlQuery query(db);
     // to_regclass resolves through the search_path like the unqualified statements do.
-    query.prepare(Database::isPostgres(db)
-                      ? QStringLiteral("SELECT to_regclass(quote_ident(:t)) IS NOT NULL")
-                      : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master "
-                                       "WHERE type = 'table' AND name = :t"));
-    query.bindValue(QStringLiteral(":t"), table);
-    if (!query.exec() || !query.next()) {
+    const QString sql = Database::isPostgres(db)
+        ? QStringLiteral("SELECT to_regclass(quote_ident(:t)) IS NOT NULL")
+        : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = :t");
+    if (!execOneShot(query, sql, {{QStringLiteral(":t"), table}}) || !query.next()) {
         *error = query.lastError().text();
         return false;
     }
@@ -378,14 +377,12 @@ const QList<std::pair<QString, QStringList>> &ownTables()
 QStringList columnsOf(QSqlDatabase db, const QString &table, QString *error)
 {
     QSqlQuery query(db);
-    query.prepare(Database::isPostgres(db)
-                      ? QStringLiteral("SELECT attname FROM pg_attribute WHERE attrelid = "
-                                       "to_regclass(quote_ident(:t)) AND attnum > 0 "
-                                       "AND NOT attisdropped")
-                      : QStringLiteral("SELECT name FROM pragma_table_info(:t)"));
-    query.bindValue(QStringLiteral(":t"), table);
+    const QString sql = Database::isPostgres(db)
+        ? QStringLiteral("SELECT attname FROM pg_attribute WHERE attrelid = "
+                         "to_regclass(quote_ident(:t)) AND attnum > 0 AND NOT attisdropped")
+        : QStringLiteral("SELECT name FROM pragma_table_info(:t)");
     QStringList columns;
-    if (!query.exec()) {
+    if (!execOneShot(query, sql, {{QStringLiteral(":t"), table}})) {
         *error = query.lastError().text();
         return columns;
     }

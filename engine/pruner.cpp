@@ -4,6 +4,7 @@
 #include "engine/job.h"
 #include "engine/joberrors.h"
 #include "engine/logging.h"
+#include "engine/oneshotquery.h"
 #include "engine/sqldialect.h"
 #include "engine/transaction.h"
 
@@ -20,15 +21,9 @@ namespace {
 // Finished and last changed before the cutoff: the updatedAt index finds them oldest first.
 const char kFinished[] = R"("status" IN ('completed', 'failed', 'cancelled') AND "updatedAt" < %1)";
 
-void exec(QSqlQuery &query)
+void execOrThrow(QSqlQuery &query, const QString &sql, const Bindings &bindings = {})
 {
-    if (!query.exec())
-        throw DatabaseError({}, QStringLiteral("Prune failed: %1").arg(query.lastError().text()));
-}
-
-void prepare(QSqlQuery &query, const QString &sql)
-{
-    if (!query.prepare(sql))
+    if (!execOneShot(query, sql, bindings))
         throw DatabaseError({}, QStringLiteral("Prune failed: %1").arg(query.lastError().text()));
 }
 
@@ -54,8 +49,7 @@ PruneResult Pruner::run(const PruneOptions &options,
 {
     const SqlDialect sql(m_db);
     QSqlQuery clock(m_db);
-    prepare(clock, QStringLiteral("SELECT %1").arg(sql.now()));
-    exec(clock);
+    execOrThrow(clock, QStringLiteral("SELECT %1").arg(sql.now()));
     clock.next();
     const QDateTime cutoff = SqlDialect::toUtc(clock.value(0)).addSecs(-options.olderThanSeconds);
     clock.finish();
@@ -95,13 +89,12 @@ PruneResult Pruner::count(const PruneOptions &options, const QDateTime &cutoff)
               (SELECT "id" FROM "ParseJob" WHERE %1)))").arg(finished)
         : QStringLiteral("0");
     QSqlQuery query(m_db);
-    prepare(query, QStringLiteral(R"(
+    execOrThrow(query, QStringLiteral(R"(
         SELECT (SELECT COUNT(*) FROM "ParseJob" WHERE %1),
                (SELECT COUNT(*) FROM "JobEvent" WHERE "jobId" IN
                    (SELECT "id" FROM "ParseJob" WHERE %1)),
-               %2)").arg(finished, playbooks));
-    query.bindValue(QStringLiteral(":cutoff"), isoUtc(cutoff));
-    exec(query);
+               %2)").arg(finished, playbooks),
+        {{QStringLiteral(":cutoff"), isoUtc(cutoff)}});
     PruneResult result;
     result.cutoff = cutoff;
     result.dryRun = true;
@@ -125,7 +118,7 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
         // changed since the snapshot (a failed job retried meanwhile drops out), SKIP LOCKED
         // never waits for a worker or a person holding a row.
         QSqlQuery query(m_db);
-        prepare(query, QStringLiteral(R"(
+        execOrThrow(query, QStringLiteral(R"(
             WITH victims AS (
                 SELECT "id" FROM "ParseJob" WHERE %1
                 ORDER BY "updatedAt" LIMIT %2 FOR UPDATE SKIP LOCKED),
@@ -141,9 +134,8 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
                            .arg(finished)
                            .arg(batchSize)
                            .arg(options.withPlaybooks ? QStringLiteral("TRUE")
-                                                      : QStringLiteral("FALSE")));
-        query.bindValue(QStringLiteral(":cutoff"), isoUtc(cutoff));
-        exec(query);
+                                                      : QStringLiteral("FALSE")),
+            {{QStringLiteral(":cutoff"), isoUtc(cutoff)}});
         if (query.next()) {
             result.jobs = query.value(0).toLongLong();
             result.events = query.value(1).toLongLong();
@@ -157,11 +149,10 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
     Transaction transaction(m_db);
     QSqlQuery pick(m_db);
     pick.setForwardOnly(true);
-    prepare(pick, QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE %1 ORDER BY "updatedAt" LIMIT %2)")
-                      .arg(finished)
-                      .arg(batchSize));
-    pick.bindValue(QStringLiteral(":cutoff"), isoUtc(cutoff));
-    exec(pick);
+    execOrThrow(pick, QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE %1 ORDER BY "updatedAt" LIMIT %2)")
+                  .arg(finished)
+                  .arg(batchSize),
+        {{QStringLiteral(":cutoff"), isoUtc(cutoff)}});
     QJsonArray ids;
     while (pick.next())
         ids.append(pick.value(0).toString());
@@ -171,11 +162,10 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
     const QString idList = QString::fromUtf8(QJsonDocument(ids).toJson(QJsonDocument::Compact));
     const auto remove = [&](const QString &statement) {
         QSqlQuery query(m_db);
-        prepare(query, statement);
-        query.bindValue(QStringLiteral(":ids"), idList);
+        Bindings bindings{{QStringLiteral(":ids"), idList}};
         if (statement.contains(QLatin1String(":cutoff")))
-            query.bindValue(QStringLiteral(":cutoff"), isoUtc(cutoff));
-        exec(query);
+            bindings.append({QStringLiteral(":cutoff"), isoUtc(cutoff)});
+        execOrThrow(query, statement, bindings);
         return qint64(query.numRowsAffected());
     };
     const QString inBatch = QStringLiteral("IN (SELECT \"value\" FROM json_each(:ids))");

@@ -5,6 +5,7 @@
 #include "engine/enginetr.h"
 #include "engine/job.h"
 #include "engine/joberrors.h"
+#include "engine/oneshotquery.h"
 #include "engine/sqldialect.h"
 
 #include <QJsonArray>
@@ -19,17 +20,11 @@ namespace Engine {
 
 namespace {
 
-using Bindings = QList<std::pair<QString, QVariant>>;
-
 QSqlQuery run(QSqlDatabase db, const QString &sql, const Bindings &bindings = {})
 {
     QSqlQuery query(db);
     query.setForwardOnly(true);
-    if (!query.prepare(sql))
-        throw DatabaseError({}, QStringLiteral("Metrics query failed: %1").arg(query.lastError().text()));
-    for (const auto &[name, value] : bindings)
-        query.bindValue(name, value);
-    if (!query.exec())
+    if (!execOneShot(query, sql, bindings))
         throw DatabaseError({}, QStringLiteral("Metrics query failed: %1").arg(query.lastError().text()));
     return query;
 }

@@ -3,6 +3,7 @@
 #include "app/cli/clierror.h"
 #include "engine/joberrors.h"
 #include "engine/migrations.h"
+#include "engine/oneshotquery.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -52,9 +53,8 @@ QString CliSession::resolveJobId(const QString &idOrPrefix)
         throw CliError::usage(QStringLiteral("A job id is empty"));
     QSqlQuery query(database());
     // An exact match wins even if it is also the prefix of a longer id.
-    query.prepare(QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE "id" = :id)"));
-    query.bindValue(QStringLiteral(":id"), wanted);
-    if (!query.exec())
+    if (!Engine::execOneShot(query, QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE "id" = :id)"),
+                             {{QStringLiteral(":id"), wanted}}))
         throw CliError(Engine::Database::describeError(query.lastError(), m_url));
     if (query.next())
         return wanted;
@@ -66,10 +66,9 @@ QString CliSession::resolveJobId(const QString &idOrPrefix)
                return (c.isLetterOrNumber() && c.unicode() < 128) || c == QLatin1Char('-');
            });
     if (looksLikeId) {
-        query.prepare(QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE "id" LIKE :prefix
-                                         ORDER BY "id" LIMIT 2)"));
-        query.bindValue(QStringLiteral(":prefix"), wanted + QLatin1Char('%'));
-        if (!query.exec())
+        if (!Engine::execOneShot(query, QStringLiteral(R"(SELECT "id" FROM "ParseJob"
+                                         WHERE "id" LIKE :prefix ORDER BY "id" LIMIT 2)"),
+                                 {{QStringLiteral(":prefix"), wanted + QLatin1Char('%')}}))
             throw CliError(Engine::Database::describeError(query.lastError(), m_url));
         QStringList matches;
         while (query.next())

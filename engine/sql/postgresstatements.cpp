@@ -92,7 +92,8 @@ Statements build()
     s.buildCommon();
 
     // Run through libpq with its parameters out of line (Libpq::execParams): $1 the rows, $2
-    // the actor, $3 whether to announce each job.
+    // the actor, $3 whether to announce each job; otherwise one "*" for the whole batch (the
+    // inserting CTE runs to completion whether or not its rows are read).
     s.insertJobs = QStringLiteral(R"(
         WITH inserted AS (
             INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
@@ -106,9 +107,9 @@ Statements build()
                 "maxRetries" integer, "runAfter" timestamp(3), "sourcePath" text,
                 "contentHash" text)
             RETURNING "id")
-        SELECT pg_notify('%1', CASE WHEN CAST($3 AS boolean)
-                                                THEN "id" || ':queued' ELSE '*' END)
-        FROM inserted)")
+        SELECT pg_notify('%1', "payload")
+        FROM (SELECT "id" || ':queued' AS "payload" FROM inserted WHERE CAST($3 AS boolean)
+              UNION ALL SELECT '*' WHERE NOT CAST($3 AS boolean)) AS announced)")
                        .arg(QLatin1String(kNotifyChannel));
     s.notify = QStringLiteral("SELECT pg_notify('%1', CAST(:payload AS text))")
                    .arg(QLatin1String(kNotifyChannel));

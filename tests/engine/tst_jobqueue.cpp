@@ -79,7 +79,9 @@ private slots:
     BACKENDS(enqueueDefaults)
     void rejectsBadInput_data();
     void rejectsBadInput();
+    void sessionSettingsKeepTheOperatorsOptions();
     BACKENDS(bulkIsAllOrNothing)
+    BACKENDS(serverRefusingALaterBatchKeepsNothing)
     BACKENDS(bulkKeepsEveryCharacterAndOrder)
     BACKENDS(claimOrder)
     BACKENDS(claimEmptyQueue)
@@ -324,6 +326,48 @@ void TestJobQueue::bulkIsAllOrNothing()
     inputs[13] = play(QStringLiteral("fixed.txt"));
     QCOMPARE(queue.enqueueMany(inputs).size(), 20);
     QCOMPARE(jobCount(test.db()), 20);
+}
+
+// The server refuses a row in the last of several statements, after the first ones went (on
+// PostgreSQL, down a pipeline, without waiting for their results): nothing is kept, the error is
+// the server's, and the connection works on.
+void TestJobQueue::serverRefusingALaterBatchKeepsNothing()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    QSqlQuery setup(test.db());
+    QVERIFY(setup.exec(test.isPostgres()
+                           ? QStringLiteral(R"(ALTER TABLE "ParseJob" ADD CONSTRAINT "noPoison"
+                                               CHECK ("filename" <> 'poison.txt'))")
+                           : QStringLiteral(R"(CREATE TRIGGER "noPoison" BEFORE INSERT ON "ParseJob"
+                                               WHEN NEW."filename" = 'poison.txt'
+                                               BEGIN SELECT RAISE(ABORT, 'noPoison'); END)")));
+    QList<EnqueueInput> inputs;
+    for (int i = 0; i < 4500; ++i)
+        inputs << play(i == 4400 ? QStringLiteral("poison.txt") : QStringLiteral("p%1.txt").arg(i));
+    try {
+        queue.enqueueMany(inputs);
+        QFAIL("the refused row was not reported");
+    } catch (const DatabaseError &error) {
+        QVERIFY2(error.message().contains(QLatin1String("noPoison")), qPrintable(error.message()));
+    }
+    QCOMPARE(jobCount(test.db()), 0);
+
+    // The same through the streaming enqueue (the command line's): three batches of 1,500.
+    int batch = 0;
+    try {
+        queue.enqueueStream([&] {
+            return batch < 3 ? inputs.mid(1500 * batch++, 1500) : QList<EnqueueInput>{};
+        });
+        QFAIL("the refused row was not reported");
+    } catch (const DatabaseError &error) {
+        QVERIFY2(error.message().contains(QLatin1String("noPoison")), qPrintable(error.message()));
+    }
+    QCOMPARE(jobCount(test.db()), 0);
+
+    inputs[4400] = play(QStringLiteral("fixed.txt"));
+    QCOMPARE(queue.enqueueMany(inputs).size(), 4500);
+    QCOMPARE(jobCount(test.db()), 4500);
 }
 
 void TestJobQueue::bulkKeepsEveryCharacterAndOrder()
@@ -918,6 +962,31 @@ void TestJobQueue::listAndCounts()
     QCOMPARE(counts.value(JobStatus::Queued), 1);
     QCOMPARE(counts.value(JobStatus::Paused), 1);
     QCOMPARE(counts.value(JobStatus::Failed), 0);
+}
+
+// The session's zone and message level travel in the startup message (no SET round trips),
+// after what an operator put in PGOPTIONS, which still applies.
+void TestJobQueue::sessionSettingsKeepTheOperatorsOptions()
+{
+    TestDatabase admin(QStringLiteral("postgres"));
+    QVERIFY2(admin.isValid(), qPrintable(admin.error()));
+    const QByteArray saved = qgetenv("PGOPTIONS");
+    qputenv("PGOPTIONS", "-c statement_timeout=4321 -c TimeZone=Europe/Dublin");
+    const QString name = Database::uniqueConnectionName(QStringLiteral("settings"));
+    {
+        auto db = Database::open(admin.url(), name);
+        qputenv("PGOPTIONS", saved);
+        QVERIFY2(db, qPrintable(db ? QString() : db.error().message));
+        QSqlQuery query(*db);
+        QVERIFY(query.exec(QStringLiteral("SELECT current_setting('statement_timeout'), "
+                                          "current_setting('TimeZone'), "
+                                          "current_setting('client_min_messages')")));
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toString(), QStringLiteral("4321ms"));
+        QCOMPARE(query.value(1).toString(), QStringLiteral("UTC"));
+        QCOMPARE(query.value(2).toString(), QStringLiteral("warning"));
+    }
+    QSqlDatabase::removeDatabase(name);
 }
 
 QTEST_GUILESS_MAIN(TestJobQueue)
