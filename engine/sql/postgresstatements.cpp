@@ -91,6 +91,8 @@ Statements build()
     s.isPostgres = true;
     s.buildCommon();
 
+    // json, not jsonb: the document is read once, and building jsonb first cost three times as
+    // much as unpacking the text (5.2 against 2.3 ms for 500 rows).
     // Run through libpq with its parameters out of line (Libpq::execParams): $1 the rows, $2
     // the actor, $3 whether to announce each job; otherwise one "*" for the whole batch (the
     // inserting CTE runs to completion whether or not its rows are read).
@@ -99,11 +101,11 @@ Statements build()
             INSERT INTO "ParseJob" ("id", "priority", "rawText", "filename", "config",
                 "maxRetries", "runAfter", "enqueuedBy", "sourcePath", "contentHash",
                 "createdAt", "updatedAt")
-            SELECT "id", "priority", "rawText", "filename", "config", "maxRetries", "runAfter",
-                   CAST($2 AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
+            SELECT "id", "priority", "rawText", "filename", CAST("config" AS jsonb), "maxRetries",
+                   "runAfter", CAST($2 AS text), "sourcePath", "contentHash", LOCALTIMESTAMP(3),
                    LOCALTIMESTAMP(3)
-            FROM jsonb_to_recordset(CAST($1 AS jsonb)) AS x(
-                "id" text, "priority" integer, "rawText" text, "filename" text, "config" jsonb,
+            FROM json_to_recordset(CAST($1 AS json)) AS x(
+                "id" text, "priority" integer, "rawText" text, "filename" text, "config" json,
                 "maxRetries" integer, "runAfter" timestamp(3), "sourcePath" text,
                 "contentHash" text)
             RETURNING "id")
