@@ -8,6 +8,7 @@
 
 #include "engine/joberrors.h"
 #include "engine/jobrowreader.h"
+#include "engine/libpq.h"
 #include "engine/logging.h"
 #include "engine/playbookquality.h"
 #include "engine/rowid.h"
@@ -15,8 +16,7 @@
 
 #include <QJsonDocument>
 #include <QSet>
-#include <QSqlQuery>
-#include <QSqlRecord>
+#include <QSqlError>
 #include <QUuid>
 
 #include <optional>
@@ -80,11 +80,13 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
     // (U+0001; QJsonDocument escapes control characters): as a text[], the server read a 200 kB
     // array element escaped quote by escaped quote, slower than the parser had parsed the play,
     // and substr() at character offsets walked the UTF-8 text from its start for each document
-    // (2 ms each on a 200 kB playbook).
+    // (2 ms each on a 200 kB playbook). The values go to libpq out of line, as the UTF-8 that
+    // QJsonDocument wrote: through QSqlQuery the documents were turned into UTF-16 and back,
+    // escaped into the statement, and scanned again by the server's lexer.
     QStringList ids, workers, playbookIds, titles;
     QStringList characters, acts, scenes, speeches, completedChunks, totalChunks;
     QStringList docIndexes, confidences, warnings;
-    QString documents;
+    QByteArray documents;
     int documentCount = 0;
     for (const Completion &completion : completions) {
         ids << completion.jobId;
@@ -95,9 +97,8 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
         titles << (withPlaybook ? summary.title : QString());
         if (withPlaybook) {
             if (documentCount)
-                documents += QChar(0x0001);
-            documents += QString::fromUtf8(
-                QJsonDocument(completion.playbook).toJson(QJsonDocument::Compact));
+                documents += '\x01';
+            documents += QJsonDocument(completion.playbook).toJson(QJsonDocument::Compact);
             docIndexes << QString::number(++documentCount);
             // The review figures the window's badge reads, as complete() stores them.
             const double confidence = PlaybookQuality::confidence(completion.playbook);
@@ -118,52 +119,54 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
         totalChunks << count(completion.totalChunks);
     }
     auto numberArray = [](const QStringList &numbers) {
-        return QLatin1Char('{') + numbers.join(QLatin1Char(',')) + QLatin1Char('}');
+        return (QLatin1Char('{') + numbers.join(QLatin1Char(',')) + QLatin1Char('}')).toLatin1();
     };
-    QSqlQuery &query = prepared(m_sql.completeAndClaim);
-    query.bindValue(QStringLiteral(":ids"), textArray(ids));
-    query.bindValue(QStringLiteral(":workers"), textArray(workers));
-    query.bindValue(QStringLiteral(":playbooks"), textArray(playbookIds));
-    query.bindValue(QStringLiteral(":titles"), textArray(titles));
-    query.bindValue(QStringLiteral(":characters"), numberArray(characters));
-    query.bindValue(QStringLiteral(":acts"), numberArray(acts));
-    query.bindValue(QStringLiteral(":scenes"), numberArray(scenes));
-    query.bindValue(QStringLiteral(":speeches"), numberArray(speeches));
-    query.bindValue(QStringLiteral(":docIndexes"), numberArray(docIndexes));
-    query.bindValue(QStringLiteral(":confidences"), numberArray(confidences));
-    query.bindValue(QStringLiteral(":warnings"), numberArray(warnings));
-    query.bindValue(QStringLiteral(":documents"), documents);
-    query.bindValue(QStringLiteral(":completedChunks"), numberArray(completedChunks));
-    query.bindValue(QStringLiteral(":totalChunks"), numberArray(totalChunks));
-    query.bindValue(QStringLiteral(":claimFor"), textArray(claimFor));
-    query.bindValue(QStringLiteral(":n"), int(claimFor.size()));
-    query.bindValue(QStringLiteral(":lock"), m_options.lockSeconds);
-    execAutocommit(query);
-
-    BatchResult result;
-    QSet<QString> done; // a set: a pool with prefetch hands back hundreds per statement
-    std::optional<JobRowReader> reader;
-    bool first = true;
-    while (query.next()) {
-        if (first) {
-            const QStringList doneIds = query.value(0).toString().split(QLatin1Char(','),
-                                                                         Qt::SkipEmptyParts);
-            done = QSet<QString>(doneIds.cbegin(), doneIds.cend());
-            for (const QString &id : ids)
-                (done.contains(id) ? result.completed : result.lost) << id;
-            if (!query.isNull(1))
-                result.msUntilNextScheduled = qMax<qint64>(0, query.value(1).toLongLong());
-            first = false;
-        }
-        if (query.isNull(2))
-            continue;
-        if (!reader)
-            reader.emplace(query.record());
-        result.claimed << reader->read(query, true);
+    // The statement's placeholders in the order of the values below.
+    static const QByteArray statement = Libpq::positional(
+        m_sql.completeAndClaim,
+        {QStringLiteral(":ids"), QStringLiteral(":workers"), QStringLiteral(":playbooks"),
+         QStringLiteral(":titles"), QStringLiteral(":characters"), QStringLiteral(":acts"),
+         QStringLiteral(":scenes"), QStringLiteral(":speeches"), QStringLiteral(":docIndexes"),
+         QStringLiteral(":confidences"), QStringLiteral(":warnings"),
+         QStringLiteral(":documents"), QStringLiteral(":completedChunks"),
+         QStringLiteral(":totalChunks"), QStringLiteral(":claimFor"), QStringLiteral(":n"),
+         QStringLiteral(":lock")});
+    const QList<QByteArray> values{
+        textArray(ids).toUtf8(), textArray(workers).toUtf8(), textArray(playbookIds).toUtf8(),
+        textArray(titles).toUtf8(), numberArray(characters), numberArray(acts),
+        numberArray(scenes), numberArray(speeches), numberArray(docIndexes),
+        numberArray(confidences), numberArray(warnings), documents,
+        numberArray(completedChunks), numberArray(totalChunks), textArray(claimFor).toUtf8(),
+        QByteArray::number(claimFor.size()), QByteArray::number(m_options.lockSeconds)};
+    Libpq::Rows rows;
+    QSqlError error;
+    // One statement outside a transaction: a deadlock victim was rolled back whole and may run
+    // again (as execAutocommit does).
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        error = Libpq::execParams(m_db, statement, values, &rows);
+        if (!error.isValid() || error.nativeErrorCode() != QLatin1String("40P01"))
+            break;
+        qCDebug(lcQueue) << "deadlock victim, retrying";
     }
-    query.finish();
-    if (first)
+    if (error.isValid())
+        throwStatementError(error);
+
+    if (rows.values.isEmpty() || rows.columns.size() < 3)
         throw DatabaseError(QString(), QStringLiteral("complete-and-claim returned no row"));
+    BatchResult result;
+    const QVariantList &first = rows.values.constFirst();
+    const QStringList doneIds = first.at(0).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const QSet<QString> done(doneIds.cbegin(), doneIds.cend()); // a pool with prefetch hands
+                                                                 // back hundreds per statement
+    for (const QString &id : ids)
+        (done.contains(id) ? result.completed : result.lost) << id;
+    if (!first.at(1).isNull())
+        result.msUntilNextScheduled = qMax<qint64>(0, first.at(1).toLongLong());
+    const JobRowReader reader(rows.columns);
+    for (const QVariantList &row : std::as_const(rows.values)) {
+        if (!row.at(2).isNull())
+            result.claimed << reader.read(row, true);
+    }
     for (const QString &id : std::as_const(result.lost))
         qCWarning(lcQueue) << "completion not written, lock lost: job" << id;
 

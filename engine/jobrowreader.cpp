@@ -29,10 +29,27 @@ JobRowReader::JobRowReader(const QSqlRecord &record)
         m_index[i] = record.indexOf(QLatin1String(kColumnNames[i]));
 }
 
+JobRowReader::JobRowReader(const QStringList &columns)
+{
+    for (int i = 0; i < ColumnCount; ++i)
+        m_index[i] = int(columns.indexOf(QLatin1String(kColumnNames[i])));
+}
+
 Job JobRowReader::read(const QSqlQuery &query, bool withText) const
 {
+    return readWith([&](int index) { return query.value(index); }, withText);
+}
+
+Job JobRowReader::read(const QVariantList &row, bool withText) const
+{
+    return readWith([&](int index) { return row.value(index); }, withText);
+}
+
+template<typename ValueAt>
+Job JobRowReader::readWith(const ValueAt &valueAt, bool withText) const
+{
     auto value = [&](Column column) {
-        return m_index[column] < 0 ? QVariant() : query.value(m_index[column]);
+        return m_index[column] < 0 ? QVariant() : valueAt(m_index[column]);
     };
     auto text = [&](Column column) {
         const QVariant v = value(column);

@@ -3,6 +3,8 @@
 #include "engine/job.h"
 
 #include <QSqlRecord>
+#include <QStringList>
+#include <QVariantList>
 
 class QSqlQuery;
 
@@ -14,9 +16,15 @@ class JobRowReader final
 {
 public:
     explicit JobRowReader(const QSqlRecord &record);
+    /// For rows that did not come through QSqlQuery (Libpq::Rows).
+    explicit JobRowReader(const QStringList &columns);
     Job read(const QSqlQuery &query, bool withText) const;
+    Job read(const QVariantList &row, bool withText) const;
 
 private:
+    template<typename ValueAt>
+    Job readWith(const ValueAt &valueAt, bool withText) const;
+
     enum Column {
         Id, Type, Priority, Status, Filename, Config, PlaybookId, RetryCount, MaxRetries,
         TotalChunks, CompletedChunks, Progress, LastError, FailureReason, WorkerId, LockedAt,

@@ -1,6 +1,7 @@
 #include "engine/libpq.h"
 
 #include "engine/database.h"
+#include "engine/oneshotquery.h"
 
 #include <QSqlDatabase>
 #include <QSqlDriver>
@@ -30,6 +31,11 @@ struct Functions
                                     int resultFormat);
     using GetResult = void *(*)(void *conn);
     using ConnFunction = int (*)(void *conn);
+    using ResultCount = int (*)(const void *result);
+    using FieldName = char *(*)(const void *result, int column);
+    using FieldType = unsigned (*)(const void *result, int column);
+    using GetValue = char *(*)(const void *result, int row, int column);
+    using GetCell = int (*)(const void *result, int row, int column);
 
     ExecParams execParams = nullptr;
     ResultStatus resultStatus = nullptr;
@@ -37,6 +43,13 @@ struct Functions
     ErrorMessage errorMessage = nullptr;
     Clear clear = nullptr;
     Socket socket = nullptr;
+    ResultCount ntuples = nullptr;
+    ResultCount nfields = nullptr;
+    FieldName fname = nullptr;
+    FieldType ftype = nullptr;
+    GetValue getvalue = nullptr;
+    GetCell getlength = nullptr;
+    GetCell getisnull = nullptr;
     // Pipeline mode (libpq 14 and later): all set, or none used.
     SendQueryParams sendQueryParams = nullptr;
     GetResult getResult = nullptr;
@@ -52,7 +65,8 @@ struct Functions
 
     bool complete() const
     {
-        return execParams && resultStatus && resultErrorField && errorMessage && clear && socket;
+        return execParams && resultStatus && resultErrorField && errorMessage && clear && socket
+               && ntuples && nfields && fname && ftype && getvalue && getlength && getisnull;
     }
 };
 
@@ -62,6 +76,7 @@ constexpr int kTuplesOk = 2;      // PGRES_TUPLES_OK
 constexpr int kPipelineSync = 10;    // PGRES_PIPELINE_SYNC
 constexpr int kPipelineAborted = 11; // PGRES_PIPELINE_ABORTED
 constexpr int kSqlStateField = 'C'; // PG_DIAG_SQLSTATE
+constexpr unsigned kBoolOid = 16;   // pg_type's "bool"
 
 /// The functions of the libpq that the QPSQL plugin loaded; none before it was loaded (the
 /// first QPSQL connection loads it, and only then is there a handle to use them on).
@@ -79,6 +94,13 @@ const Functions *functions()
         f.errorMessage = reinterpret_cast<Functions::ErrorMessage>(dlsym(libpq, "PQerrorMessage"));
         f.clear = reinterpret_cast<Functions::Clear>(dlsym(libpq, "PQclear"));
         f.socket = reinterpret_cast<Functions::Socket>(dlsym(libpq, "PQsocket"));
+        f.ntuples = reinterpret_cast<Functions::ResultCount>(dlsym(libpq, "PQntuples"));
+        f.nfields = reinterpret_cast<Functions::ResultCount>(dlsym(libpq, "PQnfields"));
+        f.fname = reinterpret_cast<Functions::FieldName>(dlsym(libpq, "PQfname"));
+        f.ftype = reinterpret_cast<Functions::FieldType>(dlsym(libpq, "PQftype"));
+        f.getvalue = reinterpret_cast<Functions::GetValue>(dlsym(libpq, "PQgetvalue"));
+        f.getlength = reinterpret_cast<Functions::GetCell>(dlsym(libpq, "PQgetlength"));
+        f.getisnull = reinterpret_cast<Functions::GetCell>(dlsym(libpq, "PQgetisnull"));
         f.sendQueryParams =
             reinterpret_cast<Functions::SendQueryParams>(dlsym(libpq, "PQsendQueryParams"));
         f.getResult = reinterpret_cast<Functions::GetResult>(dlsym(libpq, "PQgetResult"));
@@ -137,6 +159,34 @@ QSqlError resultError(const Functions &f, void *conn, const void *result)
                      QSqlError::StatementError, code);
 }
 
+Rows rowsOf(const Functions &f, const void *result)
+{
+    Rows rows;
+    const int columns = f.nfields(result);
+    QList<bool> isBool;
+    for (int c = 0; c < columns; ++c) {
+        rows.columns << QString::fromUtf8(f.fname(result, c));
+        isBool << (f.ftype(result, c) == kBoolOid);
+    }
+    const int count = f.ntuples(result);
+    rows.values.reserve(count);
+    for (int r = 0; r < count; ++r) {
+        QVariantList row;
+        row.reserve(columns);
+        for (int c = 0; c < columns; ++c) {
+            if (f.getisnull(result, r, c))
+                row << QVariant();
+            else if (isBool.at(c))
+                row << QVariant(*f.getvalue(result, r, c) == 't');
+            else
+                row << QVariant(QString::fromUtf8(f.getvalue(result, r, c),
+                                                  f.getlength(result, r, c)));
+        }
+        rows.values << row;
+    }
+    return rows;
+}
+
 } // namespace
 
 int socket(const QSqlDatabase &db)
@@ -149,6 +199,12 @@ int socket(const QSqlDatabase &db)
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
                      const QList<QByteArray> &params)
 {
+    return execParams(db, sql, params, nullptr);
+}
+
+QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
+                     const QList<QByteArray> &params, Rows *rows)
+{
     void *conn = connection(db);
     const Functions *f = conn ? functions() : nullptr;
     if (!f)
@@ -159,9 +215,22 @@ QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
     void *result = f->execParams(conn, sql.constData(), int(params.size()), nullptr,
                                  arrays.values.constData(), arrays.lengths.constData(), nullptr, 0);
     const QSqlError error = resultError(*f, conn, result);
+    if (rows && !error.isValid())
+        *rows = rowsOf(*f, result);
     if (result)
         f->clear(result);
     return error;
+}
+
+QByteArray positional(const QString &sql, const QStringList &names)
+{
+    Bindings numbers;
+    for (qsizetype i = 0; i < names.size(); ++i)
+        numbers.append({names.at(i), QVariant(qlonglong(i + 1))});
+    return inlinePlaceholders(sql, numbers, [](const QVariant &number) {
+               return QLatin1Char('$') + number.toString();
+           })
+        .toUtf8();
 }
 
 Pipeline::Pipeline(const QSqlDatabase &db)

@@ -4,6 +4,8 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QSqlError>
+#include <QStringList>
+#include <QVariant>
 
 namespace Engine::Libpq {
 
@@ -22,6 +24,22 @@ int socket(const QSqlDatabase &db);
 /// pending on it, as for any QSqlQuery.
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
                      const QList<QByteArray> &params);
+
+/// The rows a statement returned, as QPSQL would hand them over: text as QString, booleans as
+/// bool, NULL as an invalid QVariant (numbers and timestamps stay text, which QVariant and
+/// SqlDialect::toUtc convert).
+struct Rows
+{
+    QStringList columns;
+    QList<QVariantList> values;
+};
+
+/// execParams, keeping the rows the statement returned.
+QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
+                     const QList<QByteArray> &params, Rows *rows);
+
+/// sql with its :name placeholders (QSqlQuery's) numbered $1, $2, … in the order of names.
+QByteArray positional(const QString &sql, const QStringList &names);
 
 /// Statements sent one after another on an open QPSQL connection without waiting for each
 /// one's result (libpq's pipeline mode): the server starts the next as soon as it finished the
