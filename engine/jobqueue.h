@@ -337,6 +337,7 @@ private:
     QueueOptions m_options;
     const Statements &m_sql; ///< chosen once, for the connection's dialect
     bool m_announced = false; ///< the open change was announced: publish it as claimable
+    bool m_completeAndClaimPrepared = false; ///< on this session (Libpq::prepare)
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
 };
 

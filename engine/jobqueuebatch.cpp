@@ -142,8 +142,20 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
     QSqlError error;
     // One statement outside a transaction: a deadlock victim was rolled back whole and may run
     // again (as execAutocommit does).
+    // Prepared once per session: planning this statement cost more than running it.
+    static const QByteArray name = QByteArrayLiteral("callboard_complete_and_claim");
     for (int attempt = 0; attempt < 3; ++attempt) {
-        error = Libpq::execParams(m_db, statement, values, &rows);
+        if (!m_completeAndClaimPrepared) {
+            error = Libpq::prepare(m_db, name, statement);
+            if (error.isValid())
+                break;
+            m_completeAndClaimPrepared = true;
+        }
+        error = Libpq::execPrepared(m_db, name, values, &rows);
+        if (error.nativeErrorCode() == QLatin1String("26000")) { // a new session: prepare again
+            m_completeAndClaimPrepared = false;
+            continue;
+        }
         if (!error.isValid() || error.nativeErrorCode() != QLatin1String("40P01"))
             break;
         qCDebug(lcQueue) << "deadlock victim, retrying";

@@ -31,6 +31,11 @@ struct Functions
                                     int resultFormat);
     using GetResult = void *(*)(void *conn);
     using ConnFunction = int (*)(void *conn);
+    using Prepare = void *(*)(void *conn, const char *name, const char *query, int nParams,
+                              const unsigned *paramTypes);
+    using ExecPrepared = void *(*)(void *conn, const char *name, int nParams,
+                                   const char *const *paramValues, const int *paramLengths,
+                                   const int *paramFormats, int resultFormat);
     using ResultCount = int (*)(const void *result);
     using FieldName = char *(*)(const void *result, int column);
     using FieldType = unsigned (*)(const void *result, int column);
@@ -43,6 +48,8 @@ struct Functions
     ErrorMessage errorMessage = nullptr;
     Clear clear = nullptr;
     Socket socket = nullptr;
+    Prepare prepare = nullptr;
+    ExecPrepared execPrepared = nullptr;
     ResultCount ntuples = nullptr;
     ResultCount nfields = nullptr;
     FieldName fname = nullptr;
@@ -66,7 +73,7 @@ struct Functions
     bool complete() const
     {
         return execParams && resultStatus && resultErrorField && errorMessage && clear && socket
-               && ntuples && nfields && fname && ftype && getvalue && getlength && getisnull;
+               && prepare && execPrepared && ntuples && nfields && fname && ftype && getvalue && getlength && getisnull;
     }
 };
 
@@ -94,6 +101,8 @@ const Functions *functions()
         f.errorMessage = reinterpret_cast<Functions::ErrorMessage>(dlsym(libpq, "PQerrorMessage"));
         f.clear = reinterpret_cast<Functions::Clear>(dlsym(libpq, "PQclear"));
         f.socket = reinterpret_cast<Functions::Socket>(dlsym(libpq, "PQsocket"));
+        f.prepare = reinterpret_cast<Functions::Prepare>(dlsym(libpq, "PQprepare"));
+        f.execPrepared = reinterpret_cast<Functions::ExecPrepared>(dlsym(libpq, "PQexecPrepared"));
         f.ntuples = reinterpret_cast<Functions::ResultCount>(dlsym(libpq, "PQntuples"));
         f.nfields = reinterpret_cast<Functions::ResultCount>(dlsym(libpq, "PQnfields"));
         f.fname = reinterpret_cast<Functions::FieldName>(dlsym(libpq, "PQfname"));
@@ -159,6 +168,12 @@ QSqlError resultError(const Functions &f, void *conn, const void *result)
                      QSqlError::StatementError, code);
 }
 
+QSqlError notOpen()
+{
+    return QSqlError(QStringLiteral("libpq"), QStringLiteral("Not an open PostgreSQL connection"),
+                     QSqlError::ConnectionError);
+}
+
 Rows rowsOf(const Functions &f, const void *result)
 {
     Rows rows;
@@ -187,6 +202,26 @@ Rows rowsOf(const Functions &f, const void *result)
     return rows;
 }
 
+/// The error of a statement's result (and its rows, when asked for); frees the result.
+QSqlError takeResult(const Functions &f, void *conn, void *result, Rows *rows)
+{
+    const QSqlError error = resultError(f, conn, result);
+    if (rows && !error.isValid())
+        *rows = rowsOf(f, result);
+    if (result)
+        f.clear(result);
+    return error;
+}
+
+/// call(functions, PGconn*) on an open QPSQL connection; the "not open" error otherwise.
+template<typename Call>
+QSqlError onConnection(const QSqlDatabase &db, const Call &call)
+{
+    void *conn = connection(db);
+    const Functions *f = conn ? functions() : nullptr;
+    return f ? call(*f, conn) : notOpen();
+}
+
 } // namespace
 
 int socket(const QSqlDatabase &db)
@@ -205,21 +240,37 @@ QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
                      const QList<QByteArray> &params, Rows *rows)
 {
-    void *conn = connection(db);
-    const Functions *f = conn ? functions() : nullptr;
-    if (!f)
-        return QSqlError(QStringLiteral("libpq"),
-                         QStringLiteral("Not an open PostgreSQL connection"),
-                         QSqlError::ConnectionError);
-    const ParamArrays arrays(params);
-    void *result = f->execParams(conn, sql.constData(), int(params.size()), nullptr,
-                                 arrays.values.constData(), arrays.lengths.constData(), nullptr, 0);
-    const QSqlError error = resultError(*f, conn, result);
-    if (rows && !error.isValid())
-        *rows = rowsOf(*f, result);
-    if (result)
-        f->clear(result);
-    return error;
+    return onConnection(db, [&](const Functions &f, void *conn) {
+        const ParamArrays arrays(params);
+        return takeResult(f, conn,
+                          f.execParams(conn, sql.constData(), int(params.size()), nullptr,
+                                       arrays.values.constData(), arrays.lengths.constData(),
+                                       nullptr, 0),
+                          rows);
+    });
+}
+
+QSqlError prepare(const QSqlDatabase &db, const QByteArray &name, const QByteArray &sql)
+{
+    return onConnection(db, [&](const Functions &f, void *conn) {
+        const QSqlError error = takeResult(
+            f, conn, f.prepare(conn, name.constData(), sql.constData(), 0, nullptr), nullptr);
+        // duplicate_prepared_statement: prepared already
+        return error.nativeErrorCode() == QLatin1String("42P05") ? QSqlError() : error;
+    });
+}
+
+QSqlError execPrepared(const QSqlDatabase &db, const QByteArray &name,
+                       const QList<QByteArray> &params, Rows *rows)
+{
+    return onConnection(db, [&](const Functions &f, void *conn) {
+        const ParamArrays arrays(params);
+        return takeResult(f, conn,
+                          f.execPrepared(conn, name.constData(), int(params.size()),
+                                         arrays.values.constData(), arrays.lengths.constData(),
+                                         nullptr, 0),
+                          rows);
+    });
 }
 
 QByteArray positional(const QString &sql, const QStringList &names)

@@ -38,6 +38,16 @@ struct Rows
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
                      const QList<QByteArray> &params, Rows *rows);
 
+/// Prepares sql as the named statement `name` on the connection (its $n typed by their use), so
+/// that execPrepared skips the parsing and planning, which for a large statement costs more
+/// than running it. A statement of that name already there counts as success.
+QSqlError prepare(const QSqlDatabase &db, const QByteArray &name, const QByteArray &sql);
+
+/// Runs the statement prepared as `name`, as execParams runs a statement. A connection that
+/// lost its prepared statements (a new session after a reconnect) fails with SQLSTATE 26000.
+QSqlError execPrepared(const QSqlDatabase &db, const QByteArray &name,
+                       const QList<QByteArray> &params, Rows *rows);
+
 /// sql with its :name placeholders (QSqlQuery's) numbered $1, $2, … in the order of names.
 QByteArray positional(const QString &sql, const QStringList &names);
 
