@@ -872,6 +872,16 @@ void TestJobQueue::completeAndClaimBatch()
     QCOMPARE(first.claimed.at(2).id, ids.at(1));
     QCOMPARE(first.claimed.at(2).workerId, QStringLiteral("w3"));
     QCOMPARE(queue.job(ids.at(1))->status, JobStatus::Running);
+    // A claimed job arrives whole (on PostgreSQL these rows come straight from libpq).
+    const Job &claimed = first.claimed.at(1);
+    QCOMPARE(claimed.rawText, QString::fromUtf8(play(QString()).rawText));
+    QCOMPARE(claimed.filename, QStringLiteral("p0"));
+    QCOMPARE(claimed.status, JobStatus::Running);
+    QCOMPARE(claimed.maxRetries, 3);
+    QVERIFY(claimed.lockedAt.isValid() && claimed.lockExpiry > claimed.lockedAt);
+    QCOMPARE(claimed.lockedAt.timeSpec(), Qt::UTC);
+    QCOMPARE(claimed.createdAt, queue.job(ids.at(0))->createdAt);
+    QVERIFY(!claimed.failurePermanent);
 
     // Hand back two (one with a playbook) and one that names the wrong worker; claim for two.
     const QJsonObject playbook{{QStringLiteral("title"), QStringLiteral("Batch")}};
@@ -899,6 +909,11 @@ void TestJobQueue::completeAndClaimBatch()
     QCOMPARE(eventNames(queue, high), (QStringList{"enqueued", "claimed", "completed"}));
     QCOMPARE(eventNames(queue, ids.at(1)), (QStringList{"enqueued", "claimed"}));
     QCOMPARE(eventNames(queue, ids.at(2)), (QStringList{"enqueued", "claimed"}));
+
+    // A session that lost the prepared statement (PostgreSQL: a new connection under the same
+    // queue) prepares it again.
+    if (test.isPostgres())
+        QVERIFY(QSqlQuery(test.db()).exec(QStringLiteral("DEALLOCATE callboard_complete_and_claim")));
 
     // More workers than jobs: only what exists is claimed; an empty call does nothing.
     BatchResult third = queue.completeAndClaim({}, {"a", "b", "c", "d"});
