@@ -201,7 +201,7 @@ QJsonObject ParsingContext::toJson() const
                              {QStringLiteral("text"), m_speech.text},
                              {QStringLiteral("column"), m_speech.column},
                              {QStringLiteral("lines"), QJsonArray{m_speech.firstLine, m_speech.lastLine}}};
-    return QJsonObject{{QStringLiteral("title"), m_title},
+    return QJsonObject{{QStringLiteral("title"), nullable(m_title)},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("profile"), m_profile.toJson()},
                        {QStringLiteral("act"), nullable(m_actTitle)},
@@ -219,7 +219,7 @@ std::optional<ParsingContext> ParsingContext::fromJson(const QJsonObject &json)
         return std::nullopt;
     ParsingContext c;
     c.m_profile = *profile;
-    c.m_title = json.value(QStringLiteral("title")).toString();
+    c.m_title = fromNullable(json.value(QStringLiteral("title")));
     for (const QJsonValue &v : json.value(QStringLiteral("personae")).toArray())
         c.m_personae.append(v.toString());
     c.m_actTitle = fromNullable(json.value(QStringLiteral("act")));

@@ -362,7 +362,9 @@ QJsonObject PlayProfile::toJson() const
                        {QStringLiteral("acceptedLabels"), m_acceptedLabels},
                        {QStringLiteral("paragraphs"), m_paragraphs},
                        {QStringLiteral("explained"), m_explained},
-                       {QStringLiteral("title"), m_title},
+                       // null, not "": a play without a title resumes without one
+                       {QStringLiteral("title"), m_title.isNull() ? QJsonValue(QJsonValue::Null)
+                                                                  : QJsonValue(m_title)},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("castWords"), QJsonArray::fromStringList(m_castWords)},
                        {QStringLiteral("personaTitles"), titles},
@@ -382,7 +384,8 @@ std::optional<PlayProfile> PlayProfile::fromJson(const QJsonObject &json)
     p.m_acceptedLabels = json.value(QStringLiteral("acceptedLabels")).toInt();
     p.m_paragraphs = json.value(QStringLiteral("paragraphs")).toInt();
     p.m_explained = json.value(QStringLiteral("explained")).toInt();
-    p.m_title = json.value(QStringLiteral("title")).toString();
+    if (const QJsonValue title = json.value(QStringLiteral("title")); title.isString())
+        p.m_title = title.toString();
     for (const QJsonValue &v : json.value(QStringLiteral("personae")).toArray())
         p.m_personae.append(v.toString());
     for (const QJsonValue &v : json.value(QStringLiteral("castWords")).toArray())

@@ -4,7 +4,8 @@
 #   tests/fuzz/run-fuzz.sh [SECONDS]      (default 30)
 #
 # Seeds come from shared/plays (sibling of the repository, or $CALLBOARD_PLAYS_DIR), cut into
-# small pieces. Exits non-zero when the fuzzer finds a crash, a leak or a broken invariant.
+# small pieces, and the inputs of tests/fuzz/regressions (each once broke a promise; tst_parse
+# checks them too). Exits non-zero when the fuzzer finds a crash, a leak or a broken invariant.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,4 +34,4 @@ fi
 
 echo "fuzzing for $seconds s"
 "$work/fuzz_parse" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/corpus"
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/corpus" "$here/regressions"

@@ -278,6 +278,45 @@ private slots:
         QCOMPARE(run->playbook(), reference);
     }
 
+    // Inputs on which the fuzzer once found a broken promise (tests/fuzz/regressions), checked
+    // as fuzz_parse checks them: the first byte picks the chunk size and the chunk to resume
+    // from, and neither may change the playbook. untitled-play-resumed-before-first-chunk: the
+    // checkpoint stored "no title" as "", so the resumed playbook had the title "".
+    void fuzzRegressionsKeepTheirPromises_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        const QDir dir(QStringLiteral(CALLBOARD_FUZZ_REGRESSIONS_DIR));
+        const QStringList names = dir.entryList(QDir::Files, QDir::Name);
+        QVERIFY(!names.isEmpty());
+        for (const QString &name : names) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            QTest::newRow(qPrintable(name)) << file.readAll();
+        }
+    }
+    void fuzzRegressionsKeepTheirPromises()
+    {
+        QFETCH(QByteArray, input);
+        const auto first = static_cast<unsigned char>(input.at(0));
+        const QString text = QString::fromUtf8(input.mid(1));
+        const QJsonObject cfg = config(1 + first % 16);
+        const int resumeAfter = first / 16;
+        const QJsonObject whole = parseAll(text, config(100000));
+
+        ParseError error;
+        auto run = ParseRun::begin(text, cfg, &error);
+        QVERIFY2(run, qPrintable(error.message));
+        while (!run->finished()) {
+            if (run->completedChunks() == resumeAfter) {
+                const QJsonObject results = throughText(run->takeChunkResults());
+                run = ParseRun::resume(text, cfg, throughText(run->currentState()), {results}, &error);
+                QVERIFY2(run, qPrintable(error.message));
+            }
+            QVERIFY2(run->runNextChunk(nullptr, &error), qPrintable(error.message));
+        }
+        QCOMPARE(run->playbook(), whole);
+    }
+
     void speechReportsAddUp()
     {
         const QString text = playText(QStringLiteral("earnest"));
