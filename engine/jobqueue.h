@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/job.h"
+#include "engine/libpq.h"
 #include "engine/sql/statements.h"
 
 #include <QHash>
@@ -13,14 +14,9 @@
 #include <optional>
 #include <unordered_map>
 
-class QSqlError;
-
 namespace Engine {
 
 class Transaction;
-namespace Libpq {
-class Pipeline;
-}
 
 struct QueueOptions
 {
@@ -337,7 +333,8 @@ private:
     QueueOptions m_options;
     const Statements &m_sql; ///< chosen once, for the connection's dialect
     bool m_announced = false; ///< the open change was announced: publish it as claimable
-    bool m_completeAndClaimPrepared = false; ///< on this session (Libpq::prepare)
+    /// PostgreSQL's batched completion, prepared on this connection when first run.
+    std::optional<Libpq::PreparedStatement> m_completeAndClaim;
     std::unordered_map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
 };
 

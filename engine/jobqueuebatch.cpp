@@ -121,16 +121,21 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
     auto numberArray = [](const QStringList &numbers) {
         return (QLatin1Char('{') + numbers.join(QLatin1Char(',')) + QLatin1Char('}')).toLatin1();
     };
-    // The statement's placeholders in the order of the values below.
-    static const QByteArray statement = Libpq::positional(
-        m_sql.completeAndClaim,
-        {QStringLiteral(":ids"), QStringLiteral(":workers"), QStringLiteral(":playbooks"),
-         QStringLiteral(":titles"), QStringLiteral(":characters"), QStringLiteral(":acts"),
-         QStringLiteral(":scenes"), QStringLiteral(":speeches"), QStringLiteral(":docIndexes"),
-         QStringLiteral(":confidences"), QStringLiteral(":warnings"),
-         QStringLiteral(":documents"), QStringLiteral(":completedChunks"),
-         QStringLiteral(":totalChunks"), QStringLiteral(":claimFor"), QStringLiteral(":n"),
-         QStringLiteral(":lock")});
+    if (!m_completeAndClaim) {
+        // The statement's placeholders in the order of the values below. Prepared once per
+        // session: planning this statement cost more than running it.
+        m_completeAndClaim.emplace(
+            QByteArrayLiteral("callboard_complete_and_claim"),
+            Libpq::positional(
+                m_sql.completeAndClaim,
+                {QStringLiteral(":ids"), QStringLiteral(":workers"), QStringLiteral(":playbooks"),
+                 QStringLiteral(":titles"), QStringLiteral(":characters"), QStringLiteral(":acts"),
+                 QStringLiteral(":scenes"), QStringLiteral(":speeches"),
+                 QStringLiteral(":docIndexes"), QStringLiteral(":confidences"),
+                 QStringLiteral(":warnings"), QStringLiteral(":documents"),
+                 QStringLiteral(":completedChunks"), QStringLiteral(":totalChunks"),
+                 QStringLiteral(":claimFor"), QStringLiteral(":n"), QStringLiteral(":lock")}));
+    }
     const QList<QByteArray> values{
         textArray(ids).toUtf8(), textArray(workers).toUtf8(), textArray(playbookIds).toUtf8(),
         textArray(titles).toUtf8(), numberArray(characters), numberArray(acts),
@@ -142,21 +147,9 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
     QSqlError error;
     // One statement outside a transaction: a deadlock victim was rolled back whole and may run
     // again (as execAutocommit does).
-    // Prepared once per session: planning this statement cost more than running it.
-    static const QByteArray name = QByteArrayLiteral("callboard_complete_and_claim");
     for (int attempt = 0; attempt < 3; ++attempt) {
-        if (!m_completeAndClaimPrepared) {
-            error = Libpq::prepare(m_db, name, statement);
-            if (error.isValid())
-                break;
-            m_completeAndClaimPrepared = true;
-        }
-        error = Libpq::execPrepared(m_db, name, values, &rows);
-        if (error.nativeErrorCode() == QLatin1String("26000")) { // a new session: prepare again
-            m_completeAndClaimPrepared = false;
-            continue;
-        }
-        if (!error.isValid() || error.nativeErrorCode() != QLatin1String("40P01"))
+        error = m_completeAndClaim->exec(m_db, values, &rows);
+        if (error.nativeErrorCode() != QLatin1String("40P01"))
             break;
         qCDebug(lcQueue) << "deadlock victim, retrying";
     }

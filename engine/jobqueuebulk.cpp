@@ -137,18 +137,6 @@ JobQueue::PreparedRows JobQueue::prepareRows(const QList<EnqueueInput> &inputs,
     return rows;
 }
 
-namespace {
-
-void throwIfFailed(const QSqlError &error)
-{
-    if (!error.isValid())
-        return;
-    qCWarning(lcQueue) << "statement failed:" << error.text();
-    throw DatabaseError(QString(), error.databaseText().trimmed());
-}
-
-} // namespace
-
 void JobQueue::sendPreparedRows(Libpq::Pipeline &pipeline, const PreparedRows &rows,
                                 const QString &actor)
 {
@@ -156,12 +144,15 @@ void JobQueue::sendPreparedRows(Libpq::Pipeline &pipeline, const PreparedRows &r
     // A notification per job for a few, one "*" (re-read what changed) for many.
     const QByteArray few = rows.ids.size() <= 50 ? QByteArrayLiteral("true")
                                                  : QByteArrayLiteral("false");
-    throwIfFailed(pipeline.send(statement, {rows.document, actor.toUtf8(), few}));
+    if (const QSqlError error = pipeline.send(statement, {rows.document, actor.toUtf8(), few});
+        error.isValid())
+        throwStatementError(error);
 }
 
 void JobQueue::finishInserts(Libpq::Pipeline &pipeline)
 {
-    throwIfFailed(pipeline.finish());
+    if (const QSqlError error = pipeline.finish(); error.isValid())
+        throwStatementError(error);
 }
 
 QStringList JobQueue::insertJobsBatched(const QList<EnqueueInput> &inputs, const QString &actor,

@@ -9,6 +9,9 @@
 
 #include <dlfcn.h>
 
+#include <type_traits>
+#include <utility>
+
 namespace Engine::Libpq {
 
 namespace {
@@ -73,7 +76,8 @@ struct Functions
     bool complete() const
     {
         return execParams && resultStatus && resultErrorField && errorMessage && clear && socket
-               && prepare && execPrepared && ntuples && nfields && fname && ftype && getvalue && getlength && getisnull;
+               && prepare && execPrepared && ntuples && nfields && fname && ftype && getvalue
+               && getlength && getisnull;
     }
 };
 
@@ -94,30 +98,30 @@ const Functions *functions()
         void *libpq = dlopen("libpq.so.5", RTLD_LAZY | RTLD_NOLOAD);
         if (!libpq)
             return f;
-        f.execParams = reinterpret_cast<Functions::ExecParams>(dlsym(libpq, "PQexecParams"));
-        f.resultStatus = reinterpret_cast<Functions::ResultStatus>(dlsym(libpq, "PQresultStatus"));
-        f.resultErrorField =
-            reinterpret_cast<Functions::ResultErrorField>(dlsym(libpq, "PQresultErrorField"));
-        f.errorMessage = reinterpret_cast<Functions::ErrorMessage>(dlsym(libpq, "PQerrorMessage"));
-        f.clear = reinterpret_cast<Functions::Clear>(dlsym(libpq, "PQclear"));
-        f.socket = reinterpret_cast<Functions::Socket>(dlsym(libpq, "PQsocket"));
-        f.prepare = reinterpret_cast<Functions::Prepare>(dlsym(libpq, "PQprepare"));
-        f.execPrepared = reinterpret_cast<Functions::ExecPrepared>(dlsym(libpq, "PQexecPrepared"));
-        f.ntuples = reinterpret_cast<Functions::ResultCount>(dlsym(libpq, "PQntuples"));
-        f.nfields = reinterpret_cast<Functions::ResultCount>(dlsym(libpq, "PQnfields"));
-        f.fname = reinterpret_cast<Functions::FieldName>(dlsym(libpq, "PQfname"));
-        f.ftype = reinterpret_cast<Functions::FieldType>(dlsym(libpq, "PQftype"));
-        f.getvalue = reinterpret_cast<Functions::GetValue>(dlsym(libpq, "PQgetvalue"));
-        f.getlength = reinterpret_cast<Functions::GetCell>(dlsym(libpq, "PQgetlength"));
-        f.getisnull = reinterpret_cast<Functions::GetCell>(dlsym(libpq, "PQgetisnull"));
-        f.sendQueryParams =
-            reinterpret_cast<Functions::SendQueryParams>(dlsym(libpq, "PQsendQueryParams"));
-        f.getResult = reinterpret_cast<Functions::GetResult>(dlsym(libpq, "PQgetResult"));
-        f.enterPipelineMode =
-            reinterpret_cast<Functions::ConnFunction>(dlsym(libpq, "PQenterPipelineMode"));
-        f.exitPipelineMode =
-            reinterpret_cast<Functions::ConnFunction>(dlsym(libpq, "PQexitPipelineMode"));
-        f.pipelineSync = reinterpret_cast<Functions::ConnFunction>(dlsym(libpq, "PQpipelineSync"));
+        const auto resolve = [libpq](auto &function, const char *name) {
+            function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(
+                dlsym(libpq, name));
+        };
+        resolve(f.execParams, "PQexecParams");
+        resolve(f.resultStatus, "PQresultStatus");
+        resolve(f.resultErrorField, "PQresultErrorField");
+        resolve(f.errorMessage, "PQerrorMessage");
+        resolve(f.clear, "PQclear");
+        resolve(f.socket, "PQsocket");
+        resolve(f.prepare, "PQprepare");
+        resolve(f.execPrepared, "PQexecPrepared");
+        resolve(f.ntuples, "PQntuples");
+        resolve(f.nfields, "PQnfields");
+        resolve(f.fname, "PQfname");
+        resolve(f.ftype, "PQftype");
+        resolve(f.getvalue, "PQgetvalue");
+        resolve(f.getlength, "PQgetlength");
+        resolve(f.getisnull, "PQgetisnull");
+        resolve(f.sendQueryParams, "PQsendQueryParams");
+        resolve(f.getResult, "PQgetResult");
+        resolve(f.enterPipelineMode, "PQenterPipelineMode");
+        resolve(f.exitPipelineMode, "PQexitPipelineMode");
+        resolve(f.pipelineSync, "PQpipelineSync");
         dlclose(libpq); // the plugin keeps it loaded
         return f;
     }();
@@ -232,12 +236,6 @@ int socket(const QSqlDatabase &db)
 }
 
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
-                     const QList<QByteArray> &params)
-{
-    return execParams(db, sql, params, nullptr);
-}
-
-QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
                      const QList<QByteArray> &params, Rows *rows)
 {
     return onConnection(db, [&](const Functions &f, void *conn) {
@@ -250,26 +248,37 @@ QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
     });
 }
 
-QSqlError prepare(const QSqlDatabase &db, const QByteArray &name, const QByteArray &sql)
-{
-    return onConnection(db, [&](const Functions &f, void *conn) {
-        const QSqlError error = takeResult(
-            f, conn, f.prepare(conn, name.constData(), sql.constData(), 0, nullptr), nullptr);
-        // duplicate_prepared_statement: prepared already
-        return error.nativeErrorCode() == QLatin1String("42P05") ? QSqlError() : error;
-    });
-}
+PreparedStatement::PreparedStatement(QByteArray name, QByteArray sql)
+    : m_name(std::move(name))
+    , m_sql(std::move(sql))
+{}
 
-QSqlError execPrepared(const QSqlDatabase &db, const QByteArray &name,
-                       const QList<QByteArray> &params, Rows *rows)
+QSqlError PreparedStatement::exec(const QSqlDatabase &db, const QList<QByteArray> &params,
+                                  Rows *rows)
 {
     return onConnection(db, [&](const Functions &f, void *conn) {
-        const ParamArrays arrays(params);
-        return takeResult(f, conn,
-                          f.execPrepared(conn, name.constData(), int(params.size()),
-                                         arrays.values.constData(), arrays.lengths.constData(),
-                                         nullptr, 0),
-                          rows);
+        QSqlError error;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            if (!m_prepared) {
+                error = takeResult(
+                    f, conn, f.prepare(conn, m_name.constData(), m_sql.constData(), 0, nullptr),
+                    nullptr);
+                // duplicate_prepared_statement: another user of the connection prepared it
+                if (error.isValid() && error.nativeErrorCode() != QLatin1String("42P05"))
+                    return error;
+                m_prepared = true;
+            }
+            const ParamArrays arrays(params);
+            error = takeResult(
+                f, conn,
+                f.execPrepared(conn, m_name.constData(), int(params.size()),
+                               arrays.values.constData(), arrays.lengths.constData(), nullptr, 0),
+                rows);
+            if (error.nativeErrorCode() != QLatin1String("26000")) // invalid_sql_statement_name
+                return error;
+            m_prepared = false; // a new session: prepare again
+        }
+        return error;
     });
 }
 

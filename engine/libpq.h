@@ -12,19 +12,6 @@ namespace Engine::Libpq {
 /// The socket of an open QPSQL connection, or -1 (another driver, or closed).
 int socket(const QSqlDatabase &db);
 
-/// Runs one statement on an open QPSQL connection with its parameters out of line ($1, $2, …,
-/// as text). QPSQL inlines every bound value into the statement as an escaped literal: for a
-/// batch of plays that was six copies of the document on the client and a literal the server
-/// scans again. Here the bytes go to libpq as they are. The rows the statement returns are
-/// dropped. Returns an invalid QSqlError on success; the statement's error (with its SQLSTATE
-/// as the native code, like QPSQL's) otherwise.
-///
-/// libpq is the one the QPSQL plugin loaded: no headers, no link, no build dependency. The
-/// statement shares the connection (and its transaction) with QSqlQuery: nothing else may be
-/// pending on it, as for any QSqlQuery.
-QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
-                     const QList<QByteArray> &params);
-
 /// The rows a statement returned, as QPSQL would hand them over: text as QString, booleans as
 /// bool, NULL as an invalid QVariant (numbers and timestamps stay text, which QVariant and
 /// SqlDialect::toUtc convert).
@@ -34,19 +21,34 @@ struct Rows
     QList<QVariantList> values;
 };
 
-/// execParams, keeping the rows the statement returned.
+/// Runs one statement on an open QPSQL connection with its parameters out of line ($1, $2, …,
+/// as text). QPSQL inlines every bound value into the statement as an escaped literal: for a
+/// batch of plays that was six copies of the document on the client and a literal the server
+/// scans again. Here the bytes go to libpq as they are. The rows the statement returns go to
+/// `rows` when it is given. Returns an invalid QSqlError on success; the statement's error (with
+/// its SQLSTATE as the native code, like QPSQL's) otherwise.
+///
+/// libpq is the one the QPSQL plugin loaded: no headers, no link, no build dependency. The
+/// statement shares the connection (and its transaction) with QSqlQuery: nothing else may be
+/// pending on it, as for any QSqlQuery.
 QSqlError execParams(const QSqlDatabase &db, const QByteArray &sql,
-                     const QList<QByteArray> &params, Rows *rows);
+                     const QList<QByteArray> &params, Rows *rows = nullptr);
 
-/// Prepares sql as the named statement `name` on the connection (its $n typed by their use), so
-/// that execPrepared skips the parsing and planning, which for a large statement costs more
-/// than running it. A statement of that name already there counts as success.
-QSqlError prepare(const QSqlDatabase &db, const QByteArray &name, const QByteArray &sql);
+/// A statement run many times on one connection: prepared (its $n typed by their use) the
+/// first time it runs, so that later runs skip the parsing and planning, which for a large
+/// statement cost more than running it; prepared again when the session lost it (a new session
+/// after a reconnect: SQLSTATE 26000). Runs as execParams does.
+class PreparedStatement
+{
+public:
+    PreparedStatement(QByteArray name, QByteArray sql);
+    QSqlError exec(const QSqlDatabase &db, const QList<QByteArray> &params, Rows *rows);
 
-/// Runs the statement prepared as `name`, as execParams runs a statement. A connection that
-/// lost its prepared statements (a new session after a reconnect) fails with SQLSTATE 26000.
-QSqlError execPrepared(const QSqlDatabase &db, const QByteArray &name,
-                       const QList<QByteArray> &params, Rows *rows);
+private:
+    QByteArray m_name;
+    QByteArray m_sql;
+    bool m_prepared = false;
+};
 
 /// sql with its :name placeholders (QSqlQuery's) numbered $1, $2, … in the order of names.
 QByteArray positional(const QString &sql, const QStringList &names);

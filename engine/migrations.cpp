@@ -1,9 +1,9 @@
 #include "engine/migrations.h"
 
 #include "engine/database.h"
-#include "engine/oneshotquery.h"
 #include "engine/enginetr.h"
 #include "engine/logging.h"
+#include "engine/oneshotquery.h"
 
 #include <QSqlError>
 #include <QSqlQuery>

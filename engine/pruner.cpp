@@ -149,10 +149,11 @@ PruneResult Pruner::deleteBatch(const PruneOptions &options, const QDateTime &cu
     Transaction transaction(m_db);
     QSqlQuery pick(m_db);
     pick.setForwardOnly(true);
-    execOrThrow(pick, QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE %1 ORDER BY "updatedAt" LIMIT %2)")
-                  .arg(finished)
-                  .arg(batchSize),
-        {{QStringLiteral(":cutoff"), isoUtc(cutoff)}});
+    execOrThrow(pick,
+                QStringLiteral(R"(SELECT "id" FROM "ParseJob" WHERE %1 ORDER BY "updatedAt" LIMIT %2)")
+                    .arg(finished)
+                    .arg(batchSize),
+                {{QStringLiteral(":cutoff"), isoUtc(cutoff)}});
     QJsonArray ids;
     while (pick.next())
         ids.append(pick.value(0).toString());

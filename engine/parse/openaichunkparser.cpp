@@ -1,5 +1,6 @@
 #include "engine/parse/openaichunkparser.h"
 
+#include "engine/parse/jsonnull.h"
 #include "engine/parse/linerecognizer.h"
 #include "engine/parse/llmchunkreply.h"
 #include "engine/parse/llmclient.h"
@@ -57,11 +58,6 @@ QString systemPrompt(bool withSchema)
 QJsonObject message(const QString &role, const QString &content)
 {
     return QJsonObject{{QStringLiteral("role"), role}, {QStringLiteral("content"), content}};
-}
-
-QJsonValue nullable(const QString &s)
-{
-    return s.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
 }
 
 QString userPrompt(const ParsingContext &context, const QString &chunk, int firstLine, int endLine,

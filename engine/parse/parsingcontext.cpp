@@ -1,5 +1,6 @@
 #include "engine/parse/parsingcontext.h"
 
+#include "engine/parse/jsonnull.h"
 #include "engine/parse/linerecognizer.h"
 
 #include <QJsonArray>
@@ -10,16 +11,6 @@ namespace Engine {
 namespace {
 
 constexpr qsizetype MaxCharacters = 1000;
-
-QJsonValue nullable(const QString &s)
-{
-    return s.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
-
-QString fromNullable(const QJsonValue &v)
-{
-    return v.isString() ? v.toString() : QString();
-}
 
 } // namespace
 

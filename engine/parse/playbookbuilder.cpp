@@ -1,6 +1,7 @@
 #include "engine/parse/playbookbuilder.h"
 
 #include "engine/parse/characterindex.h"
+#include "engine/parse/jsonnull.h"
 #include "engine/parse/linerecognizer.h"
 
 #include <QHash>
@@ -9,16 +10,6 @@
 namespace Engine {
 
 namespace {
-
-QJsonValue nullable(const QString &s)
-{
-    return s.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
-
-QString fromNullable(const QJsonValue &v)
-{
-    return v.isString() ? v.toString() : QString();
-}
 
 QJsonValue linesJson(const PlaybookBuilder::LineRange &lines, int base)
 {

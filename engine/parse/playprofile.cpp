@@ -1,5 +1,6 @@
 #include "engine/parse/playprofile.h"
 
+#include "engine/parse/jsonnull.h"
 #include "engine/parse/linerecognizer.h"
 #include "engine/parse/sourcelines.h"
 
@@ -362,9 +363,7 @@ QJsonObject PlayProfile::toJson() const
                        {QStringLiteral("acceptedLabels"), m_acceptedLabels},
                        {QStringLiteral("paragraphs"), m_paragraphs},
                        {QStringLiteral("explained"), m_explained},
-                       // null, not "": a play without a title resumes without one
-                       {QStringLiteral("title"), m_title.isNull() ? QJsonValue(QJsonValue::Null)
-                                                                  : QJsonValue(m_title)},
+                       {QStringLiteral("title"), nullable(m_title)},
                        {QStringLiteral("personae"), QJsonArray::fromStringList(m_personae)},
                        {QStringLiteral("castWords"), QJsonArray::fromStringList(m_castWords)},
                        {QStringLiteral("personaTitles"), titles},
@@ -384,8 +383,7 @@ std::optional<PlayProfile> PlayProfile::fromJson(const QJsonObject &json)
     p.m_acceptedLabels = json.value(QStringLiteral("acceptedLabels")).toInt();
     p.m_paragraphs = json.value(QStringLiteral("paragraphs")).toInt();
     p.m_explained = json.value(QStringLiteral("explained")).toInt();
-    if (const QJsonValue title = json.value(QStringLiteral("title")); title.isString())
-        p.m_title = title.toString();
+    p.m_title = fromNullable(json.value(QStringLiteral("title")));
     for (const QJsonValue &v : json.value(QStringLiteral("personae")).toArray())
         p.m_personae.append(v.toString());
     for (const QJsonValue &v : json.value(QStringLiteral("castWords")).toArray())
