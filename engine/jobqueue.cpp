@@ -8,7 +8,6 @@
 #include "engine/jobstatemachine.h"
 #include "engine/logging.h"
 #include "engine/oneshotquery.h"
-#include "engine/playbookquality.h"
 #include "engine/sqldialect.h"
 #include "engine/rowid.h"
 #include "engine/transaction.h"
@@ -419,44 +418,29 @@ QList<QJsonObject> JobQueue::chunkResults(const QString &jobId)
     return results;
 }
 
-PlaybookSummary PlaybookSummary::of(const QJsonObject &playbook)
-{
-    PlaybookSummary summary;
-    summary.title = playbook.value(QStringLiteral("title")).toString();
-    summary.characters = int(playbook.value(QStringLiteral("characters")).toArray().size());
-    const QJsonArray acts = playbook.value(QStringLiteral("acts")).toArray();
-    summary.acts = int(acts.size());
-    for (const QJsonValue &act : acts) {
-        const QJsonArray actScenes = act.toObject().value(QStringLiteral("scenes")).toArray();
-        summary.scenes += int(actScenes.size());
-        summary.speeches += int(act.toObject().value(QStringLiteral("speeches")).toArray().size());
-        for (const QJsonValue &scene : actScenes)
-            summary.speeches += int(scene.toObject().value(QStringLiteral("speeches")).toArray().size());
-    }
-    return summary;
-}
-
-QString JobQueue::insertPlaybook(const QString &jobId, const QJsonObject &playbook,
+QString JobQueue::insertPlaybook(const QString &jobId, const StoredPlaybook &playbook,
                                  const QString &chosenId)
 {
     if (playbook.isEmpty())
         return {};
     const QString playbookId = chosenId.isEmpty() ? newTimeOrderedId() : chosenId;
     QSqlQuery &insert = prepared(m_sql.insertPlaybook);
-    const PlaybookSummary summary = PlaybookSummary::of(playbook);
     insert.bindValue(QStringLiteral(":id"), playbookId);
     insert.bindValue(QStringLiteral(":jobId"), jobId);
-    insert.bindValue(QStringLiteral(":title"), summary.title);
-    insert.bindValue(QStringLiteral(":characters"), summary.characters);
-    insert.bindValue(QStringLiteral(":acts"), summary.acts);
-    insert.bindValue(QStringLiteral(":scenes"), summary.scenes);
-    insert.bindValue(QStringLiteral(":speeches"), summary.speeches);
-    insert.bindValue(QStringLiteral(":document"), jsonText(playbook));
-    const double confidence = PlaybookQuality::confidence(playbook);
+    insert.bindValue(QStringLiteral(":title"), playbook.summary.title);
+    insert.bindValue(QStringLiteral(":characters"), playbook.summary.characters);
+    insert.bindValue(QStringLiteral(":acts"), playbook.summary.acts);
+    insert.bindValue(QStringLiteral(":scenes"), playbook.summary.scenes);
+    insert.bindValue(QStringLiteral(":speeches"), playbook.summary.speeches);
+    // SQLite takes the UTF-8 bytes as they are (the statement casts them to text); QPSQL would
+    // send bytes as bytea, so it gets the text.
+    insert.bindValue(QStringLiteral(":document"), m_sql.isPostgres
+                                                      ? QVariant(QString::fromUtf8(playbook.document))
+                                                      : QVariant(playbook.document));
     insert.bindValue(QStringLiteral(":confidence"),
-                     confidence < 0 ? QVariant(QMetaType::fromType<double>()) : QVariant(confidence));
-    insert.bindValue(QStringLiteral(":warnings"),
-                     PlaybookQuality::seriousWarningCount(playbook));
+                     playbook.confidence < 0 ? QVariant(QMetaType::fromType<double>())
+                                             : QVariant(playbook.confidence));
+    insert.bindValue(QStringLiteral(":warnings"), playbook.seriousWarnings);
     exec(insert, jobId);
     return playbookId;
 }
@@ -471,6 +455,12 @@ void JobQueue::dropParseScratch(const QString &jobId)
 
 bool JobQueue::complete(const QString &jobId, const QString &workerId, const QJsonObject &playbook,
                         int completedChunks, int totalChunks)
+{
+    return complete(jobId, workerId, StoredPlaybook::of(playbook), completedChunks, totalChunks);
+}
+
+bool JobQueue::complete(const QString &jobId, const QString &workerId,
+                        const StoredPlaybook &playbook, int completedChunks, int totalChunks)
 {
     {
         Transaction transaction(m_db);
@@ -514,7 +504,7 @@ std::pair<bool, std::optional<Job>> JobQueue::completeAndClaimNext(const QString
     QString playbookId;
     if (!playbook.isEmpty()) {
         transaction.emplace(m_db);
-        playbookId = insertPlaybook(jobId, playbook);
+        playbookId = insertPlaybook(jobId, StoredPlaybook::of(playbook));
     }
     QSqlQuery &query = prepared(m_sql.completeAndClaimNext);
     query.bindValue(QStringLiteral(":id"), jobId);

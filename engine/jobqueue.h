@@ -3,6 +3,7 @@
 #include "engine/job.h"
 #include "engine/libpq.h"
 #include "engine/sql/statements.h"
+#include "engine/storedplaybook.h"
 
 #include <QHash>
 #include <QSqlDatabase>
@@ -70,7 +71,7 @@ struct Completion
 {
     QString jobId;
     QString workerId;
-    QJsonObject playbook; ///< may be empty (no-op jobs)
+    StoredPlaybook playbook; ///< may be empty (no-op jobs)
     /// The chunk counts the worker reached, when its last progress was not written (a job that
     /// finished within the progress interval); -1: keep what the row holds.
     int completedChunks = -1;
@@ -113,18 +114,6 @@ struct LeftoverWork
     bool isEmpty() const { return runningCount == 0 && waitingCount == 0 && !claimableNow; }
     /// One line for a person: what is left, by whom and until when ("nothing" when empty).
     QString summary() const;
-};
-
-/// The counts stored beside a playbook, for lists that do not read the document.
-struct PlaybookSummary
-{
-    QString title;
-    int characters = 0;
-    int acts = 0;
-    int scenes = 0;
-    int speeches = 0;
-
-    static PlaybookSummary of(const QJsonObject &playbook);
 };
 
 /// A job already in the queue that a new play matches (same source file or same text).
@@ -195,6 +184,8 @@ public:
     /// Stores the playbook (if any) and completes the job. False: the lock was lost.
     bool complete(const QString &jobId, const QString &workerId,
                   const QJsonObject &playbook = {}, int completedChunks = -1, int totalChunks = -1);
+    bool complete(const QString &jobId, const QString &workerId, const StoredPlaybook &playbook,
+                  int completedChunks = -1, int totalChunks = -1);
     /// Completes a job and claims the next one in one round trip (one commit per job).
     /// Returns whether the completion counted, and the next job if there was one.
     std::pair<bool, std::optional<Job>> completeAndClaimNext(const QString &jobId,
@@ -280,7 +271,7 @@ private:
     void execAutocommit(QSqlQuery &query, const QString &jobId = {});
     void insertJob(const QString &id, const EnqueueInput &input, const QString &text,
                    const QString &actor);
-    QString insertPlaybook(const QString &jobId, const QJsonObject &playbook,
+    QString insertPlaybook(const QString &jobId, const StoredPlaybook &playbook,
                            const QString &playbookId = {});
     void dropParseScratch(const QString &jobId);
     BatchResult completeAndClaimAtOnce(const QList<Completion> &completions,

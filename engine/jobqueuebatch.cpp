@@ -10,11 +10,9 @@
 #include "engine/jobrowreader.h"
 #include "engine/libpq.h"
 #include "engine/logging.h"
-#include "engine/playbookquality.h"
 #include "engine/rowid.h"
 #include "engine/transaction.h"
 
-#include <QJsonDocument>
 #include <QSet>
 #include <QSqlError>
 #include <QUuid>
@@ -91,20 +89,20 @@ BatchResult JobQueue::completeAndClaimAtOnce(const QList<Completion> &completion
     for (const Completion &completion : completions) {
         ids << completion.jobId;
         workers << completion.workerId;
-        const bool withPlaybook = !completion.playbook.isEmpty();
-        const PlaybookSummary summary = PlaybookSummary::of(completion.playbook);
+        const StoredPlaybook &playbook = completion.playbook;
+        const bool withPlaybook = !playbook.isEmpty();
+        const PlaybookSummary &summary = playbook.summary;
         playbookIds << (withPlaybook ? newTimeOrderedId() : QString());
         titles << (withPlaybook ? summary.title : QString());
         if (withPlaybook) {
             if (documentCount)
                 documents += '\x01';
-            documents += QJsonDocument(completion.playbook).toJson(QJsonDocument::Compact);
+            documents += playbook.document;
             docIndexes << QString::number(++documentCount);
             // The review figures the window's badge reads, as complete() stores them.
-            const double confidence = PlaybookQuality::confidence(completion.playbook);
-            confidences << (confidence < 0 ? QStringLiteral("NULL")
-                                           : QString::number(confidence, 'g', 17));
-            warnings << QString::number(PlaybookQuality::seriousWarningCount(completion.playbook));
+            confidences << (playbook.confidence < 0 ? QStringLiteral("NULL")
+                                                    : QString::number(playbook.confidence, 'g', 17));
+            warnings << QString::number(playbook.seriousWarnings);
         } else {
             docIndexes << QStringLiteral("NULL");
             confidences << QStringLiteral("NULL");

@@ -91,7 +91,7 @@ int JobQueue::correctPlaybook(const QString &jobId, const QJsonObject &correctio
         R"(INSERT INTO "CallboardPlaybookRevision" ("playbookId", "revision", "document", "correction",
                "actor", "createdAt")
            VALUES (:playbookId, :revision, %1, %2, :actor, %3))")
-                                     .arg(sql.json(QStringLiteral(":document")),
+                                     .arg(sql.document(QStringLiteral(":document")),
                                           sql.json(QStringLiteral(":correction")), sql.now()));
     insert.bindValue(QStringLiteral(":playbookId"), latest->id);
     insert.bindValue(QStringLiteral(":revision"), revision);

@@ -253,8 +253,9 @@ const QList<Migration> &migrations()
         {11, "playbook review: confidence, warnings, revisions",
          s({R"(ALTER TABLE "CallboardPlaybook" ADD COLUMN IF NOT EXISTS "confidence" DOUBLE PRECISION)",
             R"(ALTER TABLE "CallboardPlaybook" ADD COLUMN IF NOT EXISTS "warnings" INTEGER)",
-            R"(UPDATE "CallboardPlaybook" SET "confidence" = ("document"->'meta'->>'confidence')::double precision
-               WHERE jsonb_typeof("document"->'meta'->'confidence') = 'number')",
+            // Through json: the column is jsonb until migration 14 and json after it.
+            R"(UPDATE "CallboardPlaybook" SET "confidence" = (CAST("document" AS json)->'meta'->>'confidence')::double precision
+               WHERE json_typeof(CAST("document" AS json)->'meta'->'confidence') = 'number')",
             R"(CREATE TABLE IF NOT EXISTS "CallboardPlaybookRevision" (
                 "playbookId" TEXT NOT NULL REFERENCES "CallboardPlaybook"("id") ON DELETE CASCADE ON UPDATE CASCADE,
                 "revision" INTEGER NOT NULL,
@@ -296,8 +297,23 @@ const QList<Migration> &migrations()
         // them. Those get it from their document, as migration 11 gave older ones. SQLite's
         // completions always stored it.
         {13, "confidence of playbooks a pool completed on PostgreSQL",
-         s({R"(UPDATE "CallboardPlaybook" SET "confidence" = ("document"->'meta'->>'confidence')::double precision
-               WHERE "confidence" IS NULL AND jsonb_typeof("document"->'meta'->'confidence') = 'number')"}),
+         s({R"(UPDATE "CallboardPlaybook" SET "confidence" = (CAST("document" AS json)->'meta'->>'confidence')::double precision
+               WHERE "confidence" IS NULL AND json_typeof(CAST("document" AS json)->'meta'->'confidence') = 'number')"}),
+         {}},
+        // Playbooks are written once and read whole; nothing looks inside them in SQL. As jsonb
+        // the server rebuilt each document into its binary form on the way in, a third of its
+        // work in a drain of real plays; json only checks the text. A new type forgets the
+        // column's compression, so lz4 (migration 12) is set again.
+        {14, "playbook documents stored as json",
+         s({R"(ALTER TABLE "CallboardPlaybook" ALTER COLUMN "document" TYPE json USING CAST("document" AS json))",
+            R"(ALTER TABLE "CallboardPlaybookRevision" ALTER COLUMN "document" TYPE json USING CAST("document" AS json))",
+            R"(DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'
+                                                       AND 'lz4' = ANY(enumvals)) THEN
+                    EXECUTE 'ALTER TABLE "CallboardPlaybook" ALTER COLUMN "document" SET COMPRESSION lz4';
+                    EXECUTE 'ALTER TABLE "CallboardPlaybookRevision" ALTER COLUMN "document" SET COMPRESSION lz4';
+                END IF;
+            END $$)"}),
          {}},
     };
     return list;

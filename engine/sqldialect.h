@@ -23,6 +23,9 @@ public:
     /// now() plus the number of seconds bound to the placeholder.
     QString nowPlusSeconds(const QString &placeholder) const;
     QString json(const QString &placeholder) const;
+    /// A playbook document: json (the text checked once, not rebuilt as jsonb) on PostgreSQL,
+    /// text from UTF-8 bytes on SQLite.
+    QString document(const QString &placeholder) const;
     QString status(const QString &placeholder) const;
     QString timestamp(const QString &placeholder) const;
 

@@ -291,9 +291,9 @@ void WorkerPoolPrivate::runWorker(int index)
         if (outcome.kind == JobOutcome::Completed && !holder->lost) {
             // The dispatcher writes it, together with whatever else finished meanwhile, and in
             // the same statement claims this worker's next job.
+            Completion completion{job->id, id, StoredPlaybook::of(outcome.playbook)};
             QMutexLocker lock(&mutex);
             recentJobMs = 0.8 * recentJobMs + 0.2 * (slot.busySince.nsecsElapsed() / 1e6);
-            Completion completion{job->id, id, outcome.playbook};
             context.heldBackCounts(&completion.completedChunks, &completion.totalChunks);
             pending << completion;
             slot.busy = false;

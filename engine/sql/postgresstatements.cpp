@@ -227,7 +227,7 @@ Statements build()
                                     "sceneCount", "speechCount", "document", "createdAt",
                                     "confidence", "warnings")
             SELECT i."playbookId", i."id", i."title", i."characters", i."acts", i."scenes",
-                   i."speeches", CAST(doc."text" AS jsonb), LOCALTIMESTAMP(3), i."confidence",
+                   i."speeches", CAST(doc."text" AS json), LOCALTIMESTAMP(3), i."confidence",
                    i."warnings"
             FROM done d JOIN input i ON i."id" = d."id" JOIN document doc ON doc."index" = i."docIndex"
             WHERE i."playbookId" IS NOT NULL),

@@ -95,7 +95,7 @@ void Statements::buildCommon()
             "sceneCount", "speechCount", "document", "createdAt", "confidence", "warnings")
         VALUES (:id, :jobId, :title, :characters, :acts, :scenes, :speeches, %1, %2, :confidence,
                 :warnings))")
-                         .arg(sql.json(QStringLiteral(":document")), now);
+                         .arg(sql.document(QStringLiteral(":document")), now);
     complete = QStringLiteral(R"(
             UPDATE "ParseJob" SET "status" = 'completed', "completedAt" = %1, "progress" = 100,
                 "playbookId" = COALESCE(:playbookId, "playbookId"), "workerId" = NULL,

@@ -540,6 +540,16 @@ void TestJobQueue::completeClearsLockAndStoresPlaybook()
     QCOMPARE(stored->sceneCount, 1);
     QCOMPARE(stored->document, playbook);
     QVERIFY(!queue.complete(id, QStringLiteral("w"))); // twice: nothing to complete
+
+    // Stored as JSON text: json on PostgreSQL (not rebuilt as jsonb), text on SQLite (the
+    // UTF-8 bytes bound as they are must not land as a blob).
+    QSqlQuery type(test.db());
+    QVERIFY(type.exec(test.isPostgres()
+                          ? QStringLiteral(R"(SELECT pg_typeof("document")::text, "document"->>'title' FROM "CallboardPlaybook")")
+                          : QStringLiteral(R"(SELECT typeof("document"), json_extract("document", '$.title') FROM "CallboardPlaybook")")));
+    QVERIFY(type.next());
+    QCOMPARE(type.value(0).toString(), test.isPostgres() ? QStringLiteral("json") : QStringLiteral("text"));
+    QCOMPARE(type.value(1).toString(), QStringLiteral("Hamlet"));
 }
 
 void TestJobQueue::handleFailureRetriesThenFails()
@@ -884,7 +894,7 @@ void TestJobQueue::completeAndClaimBatch()
     QVERIFY(!claimed.failurePermanent);
 
     // Hand back two (one with a playbook) and one that names the wrong worker; claim for two.
-    const QJsonObject playbook{{QStringLiteral("title"), QStringLiteral("Batch")}};
+    const StoredPlaybook playbook = StoredPlaybook::of({{QStringLiteral("title"), QStringLiteral("Batch")}});
     const QList<Completion> completions{{high, QStringLiteral("w1"), playbook},
                                         {ids.at(0), QStringLiteral("w2"), {}},
                                         {ids.at(1), QStringLiteral("intruder"), playbook}};

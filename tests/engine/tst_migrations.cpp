@@ -34,6 +34,7 @@ private slots:
     void oldPlaybookTableIsMoved_data() { TestDatabase::addBackendColumn(); TestDatabase::addBackendRows(); }
     void oldPlaybookTableIsMoved();
     void missingConfidenceIsFilledIn();
+    void playbooksBecomeJsonAndKeepLz4();
 
 private:
     static bool hasMigrationTable(const TestDatabase &test);
@@ -273,6 +274,40 @@ void TestMigrations::missingConfidenceIsFilledIn()
     QCOMPARE(sql.value(1).toDouble(), 0.9); // judged when stored: kept
     QVERIFY(sql.next());
     QVERIFY(sql.value(1).isNull()); // nothing to take it from
+}
+
+void TestMigrations::playbooksBecomeJsonAndKeepLz4()
+{
+    // Migration 14 turns the jsonb documents into json. The new type must not cost the column
+    // its lz4 (a type change resets it to the server's default, pglz).
+    TestDatabase test(QStringLiteral("postgres"));
+    QVERIFY2(test.isValid(), qPrintable(test.error()));
+    QVERIFY(emptyDatabase(test, 13));
+    QSqlQuery sql(test.db());
+    const QString document = QStringLiteral(R"({"title":"Old","meta":{"confidence":0.5},"acts":[]})");
+    QVERIFY2(sql.exec(QStringLiteral(R"(INSERT INTO "CallboardPlaybook" ("id", "title", "document")
+        VALUES ('pb-old', 'Old', '%1'))").arg(document)), qPrintable(sql.lastError().text()));
+    QVERIFY(sql.exec(QStringLiteral(R"(INSERT INTO "CallboardPlaybookRevision" ("playbookId",
+        "revision", "document", "correction", "actor") VALUES ('pb-old', 1, '%1', '{}', 'ed'))")
+                         .arg(document)));
+    QVERIFY_OK(Migrations::migrate(test.db()));
+    QVERIFY(sql.exec(QStringLiteral(R"(SELECT EXISTS (SELECT 1 FROM pg_settings
+        WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)))")));
+    QVERIFY(sql.next());
+    const bool lz4 = sql.value(0).toBool();
+    for (const char *table : {"CallboardPlaybook", "CallboardPlaybookRevision"}) {
+        QVERIFY(sql.exec(QStringLiteral(R"(SELECT atttypid::regtype::text, attcompression::text
+            FROM pg_attribute WHERE attrelid = to_regclass('"%1"') AND attname = 'document')")
+                             .arg(QLatin1String(table))));
+        QVERIFY(sql.next());
+        QCOMPARE(sql.value(0).toString(), QStringLiteral("json"));
+        if (lz4)
+            QCOMPARE(sql.value(1).toString(), QStringLiteral("l"));
+        QVERIFY(sql.exec(QStringLiteral(R"(SELECT "document"->'meta'->>'confidence' FROM "%1")")
+                             .arg(QLatin1String(table))));
+        QVERIFY(sql.next());
+        QCOMPARE(sql.value(0).toString(), QStringLiteral("0.5")); // the document came through
+    }
 }
 
 void TestMigrations::migrateIsIdempotent()

@@ -227,9 +227,9 @@ private slots:
                      QStringLiteral("Another ") + QChar(1) + QStringLiteral(" \"title\" é"));
         QList<Completion> completions;
         for (const Job &job : claimed.claimed)
-            completions << Completion{job.id, job.workerId, QJsonObject(), -1, -1};
-        completions[0].playbook = playbook;
-        completions[2].playbook = other;
+            completions << Completion{job.id, job.workerId, {}, -1, -1};
+        completions[0].playbook = StoredPlaybook::of(playbook);
+        completions[2].playbook = StoredPlaybook::of(other);
         const BatchResult done = queue.completeAndClaim(completions, {});
         QCOMPARE(done.completed.size(), 3);
 
