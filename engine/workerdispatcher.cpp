@@ -94,6 +94,27 @@ void WorkerPoolPrivate::dispatchLoop()
     QList<Job> overdue; // prefetched jobs that waited too long behind a slow one
     QDeadlineTimer nextDue(QDeadlineTimer::Forever); // the next retry or scheduled job
 
+    // A failed open may come without a message (a backend terminated as it started): success
+    // is the open connection, not an empty error.
+    auto openConnection = [&](QString *error) {
+        connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("dispatcher"),
+                                                        &connections);
+        if (!connection->isOpen()) {
+            *error = connection->error();
+            connection.reset();
+            return false;
+        }
+        Database::preferGenericPlans(connection->database());
+        queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
+        return true;
+    };
+    // At once on PostgreSQL, while start() checks the schema (see there). A failure here is met
+    // again, and said, when there is work.
+    if (options.url.isPostgres()) {
+        QString ignored;
+        openConnection(&ignored);
+    }
+
     for (;;) {
         QStringList claimFor;
         QList<int> reservedFor;
@@ -170,11 +191,7 @@ void WorkerPoolPrivate::dispatchLoop()
         };
 
         if (!queue) {
-            connection = std::make_unique<ScopedConnection>(options.url, QStringLiteral("dispatcher"),
-                                                            &connections);
-            if (!connection->isOpen()) {
-                const QString message = connection->error();
-                connection.reset();
+            if (QString message; !openConnection(&message)) {
                 QMetaObject::invokeMethod(q, [this, message] { emit q->connectionProblem(message); },
                                           Qt::QueuedConnection);
                 // Reconnect with backoff: 0.5 s, 1 s, 2 s, … up to 10 s. What this round took goes
@@ -189,8 +206,6 @@ void WorkerPoolPrivate::dispatchLoop()
                 dispatcherWake.wait(&mutex, wait);
                 continue;
             }
-            Database::preferGenericPlans(connection->database());
-            queue = std::make_unique<JobQueue>(connection->database(), queueOptions());
             failures = 0;
         }
 

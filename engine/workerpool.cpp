@@ -176,14 +176,40 @@ Expected<void> WorkerPool::start()
     if (!d->options.handler)
         return Error(Error::Kind::InvalidInput, QStringLiteral("WorkerPool: no job handler was given"));
     d->connections.reset();
+    d->running = true;
+    d->stopping = false;
+    d->releasing = false;
+    d->drainFinished = false;
+    // Two dispatchers on PostgreSQL: while one statement runs on the server, the other one's
+    // results are handed out and its next batch gathered, which keeps both cores busy (one
+    // dispatcher left a third of the machine idle). SQLite has one writer: one dispatcher.
+    // They start now and connect while this thread checks the schema: through a distant server
+    // each connection costs several round trips, and one after another they were most of a
+    // pool's start (1.6 s at a 50 ms round trip). They claim nothing before the check is done:
+    // only for workers, which start after it.
+    const int dispatchers = d->options.url.isPostgres() ? 2 : 1;
+    for (int i = 0; i < dispatchers; ++i) {
+        d->dispatchers.push_back(std::unique_ptr<QThread>(QThread::create([this] {
+            d->dispatchLoop();
+        })));
+        d->dispatchers.back()->start();
+    }
+    auto abandonStart = [this](const Error &error) -> Expected<void> {
+        d->running = false;
+        d->wakeAll();
+        for (const auto &dispatcher : d->dispatchers)
+            dispatcher->wait();
+        d->dispatchers.clear();
+        return error;
+    };
     {
         // Fail early and clearly when the database is not usable, and migrate it once here
         // rather than racing N workers at it.
         ScopedConnection connection(d->options.url, QStringLiteral("pool-start"));
         if (!connection.isOpen())
-            return connection.lastError();
+            return abandonStart(connection.lastError());
         if (auto migrated = Migrations::migrate(connection.database()); !migrated)
-            return migrated.error();
+            return abandonStart(migrated.error());
         // Seen by every reader from the start, not only after the first heartbeat.
         {
             QMutexLocker lock(&d->registryMutex);
@@ -199,7 +225,6 @@ Expected<void> WorkerPool::start()
                                 << registryError.message();
         }
     }
-    bool listening = false;
     if (d->options.url.isPostgres() && d->options.listen) {
         // The listener gets a thread of its own, so a notification wakes the dispatchers at once
         // instead of waiting for this thread's event loop (the window's, which may be busy).
@@ -208,18 +233,18 @@ Expected<void> WorkerPool::start()
         d->listenerThread->start();
         d->listener = new PostgresListener(d->options.url, &d->connections);
         d->listener->moveToThread(d->listenerThread.get());
-        QString listenError;
+        // Not waited for (its connection is another few round trips): the dispatchers claim
+        // meanwhile, and once LISTEN holds they claim again, for what was enqueued in between.
         QMetaObject::invokeMethod(
             d->listener,
-            [&] {
+            [this] {
                 const auto started = d->listener->start();
-                listening = started.ok();
-                if (!listening)
-                    listenError = started.error().message;
+                if (started.ok())
+                    d->wakeForWork();
+                else
+                    qCWarning(lcNotify) << "no LISTEN, polling only:" << started.error().message;
             },
-            Qt::BlockingQueuedConnection);
-        if (!listening)
-            qCWarning(lcNotify) << "no LISTEN, polling only:" << listenError;
+            Qt::QueuedConnection);
     }
     // Changes made in this process (the window's enqueue, retry, resume) wake the pool at once,
     // before their NOTIFY has made the round through the server.
@@ -246,20 +271,6 @@ Expected<void> WorkerPool::start()
                         it.value()->changedElsewhere = true;
                 }
             }, Qt::DirectConnection);
-    d->running = true;
-    d->stopping = false;
-    d->releasing = false;
-    d->drainFinished = false;
-    // Two dispatchers on PostgreSQL: while one statement runs on the server, the other one's
-    // results are handed out and its next batch gathered, which keeps both cores busy (one
-    // dispatcher left a third of the machine idle). SQLite has one writer: one dispatcher.
-    const int dispatchers = d->options.url.isPostgres() ? 2 : 1;
-    for (int i = 0; i < dispatchers; ++i) {
-        d->dispatchers.push_back(std::unique_ptr<QThread>(QThread::create([this] {
-            d->dispatchLoop();
-        })));
-        d->dispatchers.back()->start();
-    }
     d->heartbeat.reset(QThread::create([this] { d->heartbeatLoop(); }));
     d->heartbeat->start();
     setWorkerCount(d->options.workers);

@@ -103,6 +103,7 @@ class TestWorkerPool final : public QObject
 
 private slots:
     void aPoolWithoutAHandlerIsRefused();
+    BACKENDS(aPoolOnANewerSchemaClaimsNothing)
     BACKENDS(drainsTheQueue)
     BACKENDS(parsesAPlayEndToEnd)
     BACKENDS(pauseStopsAtChunkBoundaryAndResumeContinues)
@@ -140,6 +141,28 @@ void TestWorkerPool::aPoolWithoutAHandlerIsRefused()
     const QString error = started.error().message;
     QVERIFY2(error.contains(QStringLiteral("no job handler")), qPrintable(error));
     QCOMPARE(queue.countsByStatus().value(JobStatus::Queued), 1);
+}
+
+// The dispatchers start (and on PostgreSQL connect) while start() checks the schema: they must
+// not claim before the check has passed, nor outlive a start that failed.
+void TestWorkerPool::aPoolOnANewerSchemaClaimsNothing()
+{
+    OPEN_TEST_DATABASE(test);
+    JobQueue queue(test.db());
+    queue.enqueue(smallPlay(QStringLiteral("waiting")));
+    QSqlQuery future(test.db());
+    QVERIFY(future.exec(QStringLiteral(
+        R"(INSERT INTO "_CallboardMigration" ("version", "name") VALUES (999, 'from the future'))")));
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        WorkerPool pool(options(test, 2));
+        const auto started = pool.start();
+        QVERIFY(!started);
+        QVERIFY2(started.error().message.contains(QStringLiteral("999")),
+                 qPrintable(started.error().message));
+        QVERIFY(!pool.isRunning());
+    }
+    QCOMPARE(queue.countsByStatus().value(JobStatus::Queued), 1);
+    QCOMPARE(count(test.db(), QStringLiteral(R"(SELECT COUNT(*) FROM "JobEvent" WHERE "event" = 'claimed')")), 0);
 }
 
 void TestWorkerPool::drainsTheQueue()
