@@ -4,6 +4,7 @@
 #include "engine/enginetr.h"
 #include "engine/joberrors.h"
 #include "engine/jobqueue.h"
+#include "engine/oneshotquery.h"
 #include "engine/sqldialect.h"
 #include "engine/transaction.h"
 
@@ -182,54 +183,57 @@ JobStatus JobQueue::restart(const QString &jobId, const QString &actor,
 
 LeftoverWork JobQueue::leftoverWork(int limit)
 {
+    // One statement, run once: a drained worker asks this on a connection of its own after the
+    // pool's have closed, and as four prepared statements it cost nine round trips. Both lists
+    // go through ParseJob_lockExpiry_idx and ParseJob_runAfter_idx and are short.
     const SqlDialect sql(m_db);
-    LeftoverWork work;
-    work.databaseNow = databaseNow();
-
-    // Through ParseJob_lockExpiry_idx and ParseJob_runAfter_idx: both lists are short.
-    QSqlQuery &running = prepared(QStringLiteral(R"(
-        SELECT "id", "filename", "workerId", "lockExpiry", COUNT(*) OVER ()
-        FROM "ParseJob" WHERE "status" = 'running' AND "lockExpiry" >= %1
-        ORDER BY "lockExpiry" LIMIT :limit)")
-                                      .arg(sql.now()));
-    running.bindValue(QStringLiteral(":limit"), limit);
-    exec(running);
-    while (running.next()) {
-        work.runningCount = running.value(4).toInt();
-        work.running.append({running.value(0).toString(), running.value(1).toString(),
-                             JobStatus::Running, running.value(2).toString(),
-                             SqlDialect::toUtc(running.value(3))});
-    }
-    running.finish();
-
-    QSqlQuery &waiting = prepared(QStringLiteral(R"(
-        SELECT "id", "filename", "status", "runAfter", COUNT(*) OVER ()
-        FROM "ParseJob"
-        WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
-          AND "runAfter" > %1
-        ORDER BY "runAfter" LIMIT :limit)")
-                                      .arg(sql.now()));
-    waiting.bindValue(QStringLiteral(":limit"), limit);
-    exec(waiting);
-    while (waiting.next()) {
-        work.waitingCount = waiting.value(4).toInt();
-        work.waiting.append({waiting.value(0).toString(), waiting.value(1).toString(),
-                             jobStatusFromString(waiting.value(2).toString())
-                                 .value_or(JobStatus::Queued),
-                             QString(), SqlDialect::toUtc(waiting.value(3))});
-    }
-    waiting.finish();
-
-    QSqlQuery &claimable = prepared(QStringLiteral(R"(
-        SELECT 1 FROM "ParseJob" WHERE "status" IN ('queued', 'retrying')
-            AND ("runAfter" IS NULL OR "runAfter" <= %1)
+    const QString sqlText = QStringLiteral(R"(
+        SELECT 'now', NULL, NULL, NULL, NULL, %1, 0
         UNION ALL
-        SELECT 1 FROM "ParseJob" WHERE "status" = 'running' AND "lockExpiry" < %1
-        LIMIT 1)")
-                                        .arg(sql.now()));
-    exec(claimable);
-    work.claimableNow = claimable.next();
-    claimable.finish();
+        SELECT * FROM (SELECT 'running', "id", "filename", CAST("status" AS TEXT), "workerId",
+                              "lockExpiry", COUNT(*) OVER ()
+                       FROM "ParseJob" WHERE "status" = 'running' AND "lockExpiry" >= %1
+                       ORDER BY "lockExpiry" LIMIT :limit) r
+        UNION ALL
+        SELECT * FROM (SELECT 'waiting', "id", "filename", CAST("status" AS TEXT), NULL,
+                              "runAfter", COUNT(*) OVER ()
+                       FROM "ParseJob"
+                       WHERE "status" IN ('queued', 'retrying') AND "runAfter" IS NOT NULL
+                         AND "runAfter" > %1
+                       ORDER BY "runAfter" LIMIT :limit) w
+        UNION ALL
+        SELECT * FROM (SELECT 'claimable', NULL, NULL, NULL, NULL, %1, 0
+                       FROM "ParseJob"
+                       WHERE ("status" IN ('queued', 'retrying')
+                              AND ("runAfter" IS NULL OR "runAfter" <= %1))
+                          OR ("status" = 'running' AND "lockExpiry" < %1)
+                       LIMIT 1) c)")
+                                .arg(sql.now());
+    QSqlQuery query(m_db);
+    if (!execOneShot(query, sqlText, {{QStringLiteral(":limit"), limit}}))
+        throwStatementError(query.lastError());
+    LeftoverWork work;
+    while (query.next()) {
+        const QString kind = query.value(0).toString();
+        const QDateTime at = SqlDialect::toUtc(query.value(5));
+        if (kind == QLatin1String("now")) {
+            work.databaseNow = at;
+        } else if (kind == QLatin1String("claimable")) {
+            work.claimableNow = true;
+        } else {
+            const LeftoverJob job{query.value(1).toString(), query.value(2).toString(),
+                                  jobStatusFromString(query.value(3).toString())
+                                      .value_or(JobStatus::Queued),
+                                  query.value(4).toString(), at};
+            if (kind == QLatin1String("running")) {
+                work.runningCount = query.value(6).toInt();
+                work.running.append(job);
+            } else {
+                work.waitingCount = query.value(6).toInt();
+                work.waiting.append(job);
+            }
+        }
+    }
     return work;
 }
 

@@ -241,7 +241,7 @@ Expected<void> WorkerPool::start()
                 const auto started = d->listener->start();
                 if (started.ok())
                     d->wakeForWork();
-                else
+                else if (!d->stopping) // a pool stopped at once (a drain of nothing) cuts it
                     qCWarning(lcNotify) << "no LISTEN, polling only:" << started.error().message;
             },
             Qt::QueuedConnection);
