@@ -28,6 +28,10 @@
 #include <QThreadPool>
 #include <QUuid>
 
+#include <functional>
+#include <tuple>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
@@ -227,6 +231,24 @@ DrainFigures drain(const DatabaseUrl &url, const QList<Play> &plays, int workers
     return figures;
 }
 
+/// The run with the median wall time of `runs` runs of `measure`, and the fastest and slowest
+/// wall times: on a 2-core machine one run moves by ±20 %, which decides a 2× target.
+template<typename Figures>
+std::tuple<Figures, double, double> medianOf(int runs, const std::function<Figures()> &measure)
+{
+    QList<Figures> all;
+    for (int i = 0; i < runs; ++i)
+        all << measure();
+    std::sort(all.begin(), all.end(), [](const Figures &a, const Figures &b) { return a.ms < b.ms; });
+    return {all.at(all.size() / 2), all.constFirst().ms, all.constLast().ms};
+}
+
+struct ParseFigures
+{
+    double ms = 0;
+    double cpuMs = 0;
+};
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -240,6 +262,7 @@ int main(int argc, char **argv)
     parser.addOption({QStringLiteral("copies"), QStringLiteral("Copies of each play (default 10)."), QStringLiteral("n"), QStringLiteral("10")});
     parser.addOption({QStringLiteral("workers"), QStringLiteral("Worker threads (default 2)."), QStringLiteral("n"), QStringLiteral("2")});
     parser.addOption({QStringLiteral("delay-ms"), QStringLiteral("Delay each way for the remote runs (default 25; 0: none)."), QStringLiteral("ms"), QStringLiteral("25")});
+    parser.addOption({QStringLiteral("repeat"), QStringLiteral("Runs of each local measurement, median shown (default 3)."), QStringLiteral("n"), QStringLiteral("3")});
     parser.addOption({QStringLiteral("progress-interval-ms"), QStringLiteral("Pool's progress interval (default 1000)."), QStringLiteral("ms"), QStringLiteral("1000")});
     parser.process(app);
     QLoggingCategory::setFilterRules(QStringLiteral("callboard.*.info=false\ncallboard.*.warning=false"));
@@ -249,19 +272,35 @@ int main(int argc, char **argv)
     const int workers = parser.value(QStringLiteral("workers")).toInt();
     const int delayMs = parser.value(QStringLiteral("delay-ms")).toInt();
     const int interval = parser.value(QStringLiteral("progress-interval-ms")).toInt();
+    const int repeat = qMax(1, parser.value(QStringLiteral("repeat")).toInt());
     const QList<Play> plays = loadPlays(dir, copies);
     if (plays.isEmpty())
         qFatal("no plays in %s", qPrintable(dir));
     const double mb = textBytes(plays) / 1e6;
-    std::printf("%lld plays, %.1f MB of text, %d workers, progress interval %d ms\n",
-                qlonglong(plays.size()), mb, workers, interval);
+    std::printf("%lld plays, %.1f MB of text, %d workers, progress interval %d ms, median of %d "
+                "runs (the remote drain: one)\n",
+                qlonglong(plays.size()), mb, workers, interval, repeat);
 
-    const double parseMs = parserOnlyMs(plays, workers, 0);
-    const double parseCpuMs = g_lastCpuMs;
-    const double parseOneChunkMs = parserOnlyMs(plays, workers, 1000000);
-    const double parseOneChunkCpuMs = g_lastCpuMs;
-    print(QStringLiteral("parser only"), QStringLiteral("default chunk size"), parseMs, QStringLiteral("ms"));
-    print(QStringLiteral("parser only"), QStringLiteral("one chunk per play"), parseOneChunkMs, QStringLiteral("ms"));
+    auto parseOnly = [&](int chunkSize) {
+        return std::function<ParseFigures()>([&plays, workers, chunkSize] {
+            ParseFigures figures;
+            figures.ms = parserOnlyMs(plays, workers, chunkSize);
+            figures.cpuMs = g_lastCpuMs;
+            return figures;
+        });
+    };
+    const auto [parse, parseFastest, parseSlowest] = medianOf(repeat, parseOnly(0));
+    const auto [parseOneChunk, oneChunkFastest, oneChunkSlowest] = medianOf(repeat, parseOnly(1000000));
+    const double parseMs = parse.ms;
+    const double parseCpuMs = parse.cpuMs;
+    const double parseOneChunkMs = parseOneChunk.ms;
+    const double parseOneChunkCpuMs = parseOneChunk.cpuMs;
+    print(QStringLiteral("parser only"), QStringLiteral("default chunk size (runs: %1–%2 ms)")
+                                             .arg(parseFastest, 0, 'f', 0).arg(parseSlowest, 0, 'f', 0),
+          parseMs, QStringLiteral("ms"));
+    print(QStringLiteral("parser only"), QStringLiteral("one chunk per play (runs: %1–%2 ms)")
+                                             .arg(oneChunkFastest, 0, 'f', 0).arg(oneChunkSlowest, 0, 'f', 0),
+          parseOneChunkMs, QStringLiteral("ms"));
     print(QStringLiteral("parser only"), QStringLiteral("default chunk size, with checkpoint data"),
           parserOnlyMs(plays, workers, 0, true), QStringLiteral("ms"));
 
@@ -286,13 +325,20 @@ int main(int argc, char **argv)
             for (const int chunkSize : {0, 1000000}) {
                 if (chunkSize && delay)
                     continue; // the chunk-size ratio is a local figure
-                const DatabaseUrl url = freshDatabase(postgres, admin, tmp);
-                const DrainFigures f = drain(url, plays, workers, chunkSize, interval, delay);
+                const auto [f, fastest, slowest] = medianOf(
+                    delay ? 1 : repeat, std::function<DrainFigures()>([&, chunkSize = chunkSize, delay = delay] {
+                        const DrainFigures figures = drain(freshDatabase(postgres, admin, tmp), plays,
+                                                           workers, chunkSize, interval, delay);
+                        if (figures.completed != plays.size())
+                            std::printf("!! only %lld of %lld plays completed\n", figures.completed,
+                                        qlonglong(plays.size()));
+                        return figures;
+                    }));
                 const QString where = kind + QLatin1Char(' ') + link;
                 const QString size = chunkSize ? QStringLiteral("one chunk per play") : QStringLiteral("default chunks");
-                if (f.completed != plays.size())
-                    std::printf("!! only %lld of %lld plays completed\n", f.completed, qlonglong(plays.size()));
-                print(where, QStringLiteral("drain, %1: wall").arg(size), f.ms, QStringLiteral("ms"));
+                print(where, QStringLiteral("drain, %1: wall (runs: %2–%3 ms)")
+                                 .arg(size).arg(fastest, 0, 'f', 0).arg(slowest, 0, 'f', 0),
+                      f.ms, QStringLiteral("ms"));
                 print(where, QStringLiteral("drain, %1: plays/s").arg(size), plays.size() * 1000.0 / f.ms, QStringLiteral("plays/s"));
                 print(where, QStringLiteral("drain, %1: MB/s").arg(size), mb * 1000.0 / f.ms, QStringLiteral("MB/s"));
                 print(where, QStringLiteral("drain, %1: ÷ parser alone").arg(size),
