@@ -28,13 +28,12 @@
 #include <QThreadPool>
 #include <QUuid>
 
-#include <functional>
-#include <tuple>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <functional>
+#include <tuple>
 
 using namespace Engine;
 
@@ -291,16 +290,12 @@ int main(int argc, char **argv)
     };
     const auto [parse, parseFastest, parseSlowest] = medianOf(repeat, parseOnly(0));
     const auto [parseOneChunk, oneChunkFastest, oneChunkSlowest] = medianOf(repeat, parseOnly(1000000));
-    const double parseMs = parse.ms;
-    const double parseCpuMs = parse.cpuMs;
-    const double parseOneChunkMs = parseOneChunk.ms;
-    const double parseOneChunkCpuMs = parseOneChunk.cpuMs;
     print(QStringLiteral("parser only"), QStringLiteral("default chunk size (runs: %1–%2 ms)")
                                              .arg(parseFastest, 0, 'f', 0).arg(parseSlowest, 0, 'f', 0),
-          parseMs, QStringLiteral("ms"));
+          parse.ms, QStringLiteral("ms"));
     print(QStringLiteral("parser only"), QStringLiteral("one chunk per play (runs: %1–%2 ms)")
                                              .arg(oneChunkFastest, 0, 'f', 0).arg(oneChunkSlowest, 0, 'f', 0),
-          parseOneChunkMs, QStringLiteral("ms"));
+          parseOneChunk.ms, QStringLiteral("ms"));
     print(QStringLiteral("parser only"), QStringLiteral("default chunk size, with checkpoint data"),
           parserOnlyMs(plays, workers, 0, true), QStringLiteral("ms"));
 
@@ -342,9 +337,9 @@ int main(int argc, char **argv)
                 print(where, QStringLiteral("drain, %1: plays/s").arg(size), plays.size() * 1000.0 / f.ms, QStringLiteral("plays/s"));
                 print(where, QStringLiteral("drain, %1: MB/s").arg(size), mb * 1000.0 / f.ms, QStringLiteral("MB/s"));
                 print(where, QStringLiteral("drain, %1: ÷ parser alone").arg(size),
-                      f.ms / (chunkSize ? parseOneChunkMs : parseMs), QStringLiteral("×"));
+                      f.ms / (chunkSize ? parseOneChunk.ms : parse.ms), QStringLiteral("×"));
                 print(where, QStringLiteral("drain, %1: CPU here ÷ parser alone's").arg(size),
-                      f.cpuMs / (chunkSize ? parseOneChunkCpuMs : parseCpuMs), QStringLiteral("×"));
+                      f.cpuMs / (chunkSize ? parseOneChunk.cpuMs : parse.cpuMs), QStringLiteral("×"));
                 if (postgres) {
                     print(where, QStringLiteral("drain, %1: round trips per play").arg(size),
                           double(f.roundTrips) / plays.size(), QStringLiteral("round trips"));

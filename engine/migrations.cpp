@@ -44,6 +44,23 @@ QStringList s(std::initializer_list<const char *> statements)
     return list;
 }
 
+/// On a server built with lz4 (PostgreSQL 14 or later) these columns go to TOAST compressed
+/// with it; elsewhere the statement changes nothing.
+QString lz4Compression(std::initializer_list<std::pair<const char *, const char *>> columns)
+{
+    QString alters;
+    for (const auto &[table, column] : columns)
+        alters += QStringLiteral("EXECUTE 'ALTER TABLE \"%1\" ALTER COLUMN \"%2\" SET COMPRESSION lz4';\n")
+                      .arg(QLatin1String(table), QLatin1String(column));
+    return QStringLiteral(R"(DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'
+                                                       AND 'lz4' = ANY(enumvals)) THEN
+                    %1
+                END IF;
+            END $$)")
+        .arg(alters);
+}
+
 // Migration 1 is exactly what `prisma migrate` creates from the web application's model, so both
 // can share one database; it tolerates tables that Prisma already created.
 const QList<Migration> &migrations()
@@ -282,15 +299,8 @@ const QList<Migration> &migrations()
         // server was built with lz4 (PostgreSQL 14 or later): elsewhere nothing changes. Rows
         // already stored keep their compression until rewritten. Nothing to do on SQLite.
         {12, "lz4 compression for play texts and playbooks",
-         s({R"(DO $$ BEGIN
-                IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'
-                                                       AND 'lz4' = ANY(enumvals)) THEN
-                    EXECUTE 'ALTER TABLE "ParseJob" ALTER COLUMN "rawText" SET COMPRESSION lz4';
-                    EXECUTE 'ALTER TABLE "CallboardPlaybook" ALTER COLUMN "document" SET COMPRESSION lz4';
-                    EXECUTE 'ALTER TABLE "CallboardPlaybookRevision" ALTER COLUMN "document" SET COMPRESSION lz4';
-                    EXECUTE 'ALTER TABLE "CallboardChunkResult" ALTER COLUMN "ops" SET COMPRESSION lz4';
-                END IF;
-            END $$)"}),
+         {lz4Compression({{"ParseJob", "rawText"}, {"CallboardPlaybook", "document"},
+                          {"CallboardPlaybookRevision", "document"}, {"CallboardChunkResult", "ops"}})},
          {}},
         // Until this version a pool's batched completion on PostgreSQL stored its playbooks
         // without their confidence, so the job table's Needs review badge stayed blank for
@@ -306,14 +316,8 @@ const QList<Migration> &migrations()
         // column's compression, so lz4 (migration 12) is set again.
         {14, "playbook documents stored as json",
          s({R"(ALTER TABLE "CallboardPlaybook" ALTER COLUMN "document" TYPE json USING CAST("document" AS json))",
-            R"(ALTER TABLE "CallboardPlaybookRevision" ALTER COLUMN "document" TYPE json USING CAST("document" AS json))",
-            R"(DO $$ BEGIN
-                IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression'
-                                                       AND 'lz4' = ANY(enumvals)) THEN
-                    EXECUTE 'ALTER TABLE "CallboardPlaybook" ALTER COLUMN "document" SET COMPRESSION lz4';
-                    EXECUTE 'ALTER TABLE "CallboardPlaybookRevision" ALTER COLUMN "document" SET COMPRESSION lz4';
-                END IF;
-            END $$)"}),
+            R"(ALTER TABLE "CallboardPlaybookRevision" ALTER COLUMN "document" TYPE json USING CAST("document" AS json))"})
+             << lz4Compression({{"CallboardPlaybook", "document"}, {"CallboardPlaybookRevision", "document"}}),
          {}},
     };
     return list;
